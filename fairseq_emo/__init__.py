@@ -1,0 +1,1 @@
+"""fairseq_emo: speech emotion recognition as emotion-dependent speech recognition."""

@@ -1,0 +1,132 @@
+"""IEMOCAP reader: IEMOCAP_full_release tree -> 4-class utterance-table rows.
+
+Assumed layout (the release's own; the demo corpus copies it):
+  <root>/Session{1..5}/dialog/EmoEvaluation/<dialog>.txt
+      '[6.2901 - 8.2357]\tSes01F_impro01_F000\tneu\t[2.5000, 2.5000, 2.5000]' per turn (plus annotator lines)
+  <root>/Session{1..5}/dialog/transcriptions/<dialog>.txt
+      'Ses01F_impro01_F000 [006.2901-008.2357]: Excuse me.'
+  <root>/Session{1..5}/sentences/wav/<dialog>/<turn>.wav   (16 kHz mono)
+<root> may be IEMOCAP_full_release itself or the folder holding it.
+
+Speaker = session + gender letter of the *turn* (Ses01F_impro01_M003 is spoken by Ses01M): the dialog prefix
+names who wore the motion-capture markers, not who speaks.
+Every labelled turn is kept or dropped by the label policy (emotions.py). A kept turn that cannot be used
+(no transcript line, missing/unreadable wav, wrong rate, not mono) is a Problem: an error by default, or a
+counted, reported skip when the caller allows it.
+"""
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Tuple
+
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioProblem, read_header
+from fairseq_emo.emotions import iemocap_emotion
+from fairseq_emo.g2p import words_to_phones
+from fairseq_emo.table import Utterance, join_phones
+from fairseq_emo.transcript import transcript_words
+
+EVALUATION_LINE = re.compile(r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\t(\S+)\t(\S+)\t\[")
+TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[[\d.]+-[\d.]+\]:\s?(.*)$")
+TURN_ID = re.compile(r"^(Ses(\d\d)[FM]_\S+)_([FM])[0-9A-Z]+$")
+DEMO_MARKER = "DEMO_CORPUS.txt"  # written by the demo generator; lets tables say which corpus they hold
+
+
+@dataclass
+class Problem:
+    utt_id: str
+    path: str
+    reason: str
+
+
+@dataclass
+class IemocapRead:
+    utterances: List[Utterance]
+    problems: List[Problem] = field(default_factory=list)
+    dropped_labels: Dict[str, int] = field(default_factory=dict)  # raw label -> count, dropped by policy
+    corpus: str = "iemocap"
+
+
+def find_release_root(root: str) -> str:
+    """The folder holding Session1..5 (accepts the release folder or its parent)."""
+    for candidate in (root, os.path.join(root, "IEMOCAP_full_release")):
+        if glob.glob(os.path.join(candidate, "Session[1-5]", "dialog", "EmoEvaluation")):
+            return candidate
+    raise FileNotFoundError(
+        f"no IEMOCAP tree under {root}: expected {root}/Session1/dialog/EmoEvaluation/<dialog>.txt "
+        f"(or {root}/IEMOCAP_full_release/Session1/...)")
+
+
+def _text_files(folder: str) -> List[str]:
+    # '._*' are macOS resource forks found in many copies of the release; they are not transcripts.
+    return sorted(p for p in glob.glob(os.path.join(folder, "*.txt")) if not os.path.basename(p).startswith("._"))
+
+
+def read_evaluations(session_dir: str) -> List[Tuple[str, str, str]]:
+    """(utt_id, raw label, file:line) for every turn line of a session's EmoEvaluation files."""
+    turns = []
+    for path in _text_files(os.path.join(session_dir, "dialog", "EmoEvaluation")):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for lineno, line in enumerate(f, start=1):
+                match = EVALUATION_LINE.match(line)
+                if match:
+                    turns.append((match.group(3), match.group(4), f"{path}:{lineno}"))
+    return turns
+
+
+def read_transcripts(session_dir: str) -> Dict[str, str]:
+    """utt_id -> transcript text, from a session's transcriptions/*.txt."""
+    texts = {}
+    for path in _text_files(os.path.join(session_dir, "dialog", "transcriptions")):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                match = TRANSCRIPT_LINE.match(line.rstrip("\n"))
+                if match:
+                    texts[match.group(1)] = match.group(2).strip()
+    return texts
+
+
+def read_iemocap(root: str) -> IemocapRead:
+    """Read every session; returns kept utterances, problems (not raised here) and policy drops."""
+    release = find_release_root(root)
+    corpus = "demo" if os.path.isfile(os.path.join(release, DEMO_MARKER)) else "iemocap"
+    result = IemocapRead(utterances=[], corpus=corpus)
+    sessions = sorted(glob.glob(os.path.join(release, "Session[1-5]")))
+    for session_dir in sessions:
+        transcripts = read_transcripts(session_dir)
+        for utt_id, raw, where in read_evaluations(session_dir):
+            try:
+                emotion = iemocap_emotion(raw)
+            except ValueError as err:
+                raise ValueError(f"{where}: {err}") from None
+            if emotion is None:
+                result.dropped_labels[raw] = result.dropped_labels.get(raw, 0) + 1
+                continue
+            turn = TURN_ID.match(utt_id)
+            if not turn:
+                raise ValueError(f"{where}: turn id {utt_id!r} does not look like Ses01F_impro01_F000")
+            dialog, session_no, gender = turn.group(1), turn.group(2), turn.group(3)
+            wav = os.path.abspath(os.path.join(session_dir, "sentences", "wav", dialog, utt_id + ".wav"))
+            if utt_id not in transcripts:
+                result.problems.append(Problem(utt_id, where, "labelled in EmoEvaluation but absent from "
+                                               f"{session_dir}/dialog/transcriptions/{dialog}.txt"))
+                continue
+            try:
+                header = read_header(wav)
+            except AudioProblem as err:
+                result.problems.append(Problem(utt_id, wav, str(err)))
+                continue
+            if header.sample_rate != FAIRSEQ_SAMPLE_RATE or header.channels != 1:
+                result.problems.append(Problem(utt_id, wav, f"{header.sample_rate} Hz, {header.channels} channel(s); "
+                                               f"IEMOCAP wavs are {FAIRSEQ_SAMPLE_RATE} Hz mono"))
+                continue
+            text = transcripts[utt_id]
+            words = transcript_words(text)
+            result.utterances.append(Utterance(
+                utt_id=utt_id, speaker=f"Ses{session_no}{gender}", session=f"Ses{session_no}", gender=gender,
+                dialog=dialog, emotion=emotion, raw_emotion=raw, text=text, words=" ".join(words),
+                phones=join_phones(words_to_phones(words)), wav=wav, frames=header.frames,
+                sample_rate=header.sample_rate, corpus=corpus))
+    if not result.utterances and not result.problems:
+        raise ValueError(f"{release}: found Session folders but no labelled turns in dialog/EmoEvaluation/*.txt")
+    return result

@@ -1,0 +1,120 @@
+"""The utterance table: one row per kept utterance, the hand-off from corpus readers to unit/manifest writing.
+
+File: `utterances.tsv`, tab-separated, a header line, then one row per utterance, sorted by utt_id:
+  utt_id  speaker  session  gender  dialog  emotion  raw_emotion  text  words  phones  wav  frames  sample_rate  corpus
+`words` are the normalised words (space-separated); `phones` the ARPAbet phones with stress, words separated
+by ' | '; `wav` an absolute path; `frames` the sample count at `sample_rate` (the wav's own rate).
+"""
+import csv
+import io
+import os
+from dataclasses import asdict, dataclass, fields
+from typing import List, Sequence
+
+from fairseq_emo.emotions import check_emotion
+
+WORD_SEPARATOR = " | "
+
+
+@dataclass
+class Utterance:
+    utt_id: str
+    speaker: str
+    session: str
+    gender: str
+    dialog: str
+    emotion: str
+    raw_emotion: str
+    text: str
+    words: str
+    phones: str
+    wav: str
+    frames: int
+    sample_rate: int
+    corpus: str
+
+    def word_list(self) -> List[str]:
+        return self.words.split()
+
+    def word_phones(self) -> List[List[str]]:
+        """'HH AH0 | W ER1' -> [['HH', 'AH0'], ['W', 'ER1']]."""
+        return [w.split() for w in self.phones.split(WORD_SEPARATOR.strip())] if self.phones.strip() else []
+
+
+COLUMNS = [f.name for f in fields(Utterance)]
+
+
+def join_phones(word_phones: Sequence[Sequence[str]]) -> str:
+    return WORD_SEPARATOR.join(" ".join(p) for p in word_phones)
+
+
+def _clean(value) -> str:
+    # A tab or newline inside a transcript would shift every column after it.
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
+def write_table(path: str, utterances: Sequence[Utterance]) -> None:
+    """Write rows sorted by utt_id, atomically (temp file + rename), refusing duplicate ids."""
+    rows = sorted(utterances, key=lambda u: u.utt_id)
+    for a, b in zip(rows, rows[1:]):
+        if a.utt_id == b.utt_id:
+            raise ValueError(f"duplicate utterance id {a.utt_id} in table {path}")
+    buf = io.StringIO()
+    buf.write("\t".join(COLUMNS) + "\n")
+    for u in rows:
+        buf.write("\t".join(_clean(v) for v in asdict(u).values()) + "\n")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def read_table(path: str) -> List[Utterance]:
+    """Read and validate a table; errors name the file and line."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"utterance table {path} not found (write it with scripts/prepare_*.py)")
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        missing = [c for c in COLUMNS if header is None or c not in header]
+        if missing:
+            raise ValueError(f"{path}:1: header lacks columns {', '.join(missing)}; expected {' '.join(COLUMNS)}")
+        index = {name: header.index(name) for name in COLUMNS}
+        utterances, seen = [], set()
+        for lineno, row in enumerate(reader, start=2):
+            if len(row) != len(header):
+                raise ValueError(f"{path}:{lineno}: {len(row)} fields, header has {len(header)}")
+            values = {name: row[i] for name, i in index.items()}
+            try:
+                values["frames"] = int(values["frames"])
+                values["sample_rate"] = int(values["sample_rate"])
+                check_emotion(values["emotion"])
+            except ValueError as err:
+                raise ValueError(f"{path}:{lineno}: utterance {values['utt_id']}: {err}") from None
+            if values["utt_id"] in seen:
+                raise ValueError(f"{path}:{lineno}: duplicate utterance id {values['utt_id']}")
+            seen.add(values["utt_id"])
+            utterances.append(Utterance(**values))
+    if not utterances:
+        raise ValueError(f"{path}: no utterances")
+    return utterances
+
+
+def summarize(utterances: Sequence[Utterance]) -> str:
+    """Per-class and per-speaker counts, as printed by the prepare scripts (compare with the paper's Table 4)."""
+    from collections import Counter
+
+    from fairseq_emo.emotions import EMOTIONS
+
+    by_emotion = Counter(u.emotion for u in utterances)
+    lines = [f"utterances: {len(utterances)}",
+             "per class: " + "  ".join(f"{e}={by_emotion.get(e, 0)}" for e in EMOTIONS)]
+    by_speaker = Counter((u.speaker, u.emotion) for u in utterances)
+    lines.append("per speaker:  " + "  ".join(f"{e:>4s}" for e in EMOTIONS) + "  total")
+    for spk in sorted({u.speaker for u in utterances}):
+        row = [by_speaker.get((spk, e), 0) for e in EMOTIONS]
+        lines.append(f"  {spk:10s}  " + "  ".join(f"{n:4d}" for n in row) + f"  {sum(row):5d}")
+    no_words = sum(1 for u in utterances if not u.words)
+    lines.append(f"utterances with no words in the transcript (non-speech unit): {no_words}")
+    return "\n".join(lines)

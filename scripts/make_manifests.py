@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Utterance table -> fairseq fold directories for one unit type and fold scheme.
+
+  python scripts/make_manifests.py --table data/iemocap/utterances.tsv --unit bpc --folds speaker
+  python scripts/make_manifests.py --list-bpc-sets
+
+Writes DIR/fold<k>/{train,valid,test}.tsv, {split}.<unit>, {split}.utt, dict.<unit>.txt, fold.json and
+DIR/folds.tsv (formats: manifests/README.md). DIR defaults to manifests/<corpus>/<unit variant>/<scheme>.
+Rerunning with the same inputs leaves identical folds untouched; a fold with other contents is not replaced
+without --force.
+"""
+import argparse
+import os
+import sys
+from collections import Counter
+
+from fairseq_emo.folds import SCHEMES, make_folds
+from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, write_fold,
+                                  write_fold_index)
+from fairseq_emo.table import read_table
+from fairseq_emo.units import NONSPEECH_BODY, UNIT_TYPES, UnitSpec
+from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, describe_bpc_sets
+from fairseq_emo.units.suffix import strip_emotion
+from fairseq_emo.units.syllable import SYLLABIFIERS
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", help="utterances.tsv written by a prepare_* script")
+    parser.add_argument("--unit", choices=UNIT_TYPES, default="phoneme")
+    parser.add_argument("--folds", choices=SCHEMES, default="speaker",
+                        help="speaker: one speaker per test fold (default); dialog: by dialog prefix, as the "
+                             "authors' code (mixes speakers); session: leave one session out")
+    parser.add_argument("--bpc-set", choices=sorted(BPC_SETS), default=DEFAULT_BPC_SET)
+    parser.add_argument("--syllabifier", choices=SYLLABIFIERS, default="phonetic")
+    parser.add_argument("--valid-fraction", type=float, default=0.1,
+                        help="share of each training (group, emotion) held out for validation (default 0.1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the validation slice (default 0)")
+    parser.add_argument("--corpus", help="corpus name for the default --out (default: the table's corpus column)")
+    parser.add_argument("--out", help="output folder (default <manifest root>/<corpus>/<unit variant>/<scheme>)")
+    parser.add_argument("--manifest-root", default=os.path.join(REPO, "manifests"),
+                        help="root of the default --out (default: the repo's manifests/)")
+    parser.add_argument("--force", action="store_true", help="replace existing folds whose contents differ")
+    parser.add_argument("--list-bpc-sets", action="store_true", help="print the BPC sets and exit")
+    args = parser.parse_args(argv)
+
+    if args.list_bpc_sets:
+        print(describe_bpc_sets())
+        return 0
+    if not args.table:
+        parser.error("--table is required")
+    try:
+        utterances = read_table(args.table)
+        spec = UnitSpec(args.unit, bpc_set=args.bpc_set, syllabifier=args.syllabifier)
+        corpus = args.corpus or utterances[0].corpus
+        out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, args.folds)
+        folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed)
+        labels = label_all(utterances, spec)
+        dictionary = build_dictionary(labels, spec)
+        root = audio_root(utterances)
+        protocol = dict(corpus=corpus, unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
+                        syllabifier=spec.syllabifier, scheme=args.folds, seed=args.seed,
+                        valid_fraction=args.valid_fraction, table=os.path.abspath(args.table))
+        os.makedirs(out, exist_ok=True)
+        reports = [write_fold(out, f, args.folds, spec, labels, dictionary, root, protocol, args.force)
+                   for f in folds]
+        write_fold_index(out, folds)
+    except ExistingFoldDiffers as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    tokens = Counter(strip_emotion(t) for toks in labels.values() for t in toks)
+    nonspeech = tokens.get(NONSPEECH_BODY, 0)
+    print(f"{spec.variant} units over {len(utterances)} utterances: N={sum(tokens.values())} tokens "
+          f"(of which {nonspeech} non-speech {NONSPEECH_BODY} for utterances without words), "
+          f"{len(tokens)} distinct bodies, dictionary {len(dictionary)} tokens")
+    print(f"  (paper, IEMOCAP 4-class: N=194,473 phonemes/BPCs, 78,943 syllables)")
+    for f, r in zip(folds, reports):
+        print(f"  fold{f.index:<3d} test {args.folds}={f.test_group:10s} train={r.counts['train']:5d} "
+              f"valid={r.counts['valid']:4d} test={r.counts['test']:5d}  [{r.status}]")
+    print(f"{args.table} -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

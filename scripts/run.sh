@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# fairseq_emo recipe, one stage per step (icefall/ESPnet style). Finished stages are skipped, so an
+# interrupted run resumes where it stopped.
+#
+#   bash scripts/run.sh                                    # demo corpus, generated here
+#   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release
+#
+# Stages:
+#   0  demo corpus (espeak-ng, IEMOCAP layout)     -> data/demo/IEMOCAP_full_release   (demo only)
+#   1  prepare: corpus tree -> utterance table     -> data/<corpus>/utterances.tsv
+#   2  units + fold manifests                      -> manifests/<corpus>/<unit>/<scheme>/fold<k>/
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+stage=0
+stop_stage=2
+corpus=demo
+data=""
+units="phoneme bpc syllable utterance"
+schemes="speaker"
+bpc_set=manner6
+syllabifier=phonetic
+per_emotion=15
+work=$repo   # data/ and manifests/ go here
+
+usage() { sed -n '2,13p' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
+  "--units 'u1 u2' --folds 'speaker dialog session' --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stage) stage=$2; shift 2 ;;
+    --stop-stage) stop_stage=$2; shift 2 ;;
+    --corpus) corpus=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --units) units=$2; shift 2 ;;
+    --folds) schemes=$2; shift 2 ;;
+    --bpc-set) bpc_set=$2; shift 2 ;;
+    --syllabifier) syllabifier=$2; shift 2 ;;
+    --per-emotion) per_emotion=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x "$repo/.venv/bin/python" ]; then PYTHON=$repo/.venv/bin/python; else PYTHON=python3; fi
+fi
+log() { echo "[$(date +%H:%M:%S)] run.sh: $*" >&2; }
+want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+
+case "$corpus" in
+  demo) data=${data:-$work/data/demo} ;;
+  iemocap) [ -n "$data" ] || { echo "run.sh: --corpus iemocap needs --data DIR (IEMOCAP_full_release)" >&2; exit 2; } ;;
+  *) echo "run.sh: unknown corpus $corpus (demo, iemocap)" >&2; exit 2 ;;
+esac
+table=$work/data/$corpus/utterances.tsv
+
+if want 0 && [ "$corpus" = demo ]; then
+  if [ -d "$data/IEMOCAP_full_release" ]; then
+    log "stage 0: $data/IEMOCAP_full_release exists, skipped"
+  else
+    log "stage 0: espeak-ng -> $data/IEMOCAP_full_release"
+    "$PYTHON" "$repo/scripts/make_demo_corpus.py" --out "$data" --per-emotion "$per_emotion"
+  fi
+fi
+
+if want 1; then
+  if [ -f "$table" ]; then
+    log "stage 1: $table exists, skipped (delete it to prepare again)"
+  else
+    log "stage 1: $data -> $table"
+    "$PYTHON" "$repo/scripts/prepare_iemocap.py" --iemocap "$data" --out "$(dirname "$table")"
+  fi
+fi
+
+if want 2; then
+  for unit in $units; do
+    for scheme in $schemes; do
+      log "stage 2: $table -> $work/manifests/$corpus ($unit, $scheme folds)"
+      "$PYTHON" "$repo/scripts/make_manifests.py" --table "$table" --unit "$unit" --folds "$scheme" \
+        --bpc-set "$bpc_set" --syllabifier "$syllabifier" --manifest-root "$work/manifests"
+    done
+  done
+fi
+log "done (stages $stage..$stop_stage)"

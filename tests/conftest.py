@@ -1,0 +1,46 @@
+import contextlib
+import importlib.util
+import io
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_script(name, *args, check=True):
+    """Call scripts/<name>'s main(argv) in this process (G2P and CMUdict load once per test session);
+    returns an object with returncode, stdout and stderr like a CompletedProcess."""
+    path = os.path.join(REPO, "scripts", name)
+    spec = importlib.util.spec_from_file_location(f"script_{name[:-3]}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = module.main([str(a) for a in args])
+        except SystemExit as exit_:
+            code = exit_.code
+    proc = subprocess.CompletedProcess([path, *args], code or 0, out.getvalue(), err.getvalue())
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{name} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def require_tool(name, install):
+    if shutil.which(name) is None:
+        pytest.fail(f"{name} is not installed: {install} (scripts/setup.sh does this as root)")
+
+
+@pytest.fixture(scope="session")
+def demo_tree(tmp_path_factory):
+    """A small espeak-ng demo corpus (2 utterances per speaker and emotion), made once per test session."""
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+    from fairseq_emo.demo_corpus import make_demo_corpus
+
+    out = tmp_path_factory.mktemp("demo")
+    return make_demo_corpus(str(out), per_emotion=2)

@@ -1,0 +1,47 @@
+"""The demo corpus goes through the real IEMOCAP reader and every unit type x fold scheme, via run.sh."""
+import os
+import subprocess
+import sys
+
+import soundfile
+
+from conftest import REPO
+from fairseq_emo.corpora.iemocap import read_iemocap
+from fairseq_emo.demo_corpus import plan_turns
+
+
+def test_demo_tree_is_iemocap_shaped_and_deterministic(demo_tree, tmp_path):
+    result = read_iemocap(demo_tree)
+    assert result.corpus == "demo" and not result.problems
+    assert result.dropped_labels == {"fru": 10, "xxx": 10}
+    speakers = {u.speaker for u in result.utterances}
+    assert speakers == {f"Ses0{s}{g}" for s in range(1, 6) for g in "FM"}
+    assert len(result.utterances) == 10 * (4 * 2 + 2)
+    assert sum(1 for u in result.utterances if not u.words) == 10  # one laughter turn per speaker
+    info = soundfile.info(result.utterances[0].wav)
+    assert (info.samplerate, info.channels) == (16000, 1)
+    assert plan_turns(2) == plan_turns(2)
+    # the same turn synthesised again is byte-identical
+    from fairseq_emo.demo_corpus import make_demo_corpus
+    again = make_demo_corpus(str(tmp_path), per_emotion=2)
+    a = os.path.join(demo_tree, "Session3", "sentences", "wav", "Ses03M_impro02", "Ses03M_impro02_F000.wav")
+    b = os.path.join(again, "Session3", "sentences", "wav", "Ses03M_impro02", "Ses03M_impro02_F000.wav")
+    assert open(a, "rb").read() == open(b, "rb").read()
+
+
+def test_run_sh_prepares_all_units_and_schemes(demo_tree, tmp_path):
+    env = dict(os.environ, PYTHON=sys.executable)
+    cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
+           str(tmp_path), "--stop-stage", "2", "--folds", "speaker dialog session"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "stage 0" in proc.stderr and "skipped" in proc.stderr  # the corpus already existed
+    for unit in ("phoneme", "bpc", "syllable", "utterance"):
+        for scheme, n in (("speaker", 10), ("dialog", 10), ("session", 5)):
+            d = tmp_path / "manifests" / "demo" / unit / scheme
+            assert len([x for x in os.listdir(d) if x.startswith("fold") and (d / x).is_dir()]) == n, d
+            assert os.path.getsize(d / f"fold{n}" / f"test.{unit}") > 0
+    # a second run skips finished stages and leaves folds unchanged
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and "stage 1:" in proc.stderr and "exists, skipped" in proc.stderr
+    assert "[written]" not in proc.stdout and "[unchanged]" in proc.stdout
