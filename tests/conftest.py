@@ -44,3 +44,29 @@ def demo_tree(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("demo")
     return make_demo_corpus(str(out), per_emotion=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_w2v(tmp_path_factory):
+    """A random-init tiny wav2vec 2.0 saved in libri960_big.pt's format."""
+    path = tmp_path_factory.mktemp("w2v") / "w2v_tiny.pt"
+    run_script("make_w2v_checkpoint.py", "--size", "tiny", "--out", path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def demo_manifests(demo_tree, tmp_path_factory):
+    """The small demo corpus prepared into bpc speaker folds: returns the manifests root (<root>/demo/bpc/speaker)."""
+    work = tmp_path_factory.mktemp("demo_work")
+    run_script("prepare_iemocap.py", "--iemocap", demo_tree, "--out", work / "data")
+    for unit in ("bpc", "utterance"):
+        run_script("make_manifests.py", "--table", work / "data" / "utterances.tsv", "--unit", unit,
+                   "--manifest-root", work / "manifests")
+    return str(work / "manifests")
+
+
+def run_folds(*args, env=None, **popen):
+    """Run scripts/run_folds.sh with this interpreter's venv; returns CompletedProcess (text)."""
+    env = dict(os.environ if env is None else env, PYTHON=sys.executable)
+    cmd = ["bash", os.path.join(REPO, "scripts", "run_folds.sh"), *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, **popen)

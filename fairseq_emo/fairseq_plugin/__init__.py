@@ -1,0 +1,11 @@
+"""The fairseq side of fairseq_emo: registers task `emotion_unit_finetuning` and criterion `emotion_ctc`, and
+lets fairseq load libri960_big.pt and fine-tuned checkpoints under torch >= 2.6 (checkpoint_compat.py).
+
+Imported automatically when fairseq loads the package as `common.user_dir`; scripts that use fairseq directly
+import `fairseq_emo.fairseq_plugin` themselves.
+"""
+from fairseq_emo.fairseq_plugin import checkpoint_compat
+
+checkpoint_compat.install()
+
+from fairseq_emo.fairseq_plugin import criterion, task  # noqa: E402,F401  (registration side effects)

@@ -1,0 +1,61 @@
+"""fairseq task `emotion_unit_finetuning`: audio fine-tuning on emotion-suffixed unit labels.
+
+Extends fairseq's `audio_finetuning` with three guarantees:
+- before a split is loaded, its labels are checked against the manifest and the dictionary (label_check.py):
+  a bad token or a count mismatch is an error naming file and line, never a silent <unk>;
+- no utterance is dropped by batch rounding: required_batch_size_multiple is forced to 1 (fairseq main drops
+  the last batch otherwise, upstream #5036);
+- a missing pre-trained checkpoint (model.w2v_path) is reported before anything is built.
+"""
+import logging
+import os
+from dataclasses import dataclass, field
+
+from fairseq.tasks import register_task
+from fairseq.tasks.audio_finetuning import AudioFinetuningConfig, AudioFinetuningTask
+
+from fairseq_emo.label_check import LabelCheckError, check_split
+from fairseq_emo.units.suffix import DELIMITER
+
+logger = logging.getLogger(__name__)
+
+
+class EmotionTaskError(ValueError):
+    """Bad fold data or configuration, found before training."""
+
+
+@dataclass
+class EmotionUnitFinetuningConfig(AudioFinetuningConfig):
+    emotion_delimiter: str = field(
+        default=DELIMITER, metadata={"help": "separator between unit body and emotion in label tokens (AH_hap)"})
+
+
+@register_task("emotion_unit_finetuning", dataclass=EmotionUnitFinetuningConfig)
+class EmotionUnitFinetuningTask(AudioFinetuningTask):
+    cfg: EmotionUnitFinetuningConfig
+
+    def load_dataset(self, split: str, task_cfg=None, **kwargs):
+        task_cfg = task_cfg or self.cfg
+        try:
+            n = check_split(self.cfg.data, task_cfg.labels, split, self.cfg.emotion_delimiter)
+        except LabelCheckError as err:
+            raise EmotionTaskError(str(err)) from None
+        super().load_dataset(split, task_cfg, **kwargs)
+        if len(self.datasets[split]) != n:  # FileAudioDataset skips files below min_sample_size
+            raise EmotionTaskError(f"{split}: fairseq kept {len(self.datasets[split])} of {n} utterances "
+                                   f"(task.min_sample_size={self.cfg.min_sample_size}?); none may be dropped")
+
+    def build_model(self, model_cfg, from_checkpoint=False):
+        w2v_path = getattr(model_cfg, "w2v_path", None)
+        if w2v_path is not None and getattr(model_cfg, "w2v_args", None) is None and not os.path.isfile(w2v_path):
+            raise EmotionTaskError(f"model.w2v_path={w2v_path}: no such file. Point it at libri960_big.pt or at a "
+                                   f"checkpoint made by scripts/make_w2v_checkpoint.py")
+        return super().build_model(model_cfg, from_checkpoint)
+
+    def get_batch_iterator(self, dataset, max_tokens=None, max_sentences=None, max_positions=None,
+                           ignore_invalid_inputs=False, required_batch_size_multiple=1, **kwargs):
+        if required_batch_size_multiple != 1:
+            logger.warning("required_batch_size_multiple=%s ignored: it drops utterances; using 1",
+                           required_batch_size_multiple)
+        return super().get_batch_iterator(dataset, max_tokens, max_sentences, max_positions, ignore_invalid_inputs,
+                                          1, **kwargs)

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Fine-tune one model per (unit type, fold) with fairseq-hydra-train; resumable, one failure does not stop the loop.
+#
+#   bash scripts/run_folds.sh --corpus demo --units "bpc utterance" --config tiny --w2v exp/w2v_tiny.pt
+#   bash scripts/run_folds.sh --corpus iemocap --w2v /models/libri960_big.pt          # paper_<unit> configs
+#
+# For each unit and fold k of manifests/<corpus>/<unit>/<scheme>/fold<k>/ it trains into
+# exp/<corpus>/<unit>/fold<k>/ (speaker folds; other schemes: exp/<corpus>/<unit>.<scheme>/fold<k>/):
+#   cmd.sh         the exact command line (rerun it by hand to reproduce)
+#   train.log      fairseq's log, appended across attempts
+#   checkpoints/   checkpoint_last.pt (the test checkpoint: the final one, no selection on the test fold)
+#   DONE           written when training finished; such folds are skipped
+#   FAILED         exit status and log tail of the last failed attempt
+# An interrupted fold resumes from checkpoints/checkpoint_last.pt when the loop is run again.
+# Extra arguments after -- go to fairseq-hydra-train (hydra overrides, e.g. optimization.max_update=100).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+corpus=demo
+units="phoneme bpc syllable utterance"
+scheme=speaker
+folds=""            # default: every fold<k> found
+config=""           # default: paper_<unit>
+w2v=""
+manifests=$repo/manifests
+exp=$repo/exp
+extra=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --corpus) corpus=$2; shift 2 ;;
+    --units) units=$2; shift 2 ;;
+    --scheme) scheme=$2; shift 2 ;;
+    --folds) folds=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    --w2v) w2v=$2; shift 2 ;;
+    --manifests) manifests=$2; shift 2 ;;
+    --exp) exp=$2; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "run_folds.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$w2v" ] || { echo "run_folds.sh: --w2v <pre-trained checkpoint> is required" >&2; exit 2; }
+[ -f "$w2v" ] || { echo "run_folds.sh: --w2v $w2v: no such file" >&2; exit 2; }
+w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
+manifests=$(mkdir -p "$manifests" && cd "$manifests" && pwd)
+exp=$(mkdir -p "$exp" && cd "$exp" && pwd)
+
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x "$repo/.venv/bin/python" ]; then PYTHON=$repo/.venv/bin/python; else PYTHON=python3; fi
+fi
+train_bin=$(dirname "$PYTHON")/fairseq-hydra-train
+command -v "$train_bin" >/dev/null || train_bin=fairseq-hydra-train
+log() { echo "[$(date +%H:%M:%S)] run_folds.sh: $*" >&2; }
+
+failed=()
+done_count=0
+for unit in $units; do
+  data_root=$manifests/$corpus/$unit/$scheme
+  [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; failed+=("$unit:all"); continue; }
+  unit_dir=$unit; [ "$scheme" = speaker ] || unit_dir=$unit.$scheme
+  fold_list=$folds
+  [ -n "$fold_list" ] || fold_list=$(ls "$data_root" | sed -n 's/^fold\([0-9]\+\)$/\1/p' | sort -n | tr '\n' ' ')
+  labels=${unit%%-*}   # 'bpc-cv2' folds carry bpc labels
+  cfg=${config:-paper_$labels}
+  for k in $fold_list; do
+    data=$data_root/fold$k
+    out=$exp/$corpus/$unit_dir/fold$k
+    if [ -f "$out/DONE" ]; then log "$unit fold$k: finished earlier, skipped ($out/DONE)"; done_count=$((done_count+1)); continue; fi
+    mkdir -p "$out"
+    if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/train.log" 2>"$out/check.err"; then
+      cat "$out/check.err" >&2
+      { echo "check_fold.py failed"; cat "$out/check.err"; } > "$out/FAILED"
+      log "$unit fold$k: FAILED before training (see $out/FAILED)"; failed+=("$unit:fold$k"); continue
+    fi
+    cmd=("$train_bin" --config-dir "$repo/configs" --config-name "$cfg"
+         "task.data=$data" "task.labels=$labels" "model.w2v_path=$w2v" "common.user_dir=$repo/fairseq_emo"
+         "checkpoint.save_dir=$out/checkpoints" "hydra.run.dir=$out/hydra" "${extra[@]}")
+    printf '%q ' "${cmd[@]}" > "$out/cmd.sh"; echo >> "$out/cmd.sh"
+    if [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
+      log "$unit fold$k: resuming from $out/checkpoints/checkpoint_last.pt"
+    else
+      log "$unit fold$k: $data -> $out"
+    fi
+    echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/cmd.sh")" >> "$out/train.log"
+    if "${cmd[@]}" >> "$out/train.log" 2>&1 && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
+      rm -f "$out/FAILED" "$out/check.err"
+      printf 'config=%s\nw2v=%s\ndata=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
+        "$cfg" "$w2v" "$data" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
+      done_count=$((done_count+1))
+      log "$unit fold$k: done"
+    else
+      status=$?
+      { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"
+      log "$unit fold$k: FAILED (exit $status; see $out/FAILED); continuing with the next fold"
+      failed+=("$unit:fold$k")
+    fi
+  done
+done
+log "finished: $done_count fold(s) trained or already done, ${#failed[@]} failed${failed:+: ${failed[*]}}"
+[ ${#failed[@]} -eq 0 ]
