@@ -9,11 +9,14 @@
 #   0  demo corpus (espeak-ng, IEMOCAP layout)     -> data/demo/IEMOCAP_full_release   (demo only)
 #   1  prepare: corpus tree -> utterance table     -> data/<corpus>/utterances.tsv
 #   2  units + fold manifests                      -> manifests/<corpus>/<unit>/<scheme>/fold<k>/
+#   3  pre-trained model: demo -> a random-init tiny wav2vec 2.0 (exp/demo/w2v_tiny.pt); iemocap -> --w2v
+#   4  fine-tune every fold (scripts/run_folds.sh)  -> exp/<corpus>/<unit>/fold<k>/
+#      demo: bpc units with configs/tiny.yaml; iemocap: all four units with configs/paper_<unit>.yaml
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stage=0
-stop_stage=2
+stop_stage=4
 corpus=demo
 data=""
 units="phoneme bpc syllable utterance"
@@ -22,9 +25,15 @@ bpc_set=manner6
 syllabifier=phonetic
 per_emotion=15
 work=$repo   # data/ and manifests/ go here
+w2v=""
+train_units=""   # default: demo -> bpc; iemocap -> $units
+config=""        # default: demo -> tiny; iemocap -> paper_<unit>
+launcher=local
+train_folds=""   # default: every fold
 
 usage() { sed -n '2,13p' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
-  "--units 'u1 u2' --folds 'speaker dialog session' --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"; }
+  "--units 'u1 u2' --folds 'speaker dialog session' --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
+  "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2 ;;
@@ -37,6 +46,11 @@ while [ $# -gt 0 ]; do
     --syllabifier) syllabifier=$2; shift 2 ;;
     --per-emotion) per_emotion=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
+    --w2v) w2v=$2; shift 2 ;;
+    --train-units) train_units=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    --launcher) launcher=$2; shift 2 ;;
+    --train-folds) train_folds=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -50,7 +64,9 @@ want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
 
 case "$corpus" in
   demo) data=${data:-$work/data/demo} ;;
-  iemocap) [ -n "$data" ] || { echo "run.sh: --corpus iemocap needs --data DIR (IEMOCAP_full_release)" >&2; exit 2; } ;;
+  iemocap) [ -n "$data" ] || { echo "run.sh: --corpus iemocap needs --data DIR (IEMOCAP_full_release)" >&2; exit 2; }
+           if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
+             echo "run.sh: --corpus iemocap needs --w2v /path/to/libri960_big.pt for stages 3-4" >&2; exit 2; fi ;;
   *) echo "run.sh: unknown corpus $corpus (demo, iemocap)" >&2; exit 2 ;;
 esac
 table=$work/data/$corpus/utterances.tsv
@@ -81,5 +97,31 @@ if want 2; then
         --bpc-set "$bpc_set" --syllabifier "$syllabifier" --manifest-root "$work/manifests"
     done
   done
+fi
+if [ "$corpus" = demo ]; then
+  w2v=${w2v:-$work/exp/demo/w2v_tiny.pt}
+  train_units=${train_units:-bpc}
+  config=${config:-tiny}
+else
+  train_units=${train_units:-$units}
+fi
+
+if want 3; then
+  if [ -f "$w2v" ]; then
+    log "stage 3: pre-trained model $w2v"
+  elif [ "$corpus" = demo ]; then
+    log "stage 3: random-init tiny wav2vec 2.0 -> $w2v"
+    "$PYTHON" "$repo/scripts/make_w2v_checkpoint.py" --size tiny --out "$w2v"
+  else
+    echo "run.sh: --w2v $w2v: no such file" >&2; exit 2
+  fi
+fi
+
+if want 4; then
+  scheme=${schemes%% *}
+  log "stage 4: manifests/$corpus/{${train_units// /,}}/$scheme -> $work/exp/$corpus (config ${config:-paper_<unit>})"
+  PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$corpus" --units "$train_units" --scheme "$scheme" \
+    --w2v "$w2v" --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"} \
+    ${train_folds:+--folds "$train_folds"}
 fi
 log "done (stages $stage..$stop_stage)"

@@ -13,6 +13,12 @@
 #   FAILED         exit status and log tail of the last failed attempt
 # An interrupted fold resumes from checkpoints/checkpoint_last.pt when the loop is run again.
 # Extra arguments after -- go to fairseq-hydra-train (hydra overrides, e.g. optimization.max_update=100).
+#
+# --launcher local (default) trains folds one after another in this shell. --launcher slurm submits every fold
+# at once as a Slurm job through hydra's submitit launcher (hydra-submitit-launcher) and waits for them;
+# --launcher submitit_local does the same with local processes (how the tests exercise that path). Slurm
+# settings go after --, e.g.  -- hydra.launcher.partition=gpu hydra.launcher.gpus_per_node=1
+#   hydra.launcher.timeout_min=1440 . fairseq's own log is then in <fold>/hydra/hydra_train.log.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +30,7 @@ config=""           # default: paper_<unit>
 w2v=""
 manifests=$repo/manifests
 exp=$repo/exp
+launcher=local
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -37,10 +44,12 @@ while [ $# -gt 0 ]; do
     --manifests) manifests=$2; shift 2 ;;
     --exp) exp=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --launcher) launcher=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run_folds.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$launcher" in local|slurm|submitit_local) ;; *) echo "run_folds.sh: --launcher local|slurm|submitit_local" >&2; exit 2 ;; esac
 [ -n "$w2v" ] || { echo "run_folds.sh: --w2v <pre-trained checkpoint> is required" >&2; exit 2; }
 [ -f "$w2v" ] || { echo "run_folds.sh: --w2v $w2v: no such file" >&2; exit 2; }
 w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
@@ -54,49 +63,68 @@ train_bin=$(dirname "$PYTHON")/fairseq-hydra-train
 command -v "$train_bin" >/dev/null || train_bin=fairseq-hydra-train
 log() { echo "[$(date +%H:%M:%S)] run_folds.sh: $*" >&2; }
 
-failed=()
-done_count=0
+# train_fold UNIT LABELS CONFIG DATA OUT: one fold, leaving DONE or FAILED in OUT.
+train_fold() {
+  local unit=$1 labels=$2 cfg=$3 data=$4 out=$5 status
+  local name="$unit $(basename "$out")"
+  mkdir -p "$out"
+  if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/train.log" 2>"$out/check.err"; then
+    cat "$out/check.err" >&2
+    { echo "check_fold.py failed"; cat "$out/check.err"; } > "$out/FAILED"
+    log "$name: FAILED before training (see $out/FAILED)"; return 1
+  fi
+  local cmd=("$train_bin")
+  if [ "$launcher" = local ]; then
+    cmd+=(--config-dir "$repo/configs" --config-name "$cfg" "hydra.run.dir=$out/hydra")
+  else
+    cmd+=(-m --config-dir "$repo/configs" --config-name "$cfg" "hydra/launcher=submitit_${launcher#submitit_}"
+          "hydra.sweep.dir=$out/hydra" "hydra.sweep.subdir=.")
+  fi
+  cmd+=("task.data=$data" "task.labels=$labels" "model.w2v_path=$w2v" "common.user_dir=$repo/fairseq_emo"
+        "checkpoint.save_dir=$out/checkpoints" "${extra[@]}")
+  printf '%q ' "${cmd[@]}" > "$out/cmd.sh"; echo >> "$out/cmd.sh"
+  if [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
+    log "$name: resuming from $out/checkpoints/checkpoint_last.pt"
+  else
+    log "$name: $data -> $out"
+  fi
+  echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/cmd.sh")" >> "$out/train.log"
+  if "${cmd[@]}" >> "$out/train.log" 2>&1; then status=0; else status=$?; fi
+  if [ "$status" -eq 0 ] && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
+    rm -f "$out/FAILED" "$out/check.err"
+    printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
+      "$cfg" "$w2v" "$data" "$launcher" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
+    log "$name: done"
+  else
+    { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"
+    log "$name: FAILED (exit $status; see $out/FAILED); continuing with the next fold"
+    return 1
+  fi
+}
+
+outs=()
+missing=()
 for unit in $units; do
   data_root=$manifests/$corpus/$unit/$scheme
-  [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; failed+=("$unit:all"); continue; }
+  [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; missing+=("$unit"); continue; }
   unit_dir=$unit; [ "$scheme" = speaker ] || unit_dir=$unit.$scheme
   fold_list=$folds
   [ -n "$fold_list" ] || fold_list=$(ls "$data_root" | sed -n 's/^fold\([0-9]\+\)$/\1/p' | sort -n | tr '\n' ' ')
   labels=${unit%%-*}   # 'bpc-cv2' folds carry bpc labels
   cfg=${config:-paper_$labels}
   for k in $fold_list; do
-    data=$data_root/fold$k
     out=$exp/$corpus/$unit_dir/fold$k
-    if [ -f "$out/DONE" ]; then log "$unit fold$k: finished earlier, skipped ($out/DONE)"; done_count=$((done_count+1)); continue; fi
-    mkdir -p "$out"
-    if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/train.log" 2>"$out/check.err"; then
-      cat "$out/check.err" >&2
-      { echo "check_fold.py failed"; cat "$out/check.err"; } > "$out/FAILED"
-      log "$unit fold$k: FAILED before training (see $out/FAILED)"; failed+=("$unit:fold$k"); continue
-    fi
-    cmd=("$train_bin" --config-dir "$repo/configs" --config-name "$cfg"
-         "task.data=$data" "task.labels=$labels" "model.w2v_path=$w2v" "common.user_dir=$repo/fairseq_emo"
-         "checkpoint.save_dir=$out/checkpoints" "hydra.run.dir=$out/hydra" "${extra[@]}")
-    printf '%q ' "${cmd[@]}" > "$out/cmd.sh"; echo >> "$out/cmd.sh"
-    if [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
-      log "$unit fold$k: resuming from $out/checkpoints/checkpoint_last.pt"
+    outs+=("$out")
+    if [ -f "$out/DONE" ]; then log "$unit fold$k: finished earlier, skipped ($out/DONE)"; continue; fi
+    if [ "$launcher" = local ]; then
+      train_fold "$unit" "$labels" "$cfg" "$data_root/fold$k" "$out" || true
     else
-      log "$unit fold$k: $data -> $out"
-    fi
-    echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/cmd.sh")" >> "$out/train.log"
-    if "${cmd[@]}" >> "$out/train.log" 2>&1 && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
-      rm -f "$out/FAILED" "$out/check.err"
-      printf 'config=%s\nw2v=%s\ndata=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
-        "$cfg" "$w2v" "$data" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
-      done_count=$((done_count+1))
-      log "$unit fold$k: done"
-    else
-      status=$?
-      { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"
-      log "$unit fold$k: FAILED (exit $status; see $out/FAILED); continuing with the next fold"
-      failed+=("$unit:fold$k")
+      train_fold "$unit" "$labels" "$cfg" "$data_root/fold$k" "$out" &   # submitted jobs run in parallel
     fi
   done
 done
-log "finished: $done_count fold(s) trained or already done, ${#failed[@]} failed${failed:+: ${failed[*]}}"
+wait
+failed=("${missing[@]}")
+for out in "${outs[@]}"; do [ -f "$out/DONE" ] || failed+=("${out#$exp/}"); done
+log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} )) of ${#outs[@]} fold(s) done, ${#failed[@]} failed${failed:+: ${failed[*]}}"
 [ ${#failed[@]} -eq 0 ]

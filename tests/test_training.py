@@ -199,3 +199,17 @@ def test_configs_compose(name):
         assert cfg["common"]["fp16"] is True
     else:
         assert cfg["common"]["fp16"] is False
+
+
+def test_submitit_local_launcher_path(demo_manifests, tiny_w2v, tmp_path):
+    """The Slurm path (hydra-submitit-launcher), exercised with submitit's local executor: two folds in parallel."""
+    proc = run_folds("--corpus", "demo", "--units", "utterance", "--folds", "7 8", "--config", "tiny", "--w2v",
+                     tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path, "--launcher", "submitit_local",
+                     "--", "optimization.max_update=4")
+    assert proc.returncode == 0, proc.stderr
+    for k in (7, 8):
+        out = tmp_path / "demo" / "utterance" / f"fold{k}"
+        assert (out / "checkpoints" / "checkpoint_last.pt").is_file()
+        assert "launcher=submitit_local" in (out / "DONE").read_text()
+        assert "hydra/launcher=submitit_local" in (out / "cmd.sh").read_text()
+        assert "Job completed successfully" in (out / "hydra" / "hydra_train.log").read_text()
