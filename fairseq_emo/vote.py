@@ -35,3 +35,47 @@ def weighted_and_unweighted_accuracy(correct: Mapping[str, float], total: Mappin
     wa = 100.0 * sum(correct.get(e, 0) for e in EMOTIONS) / n if n else float("nan")
     ua = 100.0 * sum(correct.get(e, 0) / total[e] for e in present) / len(present) if present else float("nan")
     return {"WA": wa, "UA": ua}
+
+
+def read_emotions(path: str) -> Dict[str, str]:
+    """'<utt_id> <emotion>' lines -> {utt_id: emotion}; errors name file and line."""
+    out: Dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or parts[1] not in EMOTIONS:
+                raise ValueError(f"{path}:{lineno}: expected '<utt_id> <emotion>' with emotion in "
+                                 f"{', '.join(EMOTIONS)}, got {line.strip()!r}")
+            if parts[0] in out:
+                raise ValueError(f"{path}:{lineno}: utterance {parts[0]} appears twice")
+            out[parts[0]] = parts[1]
+    return out
+
+
+def confusion(reference: Mapping[str, str], predicted: Mapping[str, str]):
+    """Rows = target, columns = predicted, both in EMOTIONS order; every reference id must be predicted."""
+    missing = [u for u in reference if u not in predicted]
+    if missing:
+        raise ValueError(f"{len(missing)} reference utterance(s) have no prediction, e.g. {missing[:3]}")
+    matrix = [[0] * len(EMOTIONS) for _ in EMOTIONS]
+    for utt, target in reference.items():
+        matrix[EMOTIONS.index(target)][EMOTIONS.index(predicted[utt])] += 1
+    return matrix
+
+
+def accuracy_from_confusion(matrix) -> Dict[str, float]:
+    correct = {e: matrix[i][i] for i, e in enumerate(EMOTIONS)}
+    total = {e: sum(matrix[i]) for i, e in enumerate(EMOTIONS)}
+    return weighted_and_unweighted_accuracy(correct, total)
+
+
+def format_confusion(matrix) -> str:
+    from fairseq_emo.emotions import EMOTION_NAMES
+
+    names = [EMOTION_NAMES[e] for e in EMOTIONS]
+    lines = ["target \\ predicted " + " ".join(f"{n:>8s}" for n in names)]
+    for name, row in zip(names, matrix):
+        lines.append(f"{name:19s}" + " ".join(f"{v:8d}" for v in row))
+    return "\n".join(lines)

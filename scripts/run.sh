@@ -9,14 +9,19 @@
 #   0  demo corpus (espeak-ng, IEMOCAP layout)     -> data/demo/IEMOCAP_full_release   (demo only)
 #   1  prepare: corpus tree -> utterance table     -> data/<corpus>/utterances.tsv
 #   2  units + fold manifests                      -> manifests/<corpus>/<unit>/<scheme>/fold<k>/
-#   3  pre-trained model: demo -> a random-init tiny wav2vec 2.0 (exp/demo/w2v_tiny.pt); iemocap -> --w2v
-#   4  fine-tune every fold (scripts/run_folds.sh)  -> exp/<corpus>/<unit>/fold<k>/
-#      demo: bpc units with configs/tiny.yaml; iemocap: all four units with configs/paper_<unit>.yaml
+#   3  pre-trained model: demo -> a random-init small wav2vec 2.0 (exp/demo/w2v_<size>.pt); iemocap -> --w2v
+#   4  fine-tune folds (scripts/run_folds.sh)       -> exp/<corpus>/<unit>/fold<k>/
+#   5  decode each trained fold's test split        -> exp/<corpus>/<unit>/fold<k>/decode_test/
+#   6  score with sclite, with and without emotion  -> .../decode_test/{emo,noemo}/, exp/<corpus>/<unit>/scores_test.tsv
+#   7  vote units into one emotion per utterance    -> .../decode_test/pred.txt
+#   8  report: Tables 1-3, confusion matrix, loss   -> exp/<corpus>/report/report.md; RESULT lines
+# The demo (no arguments) fits 15 CPU minutes: BPC and utterance units, configs/demo.yaml, folds 1 and 2
+# (held-out speakers Ses01F and Ses01M). --train-folds all --train-units "..." runs more.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stage=0
-stop_stage=4
+stop_stage=8
 corpus=demo
 data=""
 units="phoneme bpc syllable utterance"
@@ -99,9 +104,11 @@ if want 2; then
   done
 fi
 if [ "$corpus" = demo ]; then
-  w2v=${w2v:-$work/exp/demo/w2v_tiny.pt}
-  train_units=${train_units:-bpc}
-  config=${config:-tiny}
+  train_units=${train_units:-bpc utterance}
+  config=${config:-demo}
+  train_folds=${train_folds:-1 2}
+  size=tiny; [ "$config" = demo ] && size=demo
+  w2v=${w2v:-$work/exp/demo/w2v_$size.pt}
 else
   train_units=${train_units:-$units}
 fi
@@ -111,17 +118,62 @@ if want 3; then
     log "stage 3: pre-trained model $w2v"
   elif [ "$corpus" = demo ]; then
     log "stage 3: random-init tiny wav2vec 2.0 -> $w2v"
-    "$PYTHON" "$repo/scripts/make_w2v_checkpoint.py" --size tiny --out "$w2v"
+    "$PYTHON" "$repo/scripts/make_w2v_checkpoint.py" --size "$size" --out "$w2v"
   else
     echo "run.sh: --w2v $w2v: no such file" >&2; exit 2
   fi
 fi
 
+[ "$train_folds" = all ] && train_folds=""
+scheme=${schemes%% *}
+unit_dir() { if [ "$scheme" = speaker ]; then echo "$work/exp/$corpus/$1"; else echo "$work/exp/$corpus/$1.$scheme"; fi; }
+# The folds to evaluate: trained ones (DONE) among those asked for.
+trained_folds() {
+  local d; for d in "$(unit_dir "$1")"/fold*; do
+    [ -f "$d/DONE" ] || continue
+    if [ -z "$train_folds" ] || [[ " $train_folds " == *" ${d##*/fold} "* ]]; then echo "$d"; fi
+  done
+}
+
 if want 4; then
-  scheme=${schemes%% *}
   log "stage 4: manifests/$corpus/{${train_units// /,}}/$scheme -> $work/exp/$corpus (config ${config:-paper_<unit>})"
   PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$corpus" --units "$train_units" --scheme "$scheme" \
     --w2v "$w2v" --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"} \
     ${train_folds:+--folds "$train_folds"}
+fi
+if want 5; then
+  for unit in $train_units; do
+    for d in $(trained_folds "$unit"); do
+      if [ -f "$d/decode_test/units.jsonl" ] && [ "$d/decode_test/units.jsonl" -nt "$d/DONE" ]; then
+        log "stage 5: $d/decode_test exists, skipped"; continue; fi
+      log "stage 5: $d/checkpoints/checkpoint_last.pt -> $d/decode_test"
+      "$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress
+    done
+  done
+fi
+
+if want 6; then
+  for unit in $train_units; do
+    log "stage 6: sclite on $(unit_dir "$unit")/fold*/decode_test -> $(unit_dir "$unit")/scores_test.tsv"
+    "$PYTHON" "$repo/scripts/score.py" --exp "$(unit_dir "$unit")" --split test
+  done
+fi
+
+if want 7; then
+  for unit in $train_units; do
+    for d in $(trained_folds "$unit"); do
+      log "stage 7: $d/decode_test/emo/hyp.trn -> $d/decode_test/pred.txt"
+      "$PYTHON" "$repo/scripts/vote.py" --hyp "$d/decode_test/emo/hyp.trn" --out "$d/decode_test/pred.txt" \
+        --units-json "$d/decode_test/units.jsonl" --ref "$d/decode_test/ref_emotions.txt" | sed -n '1,2p' \
+        | tr '\n' ' ' | sed "s|^|  $unit ${d##*/}: |"; echo
+    done
+  done
+fi
+
+if want 8; then
+  log "stage 8: $work/exp/$corpus -> $work/exp/$corpus/report/"
+  "$PYTHON" "$repo/scripts/report.py" --exp "$work/exp/$corpus"
+  [ "$corpus" = demo ] && log "demo: units '$train_units', held-out folds '${train_folds:-all}', config $config;"\
+    "a synthetic corpus whose emotions are prosody caricatures: these numbers show the pipeline learns, nothing about IEMOCAP"
 fi
 log "done (stages $stage..$stop_stage)"

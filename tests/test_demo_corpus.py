@@ -46,15 +46,3 @@ def test_run_sh_prepares_all_units_and_schemes(demo_tree, tmp_path):
     assert proc.returncode == 0 and "stage 1:" in proc.stderr and "exists, skipped" in proc.stderr
     assert "[written]" not in proc.stdout and "[unchanged]" in proc.stdout
 
-
-def test_run_sh_training_stages(demo_tree, tmp_path):
-    """Stages 1-4 on the small demo corpus: table, manifests, a random tiny wav2vec 2.0, one trained fold."""
-    env = dict(os.environ, PYTHON=sys.executable)
-    cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
-           str(tmp_path), "--units", "utterance", "--train-units", "utterance", "--train-folds", "3"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (tmp_path / "exp" / "demo" / "w2v_tiny.pt").is_file()
-    fold = tmp_path / "exp" / "demo" / "utterance" / "fold3"
-    assert (fold / "DONE").is_file() and (fold / "checkpoints" / "checkpoint_last.pt").is_file()
-    assert "--config-name tiny" in (fold / "cmd.sh").read_text()

@@ -18,8 +18,8 @@ from fairseq.criterions import register_criterion
 from fairseq.criterions.ctc import CtcCriterion, CtcCriterionConfig
 from fairseq.logging import metrics
 
+from fairseq_emo.ctc_greedy import emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
-from fairseq_emo.units.suffix import split_token
 from fairseq_emo.vote import vote, weighted_and_unweighted_accuracy
 
 
@@ -48,19 +48,9 @@ class EmotionCtcCriterion(CtcCriterion):
     def __init__(self, cfg, task, rdrop_alpha=0.0):
         super().__init__(cfg, task, rdrop_alpha)
         dictionary = task.target_dictionary
-        delimiter = getattr(task.cfg, "emotion_delimiter", "_")
-        bodies, body_of, emotion_of = {}, [], []
-        for index, symbol in enumerate(dictionary.symbols):
-            if index < dictionary.nspecial:
-                body_of.append(-1)
-                emotion_of.append(-1)
-                continue
-            body, emo = split_token(symbol, delimiter)
-            body_of.append(bodies.setdefault(body, len(bodies)))
-            emotion_of.append(EMOTIONS.index(emo) if emo else -1)
         self.nspecial = dictionary.nspecial
-        self.body_of = body_of
-        self.emotion_of = torch.tensor(emotion_of)
+        self.body_of, self.emotion_of = token_tables(dictionary.symbols, dictionary.nspecial,
+                                                     getattr(task.cfg, "emotion_delimiter", "_"))
 
     def forward(self, model, sample, reduce=True, **kwargs):
         if model.training:
@@ -83,17 +73,13 @@ class EmotionCtcCriterion(CtcCriterion):
             out[f"_emo_total_{e}"] = 0
         for lp, target, length in zip(lprobs, sample["target"], lengths):
             lp = lp[:length]
-            toks = lp.argmax(-1).unique_consecutive()
-            hyp = [t for t in toks.tolist() if t >= self.nspecial]  # drops blank <s> and <pad> </s> <unk>
+            hyp = [u.index for u in greedy_ctc(lp, self.nspecial)]
             ref = [t for t in target.tolist() if t >= self.nspecial]
             out["_emo_errors"] += editdistance.eval(hyp, ref)
             out["_noemo_errors"] += editdistance.eval([self.body_of[t] for t in hyp], [self.body_of[t] for t in ref])
             out["_unit_total"] += len(ref)
             # posterior mass per emotion, summed over frames: breaks ties and decides empty hypotheses
-            mass = torch.zeros(len(EMOTIONS))
-            frame_sum = lp.exp().sum(0)
-            valid = self.emotion_of >= 0
-            mass.index_add_(0, self.emotion_of[valid], frame_sum[valid])
+            mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))
             predicted = vote([EMOTIONS[self.emotion_of[t]] for t in hyp if self.emotion_of[t] >= 0],
                              dict(zip(EMOTIONS, mass.tolist())))
             reference = vote([EMOTIONS[self.emotion_of[t]] for t in ref if self.emotion_of[t] >= 0])

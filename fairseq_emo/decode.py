@@ -1,0 +1,136 @@
+"""Batched greedy CTC decoding of a fold split: fine-tuned checkpoint + fold dir -> trn files and unit timelines.
+
+Outputs in OUT (formats: manifests/README.md and README "Decoding"):
+  emo/hyp.trn, emo/ref.trn        units with emotion suffixes      `<units> (<speaker>-<utt_id>)`
+  noemo/hyp.trn, noemo/ref.trn    the same with suffixes stripped
+  units.jsonl                     per utterance: units with start/end seconds and posterior, emotion mass
+  ref_emotions.txt                `<utt_id> <emotion>` (the reference for scripts/vote.py)
+Every utterance of the split is written, an empty hypothesis as an empty line body.
+Note: libri960_big.pt's CNN uses group normalisation over time, which sees batch padding; batches are sorted by
+length to keep padding small, and --batch-size 1 makes each utterance's output independent of its batch.
+"""
+import json
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import numpy as np
+import soundfile
+import torch
+import torch.nn.functional as F
+
+from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
+from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.trn import write_trn
+from fairseq_emo.units.suffix import strip_emotion
+
+
+@dataclass
+class SplitEntry:
+    wav: str
+    frames: int
+    utt_id: str
+    speaker: str
+    emotion: str
+    ref: List[str]
+
+
+def read_split(data_dir: str, split: str, labels: str) -> List[SplitEntry]:
+    """{split}.tsv + {split}.utt + {split}.<labels> of a fold dir, checked to be line-aligned."""
+    def lines(name):
+        with open(os.path.join(data_dir, name), encoding="utf-8") as f:
+            return f.read().splitlines()
+    manifest, utts, refs = lines(f"{split}.tsv"), lines(f"{split}.utt"), lines(f"{split}.{labels}")
+    root, entries = manifest[0], manifest[1:]
+    if not (len(entries) == len(utts) == len(refs)):
+        raise ValueError(f"{data_dir}: {split}.tsv has {len(entries)} utterances, {split}.utt {len(utts)}, "
+                         f"{split}.{labels} {len(refs)}; they must be line-aligned")
+    out = []
+    for entry, utt, ref in zip(entries, utts, refs):
+        relpath, frames = entry.split("\t")
+        utt_id, speaker, emotion = utt.split("\t")
+        out.append(SplitEntry(os.path.join(root, relpath), int(frames), utt_id, speaker, emotion, ref.split()))
+    return out
+
+
+def load_model(checkpoint: str, data_dir: str, device: str):
+    """Fine-tuned checkpoint -> (model in eval mode, task). The pre-trained w2v file is not needed."""
+    import fairseq_emo.fairseq_plugin  # noqa: F401  (task, criterion, checkpoint loading)
+    from fairseq import checkpoint_utils
+
+    if not os.path.isfile(checkpoint):
+        raise FileNotFoundError(f"checkpoint {checkpoint} not found")
+    models, _cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides={"data": data_dir})
+    model = models[0].to(device).eval()
+    return model, task
+
+
+def _batches(entries: List[SplitEntry], batch_size: int):
+    order = sorted(range(len(entries)), key=lambda i: entries[i].frames)
+    for k in range(0, len(order), batch_size):
+        yield order[k:k + batch_size]
+
+
+def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, device: str = "cpu",
+                 progress: bool = True) -> List[Dict]:
+    """One result dict per entry (input order): utt_id, speaker, emotion, ref, units [...], emotion_mass {...}."""
+    from tqdm import tqdm
+
+    dictionary = task.target_dictionary
+    _, emotion_of = token_tables(dictionary.symbols, dictionary.nspecial,
+                                 getattr(task.cfg, "emotion_delimiter", "_"))
+    normalize = bool(getattr(task.cfg, "normalize", False))
+    results: List[Optional[Dict]] = [None] * len(entries)
+    bar = tqdm(total=len(entries), desc="decode", unit="utt", disable=not progress)
+    with torch.inference_mode():
+        for batch in _batches(entries, batch_size):
+            waves = []
+            for i in batch:
+                wav, rate = soundfile.read(entries[i].wav, dtype="float32")
+                if rate != 16000 or wav.ndim != 1:
+                    raise ValueError(f"{entries[i].wav}: {rate} Hz, shape {wav.shape}; decoding needs 16 kHz mono")
+                x = torch.from_numpy(wav)
+                waves.append(F.layer_norm(x, x.shape) if normalize else x)
+            longest = max(len(w) for w in waves)
+            source = torch.zeros(len(waves), longest)
+            padding = torch.ones(len(waves), longest, dtype=torch.bool)
+            for row, w in enumerate(waves):
+                source[row, :len(w)] = w
+                padding[row, :len(w)] = False
+            net_output = model(source=source.to(device), padding_mask=padding.to(device))
+            lprobs = model.get_normalized_probs(net_output, log_probs=True).transpose(0, 1).float().cpu()
+            if net_output.get("padding_mask") is not None:
+                lengths = (~net_output["padding_mask"]).long().sum(-1).cpu().tolist()
+            else:
+                lengths = [lprobs.size(1)] * len(batch)
+            for row, i in enumerate(batch):
+                lp = lprobs[row, :lengths[row]]
+                units = [{"unit": dictionary[u.index], "start": round(u.start_frame * FRAME_SECONDS, 3),
+                          "end": round(u.end_frame * FRAME_SECONDS, 3), "posterior": round(u.posterior, 4)}
+                         for u in greedy_ctc(lp, dictionary.nspecial)]
+                mass = emotion_mass(lp, emotion_of, len(EMOTIONS)).tolist()
+                e = entries[i]
+                results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "emotion": e.emotion, "ref": e.ref,
+                              "units": units, "emotion_mass": {k: round(v, 4) for k, v in zip(EMOTIONS, mass)},
+                              "seconds": round(e.frames / 16000, 3)}
+            bar.update(len(batch))
+    bar.close()
+    return results
+
+
+def write_outputs(out_dir: str, results: List[Dict]) -> None:
+    """trn pairs with and without emotion, units.jsonl, ref_emotions.txt (atomic per file)."""
+    for sub in ("emo", "noemo"):
+        os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
+    hyp = [(r["speaker"], r["utt_id"], [u["unit"] for u in r["units"]]) for r in results]
+    ref = [(r["speaker"], r["utt_id"], r["ref"]) for r in results]
+    write_trn(os.path.join(out_dir, "emo", "hyp.trn"), hyp)
+    write_trn(os.path.join(out_dir, "emo", "ref.trn"), ref)
+    write_trn(os.path.join(out_dir, "noemo", "hyp.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in hyp])
+    write_trn(os.path.join(out_dir, "noemo", "ref.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in ref])
+    for name, lines in (("units.jsonl", [json.dumps(r, sort_keys=True) for r in results]),
+                        ("ref_emotions.txt", [f"{r['utt_id']} {r['emotion']}" for r in results])):
+        tmp = os.path.join(out_dir, f".{name}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in lines))
+        os.replace(tmp, os.path.join(out_dir, name))

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Greedy CTC decoding of a fold split with a fine-tuned checkpoint -> trn files (with and without emotion),
+units.jsonl (unit timelines with posteriors) and ref_emotions.txt.
+
+  python scripts/decode.py --checkpoint exp/demo/bpc/fold1/checkpoints/checkpoint_last.pt \
+      --data manifests/demo/bpc/speaker/fold1 --split test --out exp/demo/bpc/fold1/decode_test
+  python scripts/decode.py --fold-exp exp/demo/bpc/fold1        # reads DONE for checkpoint and data
+"""
+import argparse
+import os
+import sys
+import time
+
+
+def from_done(fold_exp: str):
+    path = os.path.join(fold_exp, "DONE")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found: the fold has not finished training")
+    with open(path) as f:
+        info = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+    return info["test_checkpoint"], info["data"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", help="fine-tuned checkpoint (default with --fold-exp: the one in DONE)")
+    parser.add_argument("--data", help="fold directory with {split}.tsv/.utt/.<labels> and the dictionary")
+    parser.add_argument("--fold-exp", help="a fold's training dir (exp/<corpus>/<unit>/fold<k>)")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--out", help="output dir (default <fold-exp>/decode_<split>)")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--device", default="cuda" if __import__("torch").cuda.is_available() else "cpu")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+
+    import fairseq  # noqa: F401  (before the plugin, so that it registers)
+    from fairseq_emo.decode import decode_split, load_model, read_split, write_outputs
+
+    try:
+        checkpoint, data = args.checkpoint, args.data
+        if args.fold_exp:
+            done_ckpt, done_data = from_done(args.fold_exp)
+            checkpoint, data = checkpoint or done_ckpt, data or done_data
+        if not checkpoint or not data:
+            parser.error("give --checkpoint and --data, or --fold-exp")
+        out = args.out or os.path.join(args.fold_exp or os.path.dirname(os.path.dirname(checkpoint)),
+                                       f"decode_{args.split}")
+        model, task = load_model(checkpoint, data, args.device)
+        entries = read_split(data, args.split, task.cfg.labels)
+        start = time.perf_counter()
+        results = decode_split(model, task, entries, args.batch_size, args.device, not args.no_progress)
+        seconds = time.perf_counter() - start
+        write_outputs(out, results)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    audio = sum(e.frames for e in entries) / 16000
+    empty = sum(1 for r in results if not r["units"])
+    print(f"decoded {len(results)} utterances ({audio:.1f} s of audio) in {seconds:.1f} s "
+          f"(real-time factor {seconds / audio:.3f}; {empty} empty hypotheses) -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Majority vote of decoded units into one emotion per utterance (rules: fairseq_emo/vote.py).
+
+  python scripts/vote.py --hyp decode_test/emo/hyp.trn --out pred.txt [--ref decode_test/ref_emotions.txt]
+      [--units-json decode_test/units.jsonl] [--weighted]
+Writes '<utt_id> <emotion>' per utterance. --units-json supplies the posterior mass used for ties and empty
+hypotheses (without it: the fixed order neutral, happy, angry, sad). --weighted adds a posterior-weighted vote
+(each unit counts its posterior), reported beside the majority vote. With --ref prints 'WA <percent>',
+'UA <percent>' and the confusion matrix (rows = target, columns = predicted).
+"""
+import argparse
+import json
+import os
+import sys
+
+from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.trn import read_trn, utt_of
+from fairseq_emo.units.suffix import split_token
+from fairseq_emo.vote import accuracy_from_confusion, confusion, format_confusion, read_emotions, vote
+
+
+def weighted_vote(units, mass):
+    weights = {e: 0.0 for e in EMOTIONS}
+    for u in units:
+        emo = split_token(u["unit"])[1]
+        if emo:
+            weights[emo] += u["posterior"]
+    if not any(weights.values()):
+        weights = dict(mass)
+    return max(EMOTIONS, key=lambda e: weights.get(e, 0.0))
+
+
+def report(name, reference, predicted):
+    matrix = confusion(reference, predicted)
+    acc = accuracy_from_confusion(matrix)
+    print(f"{name}WA {acc['WA']:.1f}\n{name}UA {acc['UA']:.1f}")
+    print(format_confusion(matrix))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hyp", required=True, help="hypothesis trn WITH emotion suffixes")
+    parser.add_argument("--out", required=True, help="predictions '<utt_id> <emotion>'")
+    parser.add_argument("--ref", help="reference emotions '<utt_id> <emotion>'")
+    parser.add_argument("--units-json", help="units.jsonl from decode.py (posteriors for ties/empty hypotheses)")
+    parser.add_argument("--weighted", action="store_true", help="also the posterior-weighted vote (needs --units-json)")
+    args = parser.parse_args(argv)
+    try:
+        hyps = {utt_of(i): toks for i, toks in read_trn(args.hyp).items()}
+        details = {}
+        if args.units_json:
+            with open(args.units_json, encoding="utf-8") as f:
+                details = {r["utt_id"]: r for r in map(json.loads, f)}
+        elif args.weighted:
+            parser.error("--weighted needs --units-json")
+        predicted = {}
+        for utt, toks in hyps.items():
+            mass = details.get(utt, {}).get("emotion_mass")
+            predicted[utt] = vote([split_token(t)[1] for t in toks if split_token(t)[1]], mass)
+        tmp = f"{args.out}.tmp"
+        with open(tmp, "w") as f:
+            f.writelines(f"{u} {e}\n" for u, e in predicted.items())
+        os.replace(tmp, args.out)
+        if args.ref:
+            reference = read_emotions(args.ref)
+            report("", reference, predicted)
+            if args.weighted:
+                weighted = {u: weighted_vote(details[u]["units"], details[u]["emotion_mass"]) for u in hyps}
+                print("posterior-weighted vote:")
+                report("weighted ", reference, weighted)
+                with open(args.out + ".weighted", "w") as f:
+                    f.writelines(f"{u} {e}\n" for u, e in weighted.items())
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Decoding a real fine-tuned tiny checkpoint, and the whole demo pipeline (shortened) through run.sh."""
+import json
+import os
+import subprocess
+import sys
+
+from conftest import REPO, run_folds, run_script
+from fairseq_emo.trn import read_trn
+
+
+def last_valid(log_path):
+    with open(log_path) as f:
+        records = [json.loads(l.split(" - ", 1)[1]) for l in f if "[valid][INFO] - {" in l]
+    return records[-1]
+
+
+def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_w2v, tmp_path):
+    # batch size 1 in fairseq's validation and in the decoder: the group-norm CNN then sees no padding in either
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "2", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", tmp_path, "--", "dataset.batch_size_valid=1",
+                     "optimization.max_update=12", "optimization.lr=[0.003]")
+    assert proc.returncode == 0, proc.stderr
+    fold = tmp_path / "demo" / "bpc" / "fold2"
+    valid = last_valid(fold / "train.log")
+    out = tmp_path / "dec"
+    run_script("decode.py", "--fold-exp", fold, "--split", "valid", "--out", out, "--batch-size", "1", "--no-progress")
+    run_script("decode.py", "--fold-exp", fold, "--split", "test", "--no-progress")
+    import editdistance
+    refs, hyps = read_trn(str(out / "emo" / "ref.trn")), read_trn(str(out / "emo" / "hyp.trn"))
+    errors = sum(editdistance.eval(refs[i], hyps[i]) for i in refs)
+    total = sum(len(r) for r in refs.values())
+    assert round(100.0 * errors / total, 3) == float(valid["valid_uer_emo"])
+    # every utterance of the split is written, in both views, and units.jsonl is consistent
+    test_dir = fold / "decode_test"
+    manifest_lines = len(open(os.path.join(demo_manifests, "demo/bpc/speaker/fold2/test.tsv")).read().splitlines()) - 1
+    for view in ("emo", "noemo"):
+        assert len(read_trn(str(test_dir / view / "hyp.trn"))) == manifest_lines
+    with open(test_dir / "units.jsonl") as f:
+        records = [json.loads(line) for line in f]
+    assert len(records) == manifest_lines
+    for r in records:
+        times = [(u["start"], u["end"]) for u in r["units"]]
+        assert all(0 <= a < b <= r["seconds"] + 0.02 for a, b in times)
+        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(times, times[1:]))
+        assert all(u["unit"].rsplit("_", 1)[1] in ("neu", "hap", "ang", "sad") for u in r["units"])
+        assert set(r["emotion_mass"]) == {"neu", "hap", "ang", "sad"}
+    noemo = read_trn(str(test_dir / "noemo" / "hyp.trn"))
+    assert all("_" not in tok for toks in noemo.values() for tok in toks)
+
+
+def test_run_sh_end_to_end_shortened(demo_tree, tmp_path):
+    env = dict(os.environ, PYTHON=sys.executable)
+    cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
+           str(tmp_path), "--units", "utterance", "--train-units", "utterance", "--train-folds", "1",
+           "--config", "tiny"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    assert len(result) == 1 and result[0].startswith("RESULT corpus=demo unit=utterance folds=speaker WA=")
+    wa = float(result[0].split("WA=")[1].split()[0])
+    assert 0.0 <= wa <= 100.0
+    report = tmp_path / "exp" / "demo" / "report"
+    text = (report / "report.md").read_text()
+    assert "fold scheme `speaker`" in text and "checkpoint_last.pt" in text and "Table 3" in text
+    assert (report / "confusion_utterance.png").stat().st_size > 1000
+    assert (report / "training_loss.png").stat().st_size > 1000
+    assert (tmp_path / "exp" / "demo" / "utterance" / "scores_test.tsv").is_file()
+    sys_files = list((tmp_path / "exp" / "demo" / "utterance" / "fold1" / "decode_test" / "emo").glob("*.sys"))
+    assert sys_files, "sclite's report was not kept"
