@@ -25,4 +25,5 @@ setup(
         "hydra-submitit-launcher",  # run_folds.sh --launcher slurm|submitit_local
     ],
     extras_require={"test": ["pytest"]},
+    entry_points={"console_scripts": ["fairseq-emo=fairseq_emo.cli:main"]},
 )

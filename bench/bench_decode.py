@@ -36,6 +36,7 @@ def build(w2v_path: str, data: str, labels: str):
     add_defaults(cfg)
     cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True))
     task = tasks.setup_task(cfg.task)
+    build.last_cfg = cfg  # bench_predict.py saves it with the weights, as fairseq's checkpoints do
     return task.build_model(cfg.model).eval(), task
 
 

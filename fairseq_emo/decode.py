@@ -53,14 +53,16 @@ def read_split(data_dir: str, split: str, labels: str) -> List[SplitEntry]:
     return out
 
 
-def load_model(checkpoint: str, data_dir: str, device: str):
-    """Fine-tuned checkpoint -> (model in eval mode, task). The pre-trained w2v file is not needed."""
+def load_model(checkpoint: str, data_dir: Optional[str], device: str):
+    """Fine-tuned checkpoint -> (model in eval mode, task). The pre-trained w2v file is not needed.
+    data_dir: where dict.<labels>.txt is (None: the fold dir recorded in the checkpoint)."""
     import fairseq_emo.fairseq_plugin  # noqa: F401  (task, criterion, checkpoint loading)
     from fairseq import checkpoint_utils
 
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(f"checkpoint {checkpoint} not found")
-    models, _cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides={"data": data_dir})
+    overrides = {"data": data_dir} if data_dir else None
+    models, _cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides=overrides)
     model = models[0].to(device).eval()
     return model, task
 

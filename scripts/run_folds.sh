@@ -9,6 +9,7 @@
 #   cmd.sh         the exact command line (rerun it by hand to reproduce)
 #   train.log      fairseq's log, appended across attempts
 #   checkpoints/   checkpoint_last.pt (the test checkpoint: the final one, no selection on the test fold)
+#                  and dict.<unit>.txt (so the checkpoint directory alone suffices for fairseq-emo predict)
 #   DONE           written when training finished; such folds are skipped
 #   FAILED         exit status and log tail of the last failed attempt
 # An interrupted fold resumes from checkpoints/checkpoint_last.pt when the loop is run again.
@@ -92,6 +93,7 @@ train_fold() {
   if "${cmd[@]}" >> "$out/train.log" 2>&1; then status=0; else status=$?; fi
   if [ "$status" -eq 0 ] && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
     rm -f "$out/FAILED" "$out/check.err"
+    cp "$data/dict.$labels.txt" "$out/checkpoints/"   # predict/decode can then run from the checkpoint dir alone
     printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
       "$cfg" "$w2v" "$data" "$launcher" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
     log "$name: done"

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test): fairseq-emo predict on a 60-second file, CPU, tiny model and Large architecture.
+
+For each size a random-init wav2vec 2.0 gets a fresh output layer through the plugin (bench_decode.py's builder)
+and is saved as a fine-tuned checkpoint would be (no training); then the real command runs on 60 s of noise.
+Prints the real-time factor the command reports and the peak RSS of the predict process.
+
+  python bench/bench_predict.py [--sizes tiny large] [--seconds 60]
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import soundfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_decode import REPO, build  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["tiny", "large"])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--data", default=os.path.join(REPO, "manifests/demo/bpc/speaker/fold1"))
+    args = parser.parse_args()
+    import torch
+    from fairseq import checkpoint_utils  # noqa: F401
+    from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
+
+    cli = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
+    with tempfile.TemporaryDirectory() as work:
+        audio = os.path.join(work, "minute.wav")
+        soundfile.write(audio, (0.05 * np.random.default_rng(0).standard_normal(int(args.seconds * 16000)))
+                        .astype(np.float32), 16000)
+        for size in args.sizes:
+            w2v = os.path.join(work, f"w2v_{size}.pt")
+            save_random_checkpoint(w2v, SIZES[size])
+            model, task = build(w2v, args.data, "bpc")
+            ckpt_dir = os.path.join(work, f"ft_{size}")
+            os.makedirs(ckpt_dir)
+            # a fine-tuned checkpoint as fairseq writes one: cfg + model weights
+            torch.save({"cfg": build.last_cfg, "model": model.state_dict(), "extra_state": {},
+                        "optimizer_history": [{"criterion_name": "EmotionCtcCriterion", "optimizer_name": "FairseqAdam",
+                                               "lr_scheduler_state": {"best": None}, "num_updates": 0}],
+                        "last_optimizer_state": None}, os.path.join(ckpt_dir, "ckpt.pt"))
+            for name in os.listdir(args.data):
+                if name.startswith("dict."):
+                    with open(os.path.join(args.data, name)) as src, open(os.path.join(ckpt_dir, name), "w") as dst:
+                        dst.write(src.read())
+            del model
+            os.remove(w2v)
+            start = time.perf_counter()
+            proc = subprocess.Popen([cli, "predict", "--checkpoint", os.path.join(ckpt_dir, "ckpt.pt"), audio,
+                                     "--no-progress", "--out", os.path.join(work, "out.jsonl")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(proc.pid, 0)
+            took = time.perf_counter() - start
+            err = proc.stderr.read().decode()
+            rtf_line = [l for l in err.splitlines() if "real-time factor" in l]
+            print(f"{size:5s}: {rtf_line[-1] if rtf_line else err[-500:]}; whole command {took:.1f} s incl. loading; "
+                  f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB (exit {status >> 8})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

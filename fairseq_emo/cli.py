@@ -1,0 +1,104 @@
+"""`fairseq-emo` command line (console script from setup.py).
+
+  fairseq-emo predict --checkpoint CKPT AUDIO... [--format jsonl|csv] [--out FILE] [--ctm FILE] [--plot PNG]
+AUDIO may be files, directories (searched recursively) or list files (@paths.txt, *.lst). Output: JSON lines
+(one record per file, chunks and timeline inside) or CSV (one row per file and per chunk), to --out or stdout.
+Exit status 0 when every file succeeded, 1 when some failed (their errors are in the output), 2 on bad usage.
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+
+
+def _predict(args) -> int:
+    import logging
+
+    import fairseq  # noqa: F401  (before the plugin registers)
+    from tqdm import tqdm
+
+    logging.getLogger().setLevel(logging.WARNING)  # fairseq/hydra imports leave the root logger chatty
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+
+    from fairseq_emo.predict import Predictor, ctm_lines, expand_inputs, plot_timeline
+
+    if not os.path.isfile(args.checkpoint):
+        print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
+        return 2
+    files = expand_inputs(args.audio)
+    if not files:
+        print("error: no audio files given or found", file=sys.stderr)
+        return 2
+    predictor = Predictor(args.checkpoint, args.device)
+    start = time.perf_counter()
+    results = []
+    for path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
+        results.append(predictor.predict_file(path, args.chunk_seconds))
+    seconds = time.perf_counter() - start
+    audio = sum(r.get("duration", 0.0) for r in results)
+    failed = [r for r in results if "error" in r]
+    for r in failed:
+        print(f"error: {r['file']}: {r['error']}", file=sys.stderr)
+    for r in results:
+        if r.get("mixed_to_mono"):
+            print(f"note: {r['file']}: {r['channels']} channels averaged to mono", file=sys.stderr)
+    text = _format(results, args.format)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    if args.ctm:
+        with open(args.ctm, "w", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in ctm_lines(results)))
+    if args.plot:
+        ok = [r for r in results if "error" not in r]
+        for k, r in enumerate(ok):
+            target = args.plot if len(ok) == 1 else f"{os.path.splitext(args.plot)[0]}_{k + 1}.png"
+            plot_timeline(r, target)
+    rtf = seconds / audio if audio else float("nan")
+    print(f"{len(results) - len(failed)} of {len(results)} file(s) done, {audio:.1f} s of audio in {seconds:.1f} s "
+          f"(real-time factor {rtf:.3f}, {args.device})", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _format(results, fmt: str) -> str:
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["file", "scope", "start", "end", "emotion", "vote_share", "mass_share", "units", "error"])
+    for r in results:
+        writer.writerow([r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""), r.get("vote_share", ""),
+                         r.get("mass_share", ""), "", r.get("error", "")])
+        for c in r.get("chunks", []):
+            writer.writerow([r["file"], "chunk", c["start"], c["end"], c["emotion"], c["vote_share"], c["mass_share"],
+                             c["units"], ""])
+    return buf.getvalue()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="fairseq-emo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("predict", help="emotion of audio files, with a unit-level emotion timeline")
+    p.add_argument("audio", nargs="+", help="audio files, directories, or @list files")
+    p.add_argument("--checkpoint", required=True, help="fine-tuned checkpoint (checkpoint_last.pt of a fold)")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--out", help="output file (default: stdout)")
+    p.add_argument("--ctm", help="also write the timeline as a CTM file")
+    p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
+    p.add_argument("--chunk-seconds", type=float, default=20.0, help="longest chunk decoded at once (default 20)")
+    p.add_argument("--device", default="cuda" if __import__("torch").cuda.is_available() else "cpu")
+    p.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "predict":
+        return _predict(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

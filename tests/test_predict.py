@@ -1,0 +1,115 @@
+"""fairseq-emo predict on generated speech at several rates and channel counts, long, corrupt and silent files."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+import soxr
+
+from conftest import require_tool
+
+CLI = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
+
+
+@pytest.fixture(scope="module")
+def audio_dir(tmp_path_factory):
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+    d = tmp_path_factory.mktemp("audio")
+    wav = d / "speech22k.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), "Where did you put the umbrella? It is raining."],
+                   check=True)
+    x, rate = soundfile.read(wav, dtype="float32")
+    for target in (8000, 16000, 44100, 48000):
+        y = soxr.resample(x, rate, target)
+        soundfile.write(d / f"speech{target}.wav", y, target)
+        if target >= 44100:
+            soundfile.write(d / f"stereo{target}.flac", np.stack([y, 0.5 * y], axis=1), target)
+    pause = np.zeros(int(0.7 * rate), np.float32)
+    long = np.concatenate([np.concatenate([x, pause])] * int(np.ceil(180 * rate / (len(x) + len(pause)))))
+    soundfile.write(d / "long.flac", long[: 180 * rate], rate)  # 3 minutes (libsndfile's Vorbis encoder crashes on long writes)
+    soundfile.write(d / "silent.wav", np.zeros(32000, np.float32), 16000)
+    (d / "corrupt.wav").write_bytes(b"RIFF" + bytes(300))
+    soundfile.write(d / "tiny.wav", np.zeros(400, np.float32), 16000)  # 25 ms
+    return d
+
+
+def run_cli(*args):
+    return subprocess.run([CLI, "predict", *map(str, args), "--no-progress"], capture_output=True, text=True)
+
+
+def check_record(r):
+    assert r["emotion"] in ("neu", "hap", "ang", "sad")
+    assert 0.0 <= r["vote_share"] <= 1.0 and 0.0 <= r["mass_share"] <= 1.0
+    previous_end = 0.0
+    for c in r["chunks"]:
+        assert c["start"] == pytest.approx(previous_end) and c["end"] > c["start"]
+        previous_end = c["end"]
+        last = c["start"]
+        for u in c["timeline"]:
+            assert c["start"] <= u["start"] < u["end"] <= c["end"] + 0.02
+            assert u["start"] >= last - 1e-9
+            last = u["start"]
+            assert u["emotion"] in ("neu", "hap", "ang", "sad") and 0.0 <= u["posterior"] <= 1.0
+    assert previous_end == pytest.approx(r["duration"])
+
+
+def test_predict_rates_channels_errors(audio_dir, tiny_finetuned, tmp_path):
+    files = [audio_dir / f for f in ("speech8000.wav", "speech16000.wav", "speech22k.wav", "speech44100.wav",
+                                     "speech48000.wav", "stereo44100.flac", "stereo48000.flac", "silent.wav",
+                                     "corrupt.wav", "tiny.wav")]
+    out, ctm = tmp_path / "out.jsonl", tmp_path / "out.ctm"
+    proc = run_cli("--checkpoint", tiny_finetuned, *files, "--out", out, "--ctm", ctm, "--plot", tmp_path / "t.png")
+    assert proc.returncode == 1, proc.stderr  # two files fail, the batch goes on
+    assert "real-time factor" in proc.stderr and "2 channels averaged to mono" in proc.stderr
+    records = {os.path.basename(r["file"]): r for r in map(json.loads, out.read_text().splitlines())}
+    assert len(records) == len(files)
+    assert "unreadable audio" in records["corrupt.wav"]["error"] and "emotion" not in records["corrupt.wav"]
+    assert "too short" in records["tiny.wav"]["error"]
+    durations = set()
+    for name in ("speech8000.wav", "speech16000.wav", "speech22k.wav", "speech44100.wav", "speech48000.wav",
+                 "stereo44100.flac", "stereo48000.flac", "silent.wav"):
+        r = records[name]
+        check_record(r)
+        if name.startswith("speech"):
+            durations.add(round(r["duration"], 1))
+    assert len(durations) == 1  # the same speech, whatever its rate
+    assert records["stereo48000.flac"]["mixed_to_mono"] and records["speech8000.wav"]["resampled"]
+    assert not records["speech16000.wav"]["resampled"]
+    lines = ctm.read_text().splitlines()
+    n_units = sum(len(c["timeline"]) for r in records.values() for c in r.get("chunks", []))
+    assert len(lines) == n_units
+    assert all(len(l.split()) == 6 for l in lines)
+    assert len(list(tmp_path.glob("t_*.png"))) == 8
+
+
+def test_predict_csv_and_python_api(audio_dir, tiny_finetuned, tmp_path):
+    proc = run_cli("--checkpoint", tiny_finetuned, audio_dir / "speech16000.wav", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert [r["scope"] for r in rows] == ["file", "chunk"] and rows[0]["emotion"] in ("neu", "hap", "ang", "sad")
+    import fairseq  # noqa: F401
+    from fairseq_emo import predict
+    results = predict.predict([str(audio_dir / "speech48000.wav")], checkpoint=tiny_finetuned)
+    check_record(results[0])
+
+
+def test_long_file_is_chunked_and_memory_bounded(audio_dir, tiny_finetuned, tmp_path):
+    def peak_rss(path):
+        proc = subprocess.Popen([CLI, "predict", "--checkpoint", tiny_finetuned, str(path), "--no-progress",
+                                 "--out", str(tmp_path / (path.stem + ".jsonl"))],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        assert status == 0
+        return usage.ru_maxrss / 1024.0
+    short, long = peak_rss(audio_dir / "speech16000.wav"), peak_rss(audio_dir / "long.flac")
+    record = json.loads((tmp_path / "long.jsonl").read_text())
+    check_record(record)
+    assert record["duration"] == pytest.approx(180.0, abs=0.05)
+    assert len(record["chunks"]) >= 9 and all(c["end"] - c["start"] <= 20.0 + 1e-6 for c in record["chunks"])
+    # 3 minutes at once would need ~GB of attention maps; chunked, memory stays close to a short file's
+    assert long - short < 300, f"peak RSS {long:.0f} MiB for 3 minutes vs {short:.0f} MiB for 4 seconds"
