@@ -6,15 +6,16 @@ emotion_ctc, B = stock audio_finetuning + ctc. Runs alternate A B A B ... so dri
 checkpoint saving are off, so only training is measured. Prints updates/s (fairseq's train_ups over the run)
 and peak RSS of each run, medians, and the ratio A/B (target >= 0.98).
 
-  python bench/bench_train.py --data manifests/demo/bpc/speaker/fold1 [--w2v exp/demo/w2v_tiny.pt]
+  python bench/bench_train.py [--data manifests/demo/bpc/speaker/fold1] [--w2v CKPT]
 """
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+
+from fairseq_emo.fold_run import log_records
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(os.path.dirname(sys.executable), "fairseq-hydra-train")
@@ -36,23 +37,26 @@ def run_once(variant, data, w2v, updates, workdir):
         text = log.read()
     if status != 0:
         raise RuntimeError(f"{variant} run failed:\n{text[-3000:]}")
-    summary = [json.loads(line.split(" - ", 1)[1]) for line in text.splitlines() if "[train][INFO] - {" in line][-1]
+    summary = log_records(text.splitlines(), "train")[-1]
     return float(summary["train_ups"]), usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.path.join(REPO, "manifests/demo/bpc/speaker/fold1"))
-    parser.add_argument("--w2v", default=os.path.join(REPO, "exp/demo/w2v_tiny.pt"))
+    parser.add_argument("--w2v", help="pre-trained checkpoint (default: a random-init tiny one made here)")
     parser.add_argument("--updates", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    for path in (args.data, args.w2v):
-        if not os.path.exists(path):
-            print(f"error: {path} not found (bash scripts/run.sh --stop-stage 3 makes both)", file=sys.stderr)
-            return 2
+    if not os.path.exists(args.data):
+        print(f"error: {args.data} not found (bash scripts/run.sh --stop-stage 2 makes it)", file=sys.stderr)
+        return 2
     results = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory() as work:
+        if args.w2v is None:
+            from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
+            args.w2v = os.path.join(work, "w2v_tiny.pt")
+            save_random_checkpoint(args.w2v, SIZES["tiny"])
         for r in range(args.rounds):
             for variant in VARIANTS:
                 ups, rss = run_once(variant, os.path.abspath(args.data), os.path.abspath(args.w2v), args.updates,

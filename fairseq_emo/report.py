@@ -13,33 +13,38 @@ import re
 from typing import Dict, List
 
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
+from fairseq_emo.fold_run import log_records, read_done
 from fairseq_emo.vote import accuracy_from_confusion, confusion, read_emotions
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance"]
 
 
-def _fold_dirs(unit_dir: str, split: str) -> List[str]:
-    dirs = [d for d in glob.glob(os.path.join(unit_dir, "fold*")) if os.path.isfile(os.path.join(d, "DONE"))
-            and os.path.isfile(os.path.join(d, f"decode_{split}", "pred.txt"))]
-    return sorted(dirs, key=lambda d: int(re.search(r"fold(\d+)$", d).group(1)))
-
-
-def _done(fold_dir: str) -> Dict[str, str]:
-    with open(os.path.join(fold_dir, "DONE")) as f:
-        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+def _fold_dirs(unit_dir: str, split: str):
+    """(evaluated fold dirs, fold dirs left out with the reason), both in fold order."""
+    dirs = sorted((d for d in glob.glob(os.path.join(unit_dir, "fold*")) if re.search(r"fold\d+$", d)),
+                  key=lambda d: int(re.search(r"fold(\d+)$", d).group(1)))
+    evaluated, left_out = [], []
+    for d in dirs:
+        if not os.path.isfile(os.path.join(d, "DONE")):
+            left_out.append((os.path.basename(d), "training not finished"))
+        elif not os.path.isfile(os.path.join(d, f"decode_{split}", "pred.txt")):
+            left_out.append((os.path.basename(d), f"not decoded and voted ({split})"))
+        else:
+            evaluated.append(d)
+    return evaluated, left_out
 
 
 def unit_summary(unit_dir: str, split: str = "test") -> Dict:
     """Pooled confusion, WA/UA, per-fold accuracies, protocol and scores of one unit type."""
-    folds = _fold_dirs(unit_dir, split)
+    folds, left_out = _fold_dirs(unit_dir, split)
     if not folds:
-        return {}
+        return {"unit": os.path.basename(unit_dir), "left_out": left_out} if left_out else {}
     reference, predicted, per_fold, protocol = {}, {}, [], None
     for d in folds:
         ref = read_emotions(os.path.join(d, f"decode_{split}", "ref_emotions.txt"))
         pred = read_emotions(os.path.join(d, f"decode_{split}", "pred.txt"))
         acc = accuracy_from_confusion(confusion(ref, pred))
-        done = _done(d)
+        done = read_done(d)
         with open(os.path.join(done["data"], "fold.json")) as f:
             info = json.load(f)
         per_fold.append({"fold": os.path.basename(d), "test_group": info["test_group"], "n": len(ref), **acc})
@@ -58,24 +63,21 @@ def unit_summary(unit_dir: str, split: str = "test") -> Dict:
                 row = dict(zip(header, line.rstrip("\n").split("\t")))
                 if row["fold"] == "pooled":
                     scores[row["view"]] = row
-    return {"unit": os.path.basename(unit_dir), "folds": per_fold, "confusion": matrix,
+    return {"unit": os.path.basename(unit_dir), "folds": per_fold, "left_out": left_out, "confusion": matrix,
             "accuracy": accuracy_from_confusion(matrix), "n": len(reference), "protocol": protocol,
             "scores": scores}
 
 
 def loss_curves(fold_dir: str):
     """(updates, train losses), (updates, valid losses) from a fold's train.log (last attempt wins)."""
-    train, valid = {}, {}
     log = os.path.join(fold_dir, "train.log")
     if not os.path.isfile(log):
         return [], []
     with open(log, errors="replace") as f:
-        for line in f:
-            for tag, store, key, step in (("[train_inner][INFO] - {", train, "loss", "num_updates"),
-                                          ("[valid][INFO] - {", valid, "valid_loss", "valid_num_updates")):
-                if tag in line:
-                    rec = json.loads(line.split(" - ", 1)[1])
-                    store[int(rec[step])] = float(rec[key])
+        lines = f.readlines()
+    # keyed by update: a resumed run logs some updates twice, the later attempt wins
+    train = {int(r["num_updates"]): float(r["loss"]) for r in log_records(lines, "train_inner")}
+    valid = {int(r["valid_num_updates"]): float(r["valid_loss"]) for r in log_records(lines, "valid")}
     return sorted(train.items()), sorted(valid.items())
 
 
@@ -134,7 +136,8 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
                         and os.path.basename(d) != "report"),
                        key=lambda d: (UNIT_ORDER.index(os.path.basename(d).split(".")[0].split("-")[0])
                                       if os.path.basename(d).split(".")[0].split("-")[0] in UNIT_ORDER else 9, d))
-    summaries = [s for s in (unit_summary(d, split) for d in unit_dirs) if s]
+    all_summaries = [s for s in (unit_summary(d, split) for d in unit_dirs) if s]
+    summaries = [s for s in all_summaries if s.get("folds")]
     if not summaries:
         raise FileNotFoundError(f"no decoded and voted folds under {corpus_exp} (stages decode, score, vote first)")
     out = os.path.join(corpus_exp, "report")
@@ -154,6 +157,10 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
     for s in summaries:
         lines.append(f"- {s['unit']}: " + "; ".join(f"{f['test_group']} {f['WA']:.1f}/{f['UA']:.1f} (n={f['n']})"
                                                    for f in s["folds"]))
+    left_out = [(s["unit"], fold, why) for s in all_summaries for fold, why in s["left_out"]]
+    if left_out:
+        lines += ["", f"Left out of these tables ({len(left_out)} fold(s)): "
+                  + "; ".join(f"{u} {fold}: {why}" for u, fold, why in left_out)]
     lines += ["", "## Table 2: confusion matrices (rows = target, columns = predicted)", ""]
     header = "| target \\ predicted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " |"
     for s in summaries:
@@ -178,4 +185,4 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
         lines += ["", "## Figure 4: training loss", "", "![training loss](training_loss.png)"]
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    return summaries
+    return all_summaries

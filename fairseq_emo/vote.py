@@ -28,6 +28,18 @@ def vote(unit_emotions: Sequence[str], emotion_mass: Optional[Mapping[str, float
     return max(candidates, key=lambda e: mass.get(e, 0.0))
 
 
+def posterior_weighted_vote(unit_emotions: Sequence[str], unit_posteriors: Sequence[float],
+                            emotion_mass: Optional[Mapping[str, float]] = None) -> str:
+    """Each unit counts its posterior instead of 1; no units: the posterior mass decides, as in vote()."""
+    weights = {e: 0.0 for e in EMOTIONS}
+    for emo, posterior in zip(unit_emotions, unit_posteriors):
+        if emo in weights:
+            weights[emo] += posterior
+    if not any(weights.values()):
+        return vote([], emotion_mass)
+    return max(EMOTIONS, key=lambda e: weights[e])
+
+
 def weighted_and_unweighted_accuracy(correct: Mapping[str, float], total: Mapping[str, float]) -> Dict[str, float]:
     """Per-class correct/total counts -> {'WA': %, 'UA': %}; UA averages the classes present in the reference."""
     n = sum(total.get(e, 0) for e in EMOTIONS)

@@ -12,15 +12,6 @@ import sys
 import time
 
 
-def from_done(fold_exp: str):
-    path = os.path.join(fold_exp, "DONE")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found: the fold has not finished training")
-    with open(path) as f:
-        info = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
-    return info["test_checkpoint"], info["data"]
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", help="fine-tuned checkpoint (default with --fold-exp: the one in DONE)")
@@ -35,12 +26,13 @@ def main(argv=None) -> int:
 
     import fairseq  # noqa: F401  (before the plugin, so that it registers)
     from fairseq_emo.decode import decode_split, load_model, read_split, write_outputs
+    from fairseq_emo.fold_run import read_done
 
     try:
         checkpoint, data = args.checkpoint, args.data
         if args.fold_exp:
-            done_ckpt, done_data = from_done(args.fold_exp)
-            checkpoint, data = checkpoint or done_ckpt, data or done_data
+            done = read_done(args.fold_exp)
+            checkpoint, data = checkpoint or done["test_checkpoint"], data or done["data"]
         if not checkpoint or not data:
             parser.error("give --checkpoint and --data, or --fold-exp")
         out = args.out or os.path.join(args.fold_exp or os.path.dirname(os.path.dirname(checkpoint)),

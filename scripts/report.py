@@ -21,6 +21,10 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for s in summaries:
+        for fold, why in s["left_out"]:
+            print(f"note: {s['unit']} {fold} left out of the report: {why}", file=sys.stderr)
+        if not s.get("folds"):
+            continue
         p = s["protocol"]
         print(f"RESULT corpus={p['corpus']} unit={s['unit']} folds={p['scheme']} WA={s['accuracy']['WA']:.1f} "
               f"UA={s['accuracy']['UA']:.1f}  (n={s['n']}, {len(s['folds'])} folds, config={p['config']}, "

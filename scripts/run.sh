@@ -3,7 +3,7 @@
 # interrupted run resumes where it stopped.
 #
 #   bash scripts/run.sh                                    # demo corpus, generated here
-#   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release
+#   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release --w2v /models/libri960_big.pt
 #
 # Stages:
 #   0  demo corpus (espeak-ng, IEMOCAP layout)     -> data/demo/IEMOCAP_full_release   (demo only)
@@ -36,7 +36,7 @@ config=""        # default: demo -> tiny; iemocap -> paper_<unit>
 launcher=local
 train_folds=""   # default: every fold
 
-usage() { sed -n '2,13p' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
+usage() { awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
   "--units 'u1 u2' --folds 'speaker dialog session' --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
   "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"; }
 while [ $# -gt 0 ]; do

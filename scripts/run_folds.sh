@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     --exp) exp=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     --launcher) launcher=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run_folds.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -13,21 +13,10 @@ import json
 import os
 import sys
 
-from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.trn import read_trn, utt_of
 from fairseq_emo.units.suffix import split_token
-from fairseq_emo.vote import accuracy_from_confusion, confusion, format_confusion, read_emotions, vote
-
-
-def weighted_vote(units, mass):
-    weights = {e: 0.0 for e in EMOTIONS}
-    for u in units:
-        emo = split_token(u["unit"])[1]
-        if emo:
-            weights[emo] += u["posterior"]
-    if not any(weights.values()):
-        weights = dict(mass)
-    return max(EMOTIONS, key=lambda e: weights.get(e, 0.0))
+from fairseq_emo.vote import (accuracy_from_confusion, confusion, format_confusion, posterior_weighted_vote,
+                              read_emotions, vote)
 
 
 def report(name, reference, predicted):
@@ -53,10 +42,15 @@ def main(argv=None) -> int:
                 details = {r["utt_id"]: r for r in map(json.loads, f)}
         elif args.weighted:
             parser.error("--weighted needs --units-json")
-        predicted = {}
+        predicted, unsuffixed = {}, 0
         for utt, toks in hyps.items():
+            emotions = [split_token(t)[1] for t in toks]
+            unsuffixed += sum(1 for e in emotions if e is None)
             mass = details.get(utt, {}).get("emotion_mass")
-            predicted[utt] = vote([split_token(t)[1] for t in toks if split_token(t)[1]], mass)
+            predicted[utt] = vote([e for e in emotions if e], mass)
+        if unsuffixed:
+            print(f"note: {unsuffixed} hypothesis token(s) carry no emotion suffix and were not counted "
+                  f"(is {args.hyp} the trn WITH emotion?)", file=sys.stderr)
         tmp = f"{args.out}.tmp"
         with open(tmp, "w") as f:
             f.writelines(f"{u} {e}\n" for u, e in predicted.items())
@@ -65,7 +59,9 @@ def main(argv=None) -> int:
             reference = read_emotions(args.ref)
             report("", reference, predicted)
             if args.weighted:
-                weighted = {u: weighted_vote(details[u]["units"], details[u]["emotion_mass"]) for u in hyps}
+                weighted = {u: posterior_weighted_vote([split_token(x["unit"])[1] for x in details[u]["units"]],
+                                                       [x["posterior"] for x in details[u]["units"]],
+                                                       details[u]["emotion_mass"]) for u in hyps}
                 print("posterior-weighted vote:")
                 report("weighted ", reference, weighted)
                 with open(args.out + ".weighted", "w") as f:

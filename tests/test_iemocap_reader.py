@@ -79,3 +79,9 @@ def test_missing_tree_and_unknown_label_are_clear_errors(tmp_path):
     make_tree(str(tmp_path / "c"), [TurnSpec("Ses01F_impro01_F000", "bored", "Hi.")])
     proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "Ses01F_impro01.txt:3" in proc.stderr and "'bored'" in proc.stderr
+
+
+def test_malformed_turn_line_is_an_error_not_a_skip(tmp_path):
+    make_tree(str(tmp_path / "c"), default_turns(), extra_lines={"Ses01F_impro01": ["[1.0 - 2.0] Ses01F_impro01_F099 neu"]})
+    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "malformed turn line" in proc.stderr and "Ses01F_impro01.txt:" in proc.stderr

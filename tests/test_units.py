@@ -78,3 +78,11 @@ def test_vote_rules():
     assert acc == {"WA": 50.0, "UA": 50.0} or abs(acc["UA"] - 50.0) < 1e-9
     acc = weighted_and_unweighted_accuracy({"neu": 10, "sad": 0}, {"neu": 10, "sad": 30})
     assert acc["WA"] == 25.0 and acc["UA"] == 50.0
+
+
+def test_posterior_weighted_vote():
+    from fairseq_emo.vote import posterior_weighted_vote
+
+    # two weak happy units lose to one confident sad unit, though the majority vote would say happy
+    assert posterior_weighted_vote(["hap", "hap", "sad"], [0.3, 0.3, 0.9]) == "sad"
+    assert posterior_weighted_vote([], [], {"ang": 2.0, "neu": 1.0}) == "ang"

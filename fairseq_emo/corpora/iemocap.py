@@ -71,6 +71,9 @@ def read_evaluations(session_dir: str) -> List[Tuple[str, str, str]]:
                 match = EVALUATION_LINE.match(line)
                 if match:
                     turns.append((match.group(3), match.group(4), f"{path}:{lineno}"))
+                elif line.startswith("["):  # looks like a turn line but is not one: never skip it unseen
+                    raise ValueError(f"{path}:{lineno}: malformed turn line (expected "
+                                     f"'[start - end]<TAB>turn<TAB>label<TAB>[v, a, d]'): {line.strip()!r}")
     return turns
 
 
