@@ -36,11 +36,14 @@ class SplitEntry:
 
 
 def read_split(data_dir: str, split: str, labels: str) -> List[SplitEntry]:
-    """{split}.tsv + {split}.utt + {split}.<labels> of a fold dir, checked to be line-aligned."""
+    """{split}.tsv + {split}.utt + {split}.<labels> of a fold dir, checked to be line-aligned.
+    A test-only set (make_manifests.py --eval-only) has no label file: its references are empty."""
     def lines(name):
         with open(os.path.join(data_dir, name), encoding="utf-8") as f:
             return f.read().splitlines()
-    manifest, utts, refs = lines(f"{split}.tsv"), lines(f"{split}.utt"), lines(f"{split}.{labels}")
+    manifest, utts = lines(f"{split}.tsv"), lines(f"{split}.utt")
+    has_labels = os.path.isfile(os.path.join(data_dir, f"{split}.{labels}"))
+    refs = lines(f"{split}.{labels}") if has_labels else [""] * len(utts)
     root, entries = manifest[0], manifest[1:]
     if not (len(entries) == len(utts) == len(refs)):
         raise ValueError(f"{data_dir}: {split}.tsv has {len(entries)} utterances, {split}.utt {len(utts)}, "

@@ -121,24 +121,33 @@ def plan_turns(per_emotion: int, seed: int = 0) -> List[Turn]:
                 dialog = DIALOGS[k % len(DIALOGS)].format(s=ses)
                 number = counters.get((dialog, gender), 0)
                 counters[(dialog, gender)] = number + 1
-                pitch, rate, amp, gap = PROSODY.get(label, PROSODY["neu"])
-                prosody = (min(99, max(0, pitch + speaker_shift + rng.randint(-JITTER[0], JITTER[0]))),
-                           rate + rng.randint(-JITTER[1], JITTER[1]),
-                           max(10, amp + rng.randint(-JITTER[2], JITTER[2])), gap)
+                prosody = jittered(PROSODY.get(label, PROSODY["neu"]), rng, speaker_shift)
                 spoken = MARKER_SENTENCES.get(text, text.replace("[BREATHING]", ""))
                 turns.append(Turn(f"{dialog}_{gender}{number:03d}", dialog, session, label, text, spoken,
                                   voice, prosody))
     return turns
 
 
-def synthesize(turn: Turn) -> np.ndarray:
-    """espeak-ng -> float32 samples at 16 kHz (espeak-ng speaks at 22,050 Hz; soxr resamples)."""
-    pitch, rate, amp, gap = turn.prosody
-    cmd = ["espeak-ng", "-v", turn.voice, "-p", str(pitch), "-s", str(rate), "-a", str(amp), "-g", str(gap),
-           "--stdout", turn.spoken]
+def espeak(text: str, voice: str, prosody: Tuple[int, int, int, int], rate: int = FAIRSEQ_SAMPLE_RATE) -> np.ndarray:
+    """espeak-ng -> float32 samples at `rate` (espeak-ng speaks at 22,050 Hz; soxr resamples)."""
+    pitch, wpm, amp, gap = prosody
+    cmd = ["espeak-ng", "-v", voice, "-p", str(pitch), "-s", str(wpm), "-a", str(amp), "-g", str(gap),
+           "--stdout", text]
     wav = subprocess.run(cmd, check=True, capture_output=True).stdout
     samples, rate_in = soundfile.read(io.BytesIO(wav), dtype="float32")
-    return soxr.resample(samples, rate_in, FAIRSEQ_SAMPLE_RATE).astype(np.float32)
+    return soxr.resample(samples, rate_in, rate).astype(np.float32)
+
+
+def jittered(prosody: Tuple[int, int, int, int], rng: random.Random, shift: int = 0) -> Tuple[int, int, int, int]:
+    """An emotion's prosody with a speaker's pitch shift and per-utterance jitter."""
+    pitch, rate, amp, gap = prosody
+    return (min(99, max(0, pitch + shift + rng.randint(-JITTER[0], JITTER[0]))),
+            rate + rng.randint(-JITTER[1], JITTER[1]), max(10, amp + rng.randint(-JITTER[2], JITTER[2])), gap)
+
+
+def synthesize(turn: Turn) -> np.ndarray:
+    """A turn's speech as float32 samples at 16 kHz."""
+    return espeak(turn.spoken, turn.voice, turn.prosody)
 
 
 def _write_session_texts(session_dir: str, turns: List[Turn], durations: Dict[str, float]) -> None:

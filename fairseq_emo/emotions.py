@@ -3,33 +3,59 @@
 This module is the only owner of that policy; readers ask it, nothing else maps labels.
 Input: a corpus's raw emotion label. Output: one of EMOTIONS, or None for "not in the 4-class set".
 """
-from typing import Dict, Optional
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Optional
 
 # Order matters: it is the row/column order of the paper's confusion matrix (Table 2) and the
 # fixed tie-break order of the vote.
 EMOTIONS = ("neu", "hap", "ang", "sad")
 EMOTION_NAMES: Dict[str, str] = {"neu": "neutral", "hap": "happy", "ang": "angry", "sad": "sad"}
 
-# IEMOCAP: excited is merged into happy, as in the paper (1636 = 595 hap + 1041 exc).
-IEMOCAP_KEEP: Dict[str, str] = {"neu": "neu", "hap": "hap", "exc": "hap", "ang": "ang", "sad": "sad"}
-# Labels IEMOCAP's EmoEvaluation files use that are dropped on purpose (not errors).
-IEMOCAP_DROP = frozenset({"fru", "sur", "fea", "dis", "oth", "xxx"})
-
 
 class UnknownLabelError(ValueError):
     """A raw label that the policy neither keeps nor knowingly drops."""
 
 
+@dataclass(frozen=True)
+class LabelPolicy:
+    """One corpus's labels: those kept (raw -> 4-class) and those dropped on purpose; anything else is an error."""
+    corpus: str
+    keep: Dict[str, str]
+    drop: FrozenSet[str]
+    case: str  # how raw labels are normalised before lookup: 'lower' or 'upper'
+
+    def emotion(self, raw: str) -> Optional[str]:
+        label = raw.strip().lower() if self.case == "lower" else raw.strip().upper()
+        if label in self.keep:
+            return self.keep[label]
+        if label in self.drop:
+            return None
+        raise UnknownLabelError(f"unknown {self.corpus} emotion label {raw!r}; known: "
+                                f"{', '.join(sorted(self.keep) + sorted(self.drop))}")
+
+
+POLICIES: Dict[str, LabelPolicy] = {
+    # IEMOCAP: excited is merged into happy, as in the paper (1636 = 595 hap + 1041 exc).
+    "iemocap": LabelPolicy("IEMOCAP", {"neu": "neu", "hap": "hap", "exc": "hap", "ang": "ang", "sad": "sad"},
+                           frozenset({"fru", "sur", "fea", "dis", "oth", "xxx"}), "lower"),
+    # EmoDB file-name letters: N neutral, F Freude (happiness), W Wut (anger), T Trauer (sadness);
+    # dropped: L Langeweile (boredom), E Ekel (disgust), A Angst (fear). Paper Table 4: 79/71/127/62.
+    "emodb": LabelPolicy("EmoDB", {"N": "neu", "F": "hap", "W": "ang", "T": "sad"},
+                         frozenset({"L", "E", "A"}), "upper"),
+    # KSUEmotions emotion codes: E00 neutral, E01 happiness, E02 sadness, E05 anger;
+    # dropped: E03 surprise, E04 questioning. Paper Table 4: 280 each.
+    "ksu": LabelPolicy("KSUEmotions", {"E00": "neu", "E01": "hap", "E02": "sad", "E05": "ang"},
+                       frozenset({"E03", "E04"}), "upper"),
+    # Mandarin Affective Speech: elation is the happy class; panic is dropped. Paper Table 4: 4079/4080/4080/4080.
+    "mandarin": LabelPolicy("Mandarin Affective Speech",
+                            {"neutral": "neu", "elation": "hap", "anger": "ang", "sadness": "sad"},
+                            frozenset({"panic"}), "lower"),
+}
+
+
 def iemocap_emotion(raw: str) -> Optional[str]:
     """IEMOCAP label ('exc', 'fru', ...) -> 4-class emotion, or None when the policy drops it."""
-    label = raw.strip().lower()
-    if label in IEMOCAP_KEEP:
-        return IEMOCAP_KEEP[label]
-    if label in IEMOCAP_DROP:
-        return None
-    raise UnknownLabelError(
-        f"unknown IEMOCAP emotion label {raw!r}; known: "
-        f"{', '.join(sorted(IEMOCAP_KEEP) + sorted(IEMOCAP_DROP))}")
+    return POLICIES["iemocap"].emotion(raw)
 
 
 def check_emotion(emo: str) -> str:

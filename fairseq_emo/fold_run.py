@@ -9,13 +9,18 @@ import os
 from typing import Dict, Iterable, List
 
 
+def read_key_values(path: str) -> Dict[str, str]:
+    """'key=value' lines -> dict."""
+    with open(path, encoding="utf-8") as f:
+        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+
+
 def read_done(fold_dir: str) -> Dict[str, str]:
     """DONE -> dict; a fold without it has not finished training (error says so)."""
     path = os.path.join(fold_dir, "DONE")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: the fold has not finished training")
-    with open(path, encoding="utf-8") as f:
-        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+    return read_key_values(path)
 
 
 def log_records(lines: Iterable[str], tag: str) -> List[Dict]:

@@ -1,31 +1,42 @@
 """Fold schemes: utterance table rows -> folds of (train, valid, test) utterance ids.
 
 - speaker (default): one fold per speaker (IEMOCAP: 10), that speaker's utterances are the test set.
+  With num_folds=K the speakers are dealt into K groups instead (Mandarin Affective Speech: 68 speakers,
+  7 folds): sorted by (gender, speaker) and dealt round-robin, so each group mixes genders as the corpus does.
 - dialog: one fold per dialog prefix (IEMOCAP: Ses01F_*, Ses01M_*, ...), as the authors' companion code split.
   This MIXES SPEAKERS: in IEMOCAP both actors of a session speak in both prefixes' dialogs, so the test
   speakers are also heard in training. Offered only to compare with numbers obtained that way.
 - session: leave one session out (5 folds on IEMOCAP), the SUPERB / emotion2vec / EmoBox protocol.
+- all: one fold with every utterance in train/valid and an empty test set: the cross-corpus models of the
+  paper's Section 4 ("re-trained on the entire dataset of IEMOCAP"), tested on other corpora.
 Validation: a deterministic held-out slice of the training groups (never the test group), stratified by
 (group, emotion), chosen by a seeded hash of the utterance id so that it does not depend on row order.
+(For 'all' the strata are (speaker, emotion).)
 """
 import hashlib
-from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
 
 from fairseq_emo.table import Utterance
 
-SCHEMES = ("speaker", "dialog", "session")
+SCHEMES = ("speaker", "dialog", "session", "all")
+NO_TEST_GROUP = "none"
 
 
 def group_of(utt: Utterance, scheme: str) -> str:
-    """The held-out unit an utterance belongs to under a scheme."""
-    if scheme == "speaker":
+    """The held-out unit an utterance belongs to under a scheme (for 'all': its speaker, the valid strata)."""
+    if scheme in ("speaker", "all"):
         return utt.speaker
     if scheme == "session":
         return utt.session
     if scheme == "dialog":
         return utt.dialog.split("_")[0]  # 'Ses01F_impro01' -> 'Ses01F': who wore the markers, not who speaks
     raise ValueError(f"unknown fold scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+
+
+def scheme_dir(scheme: str, num_folds: Optional[int] = None) -> str:
+    """Directory name of a scheme: 'speaker', 'session', ..., 'speaker-k7' for 7 speaker groups."""
+    return f"{scheme}-k{num_folds}" if num_folds else scheme
 
 
 @dataclass
@@ -35,16 +46,17 @@ class Fold:
     train: List[Utterance]
     valid: List[Utterance]
     test: List[Utterance]
+    groups: Dict[str, str] = field(default_factory=dict)  # utt_id -> group (the unit kept out of training)
 
 
 def _hash_key(seed: int, utt_id: str) -> str:
     return hashlib.sha1(f"{seed}:{utt_id}".encode()).hexdigest()
 
 
-def _valid_slice(train_pool: Sequence[Utterance], scheme: str, fraction: float, seed: int) -> set:
+def _valid_slice(train_pool: Sequence[Utterance], groups: Dict[str, str], fraction: float, seed: int) -> set:
     strata: Dict[tuple, List[Utterance]] = {}
     for u in train_pool:
-        strata.setdefault((group_of(u, scheme), u.emotion), []).append(u)
+        strata.setdefault((groups[u.utt_id], u.emotion), []).append(u)
     chosen = set()
     for key in sorted(strata):
         members = sorted(strata[key], key=lambda u: _hash_key(seed, u.utt_id))
@@ -54,20 +66,40 @@ def _valid_slice(train_pool: Sequence[Utterance], scheme: str, fraction: float, 
     return chosen
 
 
+def speaker_groups(utterances: Sequence[Utterance], num_folds: int) -> Dict[str, str]:
+    """speaker -> 'g<j>' (j = 1..num_folds), dealt round-robin over speakers sorted by (gender, speaker)."""
+    speakers = sorted({(u.gender, u.speaker) for u in utterances})
+    if not 2 <= num_folds <= len(speakers):
+        raise ValueError(f"{num_folds} speaker folds asked for, the table has {len(speakers)} speakers")
+    width = len(str(num_folds))
+    return {spk: f"g{k % num_folds + 1:0{width}d}" for k, (_, spk) in enumerate(speakers)}
+
+
 def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_fraction: float = 0.1,
-               seed: int = 0) -> List[Fold]:
+               seed: int = 0, num_folds: Optional[int] = None) -> List[Fold]:
     """All folds of a scheme, ordered by test group name."""
     if not 0.0 < valid_fraction < 1.0:
         raise ValueError(f"valid fraction must be in (0, 1), got {valid_fraction}")
-    groups = sorted({group_of(u, scheme) for u in utterances})
-    if len(groups) < 2:
-        raise ValueError(f"fold scheme {scheme!r} needs at least 2 groups, the table has {len(groups)}: {groups}")
+    if num_folds and scheme != "speaker":
+        raise ValueError(f"a number of folds applies to the speaker scheme only, not {scheme!r}")
+    if num_folds:
+        by_speaker = speaker_groups(utterances, num_folds)
+        groups = {u.utt_id: by_speaker[u.speaker] for u in utterances}
+    else:
+        groups = {u.utt_id: group_of(u, scheme) for u in utterances}
+    if scheme == "all":
+        valid_ids = _valid_slice(utterances, groups, valid_fraction, seed)
+        return [Fold(index=1, test_group=NO_TEST_GROUP, train=[u for u in utterances if u.utt_id not in valid_ids],
+                     valid=[u for u in utterances if u.utt_id in valid_ids], test=[], groups=groups)]
+    names = sorted(set(groups.values()))
+    if len(names) < 2:
+        raise ValueError(f"fold scheme {scheme!r} needs at least 2 groups, the table has {len(names)}: {names}")
     folds = []
-    for index, test_group in enumerate(groups, start=1):
-        test = [u for u in utterances if group_of(u, scheme) == test_group]
-        pool = [u for u in utterances if group_of(u, scheme) != test_group]
-        valid_ids = _valid_slice(pool, scheme, valid_fraction, seed)
+    for index, test_group in enumerate(names, start=1):
+        test = [u for u in utterances if groups[u.utt_id] == test_group]
+        pool = [u for u in utterances if groups[u.utt_id] != test_group]
+        valid_ids = _valid_slice(pool, groups, valid_fraction, seed)
         folds.append(Fold(index=index, test_group=test_group,
                           train=[u for u in pool if u.utt_id not in valid_ids],
-                          valid=[u for u in pool if u.utt_id in valid_ids], test=test))
+                          valid=[u for u in pool if u.utt_id in valid_ids], test=test, groups=groups))
     return folds

@@ -8,6 +8,8 @@ Per fold (formats documented with examples in manifests/README.md):
                              fold of a run: all bodies of the table x the 4 emotions, sorted by body then emotion
   fold.json                  the protocol: scheme, test group, seed, valid fraction, unit options, counts
 and DIR/folds.tsv: 'fold<TAB>test_group<TAB>train<TAB>valid<TAB>test'.
+A test-only corpus (cross-corpus testing) gets an eval set instead: DIR/test.tsv, DIR/test.utt and eval.json,
+no labels (its units are unknown without transcripts; the emotion is in test.utt).
 Invariants are checked before anything is renamed into place; a fold appears by one atomic rename, so a
 crash never leaves a half-written fold that looks complete. An existing fold with other contents is never
 replaced unless the caller passes force.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Sequence
 
 from fairseq_emo.emotions import EMOTIONS
-from fairseq_emo.folds import Fold, group_of
+from fairseq_emo.folds import NO_TEST_GROUP, Fold
 from fairseq_emo.table import Utterance
 from fairseq_emo.units import UnitSpec, emotion_units
 from fairseq_emo.units.suffix import add_emotion, split_token
@@ -43,7 +45,19 @@ class WriteReport:
 
 def label_all(utterances: Sequence[Utterance], spec: UnitSpec) -> Dict[str, List[str]]:
     """utt_id -> emotion-suffixed tokens, for every utterance of the table."""
-    return {u.utt_id: emotion_units(spec, u.word_list(), u.word_phones(), u.emotion) for u in utterances}
+    if spec.unit != "utterance" and not any(u.words for u in utterances):
+        raise ValueError(f"{spec.unit} units need transcripts, and no utterance of this {utterances[0].corpus} "
+                         f"table has any: such a corpus can only be tested on (scripts/run_cross_corpus.sh) "
+                         f"or trained with utterance units")
+    labels = {}
+    for u in utterances:
+        try:
+            labels[u.utt_id] = emotion_units(spec, u.word_list(), u.word_phones(), u.emotion)
+        except ValueError as err:
+            raise ValueError(f"utterance {u.utt_id} ({u.corpus}): {err}; {spec.unit} units need "
+                             f"{'Mandarin pinyin' if spec.unit == 'initfinal' else 'English ARPAbet'} phones "
+                             f"in the table") from None
+    return labels
 
 
 def build_dictionary(labels: Dict[str, List[str]], spec: UnitSpec) -> List[str]:
@@ -61,7 +75,7 @@ def audio_root(utterances: Sequence[Utterance]) -> str:
 def _check_fold(fold: Fold, scheme: str, labels: Dict[str, List[str]], dictionary: Sequence[str]) -> None:
     splits = {"train": fold.train, "valid": fold.valid, "test": fold.test}
     for name, utts in splits.items():
-        if not utts:
+        if not utts and not (name == "test" and fold.test_group == NO_TEST_GROUP):
             raise ValueError(f"fold{fold.index} (test {fold.test_group}): {name} split is empty")
     seen: Dict[str, str] = {}
     for name, utts in splits.items():
@@ -69,9 +83,10 @@ def _check_fold(fold: Fold, scheme: str, labels: Dict[str, List[str]], dictionar
             if u.utt_id in seen:
                 raise ValueError(f"fold{fold.index}: utterance {u.utt_id} is in both {seen[u.utt_id]} and {name}")
             seen[u.utt_id] = name
-    test_groups = {group_of(u, scheme) for u in fold.test}
-    train_groups = {group_of(u, scheme) for u in fold.train + fold.valid}
-    if test_groups != {fold.test_group} or fold.test_group in train_groups:
+    test_groups = {fold.groups[u.utt_id] for u in fold.test}
+    train_groups = {fold.groups[u.utt_id] for u in fold.train + fold.valid}
+    expected = set() if fold.test_group == NO_TEST_GROUP else {fold.test_group}
+    if test_groups != expected or fold.test_group in train_groups:
         raise ValueError(f"fold{fold.index}: test {scheme}s {sorted(test_groups)} (declared {fold.test_group}), "
                          f"train/valid {scheme}s {sorted(train_groups)}")
     known = set(dictionary)
@@ -123,27 +138,53 @@ def write_fold(out_dir: str, fold: Fold, scheme: str, spec: UnitSpec, labels: Di
     train_counts = Counter(t for u in fold.train for t in labels[u.utt_id])
     _write_text(os.path.join(tmp, f"dict.{ext}.txt"), [f"{tok} {train_counts.get(tok, 0)}" for tok in dictionary])
     info = dict(protocol, fold=fold.index, test_group=fold.test_group, counts=counts,
-                train_groups=sorted({group_of(u, scheme) for u in fold.train}))
+                train_groups=sorted({fold.groups[u.utt_id] for u in fold.train}),
+                test_speakers=sorted({u.speaker for u in fold.test}))
     with open(os.path.join(tmp, "fold.json"), "w", encoding="utf-8") as f:
         json.dump(info, f, indent=1, sort_keys=True)
         f.write("\n")
+    return _move_into_place(tmp, final, fold.index, counts, force)
+
+
+def _move_into_place(tmp: str, final: str, index: int, counts: Dict[str, int], force: bool) -> WriteReport:
+    """Rename a finished temp dir to its final name; identical -> 'unchanged', different -> only with force."""
+    out_dir = os.path.dirname(final)
     status = "written"
     if os.path.isdir(final):
         if _same_tree(tmp, final):
             shutil.rmtree(tmp)
-            return WriteReport(fold.index, "unchanged", counts)
+            return WriteReport(index, "unchanged", counts)
         if not force:
             shutil.rmtree(tmp)
             raise ExistingFoldDiffers(f"{final} exists with different contents; not overwritten. Move it away, "
                                       f"choose another --out, or pass --force to replace it")
-        old = os.path.join(out_dir, f".fold{fold.index}.old-{os.getpid()}")
+        old = os.path.join(out_dir, f".{os.path.basename(final)}.old-{os.getpid()}")
         os.rename(final, old)
         os.rename(tmp, final)
         shutil.rmtree(old)
         status = "replaced"
     else:
         os.rename(tmp, final)
-    return WriteReport(fold.index, status, counts)
+    return WriteReport(index, status, counts)
+
+
+def write_eval_set(out_dir: str, utterances: Sequence[Utterance], root: str, protocol: Dict,
+                   force: bool = False) -> WriteReport:
+    """A test-only corpus -> out_dir/{test.tsv, test.utt, eval.json} (atomic, like a fold)."""
+    parent, name = os.path.split(os.path.abspath(out_dir))
+    os.makedirs(parent, exist_ok=True)
+    tmp = os.path.join(parent, f".{name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    _write_text(os.path.join(tmp, "test.tsv"), [root] + [f"{_relpath(u.wav, root)}\t{u.frames}" for u in utterances])
+    _write_text(os.path.join(tmp, "test.utt"), [f"{u.utt_id}\t{u.speaker}\t{u.emotion}" for u in utterances])
+    counts = {"test": len(utterances), **{e: sum(1 for u in utterances if u.emotion == e) for e in EMOTIONS}}
+    info = dict(protocol, counts=counts, speakers=sorted({u.speaker for u in utterances}),
+                source_rates=sorted({u.source_rate for u in utterances}))
+    with open(os.path.join(tmp, "eval.json"), "w", encoding="utf-8") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+        f.write("\n")
+    return _move_into_place(tmp, os.path.abspath(out_dir), 0, counts, force)
 
 
 def write_fold_index(out_dir: str, folds: Sequence[Fold]) -> None:

@@ -16,7 +16,7 @@ from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 from fairseq_emo.fold_run import log_records, read_done
 from fairseq_emo.vote import accuracy_from_confusion, confusion, read_emotions
 
-UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance"]
+UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
 
 
 def _fold_dirs(unit_dir: str, split: str):
@@ -130,10 +130,19 @@ def _plot_losses(unit_dirs: List[str], path: str) -> bool:
     return drawn
 
 
+def _test_unit(scheme: str) -> str:
+    """'speaker' -> 'one speaker'; 'speaker-k7' -> 'one of 7 groups of speakers'."""
+    if "-k" in scheme:
+        base, k = scheme.split("-k", 1)
+        return f"one of {k} groups of {base}s"
+    return f"one {scheme}"
+
+
 def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
     """Build report/ under corpus_exp; returns the unit summaries (for RESULT lines)."""
+    # <unit>.all dirs hold the cross-corpus models (no test fold): they are reported by cross_report.py.
     unit_dirs = sorted((d for d in glob.glob(os.path.join(corpus_exp, "*")) if os.path.isdir(d)
-                        and os.path.basename(d) != "report"),
+                        and os.path.basename(d) != "report" and not d.endswith(".all")),
                        key=lambda d: (UNIT_ORDER.index(os.path.basename(d).split(".")[0].split("-")[0])
                                       if os.path.basename(d).split(".")[0].split("-")[0] in UNIT_ORDER else 9, d))
     all_summaries = [s for s in (unit_summary(d, split) for d in unit_dirs) if s]
@@ -144,7 +153,8 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
     os.makedirs(out, exist_ok=True)
     p = summaries[0]["protocol"]
     lines = [f"# Results: {p['corpus']}", "",
-             f"Protocol: corpus `{p['corpus']}`, fold scheme `{p['scheme']}` (test = one {p['scheme']} per fold), "
+             f"Protocol: corpus `{p['corpus']}`, fold scheme `{p['scheme']}` (test = {_test_unit(p['scheme'])} "
+             f"per fold), "
              f"config `{p['config']}`, pre-trained model `{os.path.basename(p['w2v'])}`, test checkpoint rule: "
              f"{p['checkpoint_rule']}. Emotion per utterance by majority vote of the decoded units "
              f"(ties: posterior mass, then neutral > happy > angry > sad). Split: `{split}`.", "",

@@ -2,8 +2,13 @@
 
 File: `utterances.tsv`, tab-separated, a header line, then one row per utterance, sorted by utt_id:
   utt_id  speaker  session  gender  dialog  emotion  raw_emotion  text  words  phones  wav  frames  sample_rate  corpus
-`words` are the normalised words (space-separated); `phones` the ARPAbet phones with stress, words separated
-by ' | '; `wav` an absolute path; `frames` the sample count at `sample_rate` (the wav's own rate).
+  source_wav  source_rate
+`words` are the normalised words (space-separated); `phones` the phones per word, words separated by ' | '
+(English: ARPAbet with stress; Mandarin: pinyin initial and final with tone digit; empty when the corpus is read
+without transcripts); `wav` the absolute path of the 16 kHz file training and decoding read; `frames` its sample
+count at `sample_rate`. `source_wav`/`source_rate` are the corpus's own file and rate: they differ from `wav`
+when the reader resampled into its audio cache (audio_cache.py). Tables written before these two columns existed
+are read with source = wav.
 """
 import csv
 import io
@@ -32,6 +37,12 @@ class Utterance:
     frames: int
     sample_rate: int
     corpus: str
+    source_wav: str = ""  # "" -> same as wav
+    source_rate: int = 0  # 0 -> same as sample_rate
+
+    def __post_init__(self):
+        self.source_wav = self.source_wav or self.wav
+        self.source_rate = int(self.source_rate) or int(self.sample_rate)
 
     def word_list(self) -> List[str]:
         return self.words.split()
@@ -42,6 +53,7 @@ class Utterance:
 
 
 COLUMNS = [f.name for f in fields(Utterance)]
+OPTIONAL_COLUMNS = ("source_wav", "source_rate")
 
 
 def join_phones(word_phones: Sequence[Sequence[str]]) -> str:
@@ -77,10 +89,10 @@ def read_table(path: str) -> List[Utterance]:
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
-        missing = [c for c in COLUMNS if header is None or c not in header]
+        missing = [c for c in COLUMNS if (header is None or c not in header) and c not in OPTIONAL_COLUMNS]
         if missing:
             raise ValueError(f"{path}:1: header lacks columns {', '.join(missing)}; expected {' '.join(COLUMNS)}")
-        index = {name: header.index(name) for name in COLUMNS}
+        index = {name: header.index(name) for name in COLUMNS if name in header}
         utterances, seen = [], set()
         for lineno, row in enumerate(reader, start=2):
             if len(row) != len(header):
@@ -89,6 +101,7 @@ def read_table(path: str) -> List[Utterance]:
             try:
                 values["frames"] = int(values["frames"])
                 values["sample_rate"] = int(values["sample_rate"])
+                values["source_rate"] = int(values.get("source_rate", 0) or 0)
                 check_emotion(values["emotion"])
             except ValueError as err:
                 raise ValueError(f"{path}:{lineno}: utterance {values['utt_id']}: {err}") from None
@@ -116,5 +129,8 @@ def summarize(utterances: Sequence[Utterance]) -> str:
         row = [by_speaker.get((spk, e), 0) for e in EMOTIONS]
         lines.append(f"  {spk:10s}  " + "  ".join(f"{n:4d}" for n in row) + f"  {sum(row):5d}")
     no_words = sum(1 for u in utterances if not u.words)
-    lines.append(f"utterances with no words in the transcript (non-speech unit): {no_words}")
+    if no_words == len(utterances):
+        lines.append("transcripts: none read (audio and labels only: enough for testing, not for phonetic units)")
+    else:
+        lines.append(f"utterances with no words in the transcript (non-speech unit): {no_words}")
     return "\n".join(lines)

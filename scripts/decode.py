@@ -5,8 +5,14 @@ units.jsonl (unit timelines with posteriors) and ref_emotions.txt.
   python scripts/decode.py --checkpoint exp/demo/bpc/fold1/checkpoints/checkpoint_last.pt \
       --data manifests/demo/bpc/speaker/fold1 --split test --out exp/demo/bpc/fold1/decode_test
   python scripts/decode.py --fold-exp exp/demo/bpc/fold1        # reads DONE for checkpoint and data
+  python scripts/decode.py --checkpoint exp/iemocap/bpc.all/fold1/checkpoints/checkpoint_last.pt \
+      --data manifests/emodb/eval --out exp/cross/emodb/bpc      # a test-only set (cross-corpus)
+The dictionary comes from --dict-dir, else from --data when it holds a dict.*.txt, else from the checkpoint's
+folder (run_folds.sh copies it there). A test-only set has no reference units: its trn references are empty
+and only the emotion vote is meaningful.
 """
 import argparse
+import glob
 import os
 import sys
 import time
@@ -17,6 +23,7 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoint", help="fine-tuned checkpoint (default with --fold-exp: the one in DONE)")
     parser.add_argument("--data", help="fold directory with {split}.tsv/.utt/.<labels> and the dictionary")
     parser.add_argument("--fold-exp", help="a fold's training dir (exp/<corpus>/<unit>/fold<k>)")
+    parser.add_argument("--dict-dir", help="folder with dict.<labels>.txt (default: see above)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--out", help="output dir (default <fold-exp>/decode_<split>)")
     parser.add_argument("--batch-size", type=int, default=8)
@@ -37,7 +44,9 @@ def main(argv=None) -> int:
             parser.error("give --checkpoint and --data, or --fold-exp")
         out = args.out or os.path.join(args.fold_exp or os.path.dirname(os.path.dirname(checkpoint)),
                                        f"decode_{args.split}")
-        model, task = load_model(checkpoint, data, args.device)
+        dict_dir = args.dict_dir or (data if glob.glob(os.path.join(data, "dict.*.txt"))
+                                     else os.path.dirname(os.path.abspath(checkpoint)))
+        model, task = load_model(checkpoint, dict_dir, args.device)
         entries = read_split(data, args.split, task.cfg.labels)
         start = time.perf_counter()
         results = decode_split(model, task, entries, args.batch_size, args.device, not args.no_progress)

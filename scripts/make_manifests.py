@@ -2,10 +2,14 @@
 """Utterance table -> fairseq fold directories for one unit type and fold scheme.
 
   python scripts/make_manifests.py --table data/iemocap/utterances.tsv --unit bpc --folds speaker
+  python scripts/make_manifests.py --table data/mandarin/utterances.tsv --unit initfinal --folds speaker --num-folds 7
+  python scripts/make_manifests.py --table data/iemocap/utterances.tsv --unit bpc --folds all   # cross-corpus models
+  python scripts/make_manifests.py --table data/emodb/utterances.tsv --eval-only               # a test-only corpus
   python scripts/make_manifests.py --list-bpc-sets
 
 Writes DIR/fold<k>/{train,valid,test}.tsv, {split}.<unit>, {split}.utt, dict.<unit>.txt, fold.json and
-DIR/folds.tsv (formats: manifests/README.md). DIR defaults to manifests/<corpus>/<unit variant>/<scheme>.
+DIR/folds.tsv (formats: manifests/README.md). DIR defaults to manifests/<corpus>/<unit variant>/<scheme>
+(<scheme>-k<K> with --num-folds K). --eval-only writes DIR=manifests/<corpus>/eval/{test.tsv,test.utt,eval.json}.
 Rerunning with the same inputs leaves identical folds untouched; a fold with other contents is not replaced
 without --force.
 """
@@ -14,9 +18,10 @@ import os
 import sys
 from collections import Counter
 
-from fairseq_emo.folds import SCHEMES, make_folds
-from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, write_fold,
-                                  write_fold_index)
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.folds import SCHEMES, make_folds, scheme_dir
+from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, write_eval_set,
+                                  write_fold, write_fold_index)
 from fairseq_emo.table import read_table
 from fairseq_emo.units import NONSPEECH_BODY, UNIT_TYPES, UnitSpec
 from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, describe_bpc_sets
@@ -32,7 +37,12 @@ def main(argv=None) -> int:
     parser.add_argument("--unit", choices=UNIT_TYPES, default="phoneme")
     parser.add_argument("--folds", choices=SCHEMES, default="speaker",
                         help="speaker: one speaker per test fold (default); dialog: by dialog prefix, as the "
-                             "authors' code (mixes speakers); session: leave one session out")
+                             "authors' code (mixes speakers); session: leave one session out; all: one fold, "
+                             "everything trains (cross-corpus models)")
+    parser.add_argument("--num-folds", type=int, help="speaker scheme: deal the speakers into this many folds "
+                                                      "(Mandarin Affective Speech: 7) instead of one per speaker")
+    parser.add_argument("--eval-only", action="store_true",
+                        help="write a test-only set (no units, no folds) for cross-corpus testing")
     parser.add_argument("--bpc-set", choices=sorted(BPC_SETS), default=DEFAULT_BPC_SET)
     parser.add_argument("--syllabifier", choices=SYLLABIFIERS, default="phonetic")
     parser.add_argument("--valid-fraction", type=float, default=0.1,
@@ -53,15 +63,22 @@ def main(argv=None) -> int:
         parser.error("--table is required")
     try:
         utterances = read_table(args.table)
+        wrong_rate = [u for u in utterances if u.sample_rate != FAIRSEQ_SAMPLE_RATE]
+        if wrong_rate:
+            raise ValueError(f"{args.table}: {len(wrong_rate)} utterance(s) are not at {FAIRSEQ_SAMPLE_RATE} Hz "
+                             f"(first: {wrong_rate[0].utt_id}, {wrong_rate[0].sample_rate} Hz); prepare the corpus "
+                             f"with a prepare_* script, which converts them")
+        if args.eval_only:
+            return _eval_only(args, utterances)
         spec = UnitSpec(args.unit, bpc_set=args.bpc_set, syllabifier=args.syllabifier)
         corpus = args.corpus or utterances[0].corpus
-        out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, args.folds)
-        folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed)
+        out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_dir(args.folds, args.num_folds))
+        folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds)
         labels = label_all(utterances, spec)
         dictionary = build_dictionary(labels, spec)
         root = audio_root(utterances)
         protocol = dict(corpus=corpus, unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
-                        syllabifier=spec.syllabifier, scheme=args.folds, seed=args.seed,
+                        syllabifier=spec.syllabifier, scheme=scheme_dir(args.folds, args.num_folds), seed=args.seed,
                         valid_fraction=args.valid_fraction, table=os.path.abspath(args.table))
         os.makedirs(out, exist_ok=True)
         reports = [write_fold(out, f, args.folds, spec, labels, dictionary, root, protocol, args.force)
@@ -79,11 +96,26 @@ def main(argv=None) -> int:
     print(f"{spec.variant} units over {len(utterances)} utterances: N={sum(tokens.values())} tokens "
           f"(of which {nonspeech} non-speech {NONSPEECH_BODY} for utterances without words), "
           f"{len(tokens)} distinct bodies, dictionary {len(dictionary)} tokens")
-    print(f"  (paper, IEMOCAP 4-class: N=194,473 phonemes/BPCs, 78,943 syllables)")
+    if corpus in ("iemocap", "demo"):
+        print(f"  (paper, IEMOCAP 4-class: N=194,473 phonemes/BPCs, 78,943 syllables)")
     for f, r in zip(folds, reports):
         print(f"  fold{f.index:<3d} test {args.folds}={f.test_group:10s} train={r.counts['train']:5d} "
               f"valid={r.counts['valid']:4d} test={r.counts['test']:5d}  [{r.status}]")
     print(f"{args.table} -> {out}")
+    return 0
+
+
+def _eval_only(args, utterances) -> int:
+    corpus = args.corpus or utterances[0].corpus
+    out = args.out or os.path.join(args.manifest_root, corpus, "eval")
+    protocol = dict(corpus=corpus, scheme="eval (test only)", table=os.path.abspath(args.table))
+    try:
+        report = write_eval_set(out, utterances, audio_root(utterances), protocol, args.force)
+    except ExistingFoldDiffers as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    counts = "  ".join(f"{k}={v}" for k, v in report.counts.items())
+    print(f"{corpus} test-only set: {counts}  [{report.status}]\n{args.table} -> {out}")
     return 0
 
 

@@ -4,11 +4,15 @@
 #
 #   bash scripts/run.sh                                    # demo corpus, generated here
 #   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release --w2v /models/libri960_big.pt
+#   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt
+#       (Mandarin Affective Speech: pinyin initial/final units, 7 speaker folds, configs/paper_initfinal.yaml)
+#   Cross-corpus testing (EmoDB, KSUEmotions, Mandarin): scripts/run_cross_corpus.sh
 #
 # Stages:
 #   0  demo corpus (espeak-ng, IEMOCAP layout)     -> data/demo/IEMOCAP_full_release   (demo only)
 #   1  prepare: corpus tree -> utterance table     -> data/<corpus>/utterances.tsv
 #   2  units + fold manifests                      -> manifests/<corpus>/<unit>/<scheme>/fold<k>/
+#                                                     (<scheme>-k<K> with --num-folds K; mandarin: speaker-k7)
 #   3  pre-trained model: demo -> a random-init small wav2vec 2.0 (exp/demo/w2v_<size>.pt); iemocap -> --w2v
 #   4  fine-tune folds (scripts/run_folds.sh)       -> exp/<corpus>/<unit>/fold<k>/
 #   5  decode each trained fold's test split        -> exp/<corpus>/<unit>/fold<k>/decode_test/
@@ -29,6 +33,7 @@ schemes="speaker"
 bpc_set=manner6
 syllabifier=phonetic
 per_emotion=15
+num_folds=""     # default: mandarin -> 7 speaker folds; else one fold per speaker
 work=$repo   # data/ and manifests/ go here
 w2v=""
 train_units=""   # default: demo -> bpc; iemocap -> $units
@@ -37,7 +42,7 @@ launcher=local
 train_folds=""   # default: every fold
 
 usage() { awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
-  "--units 'u1 u2' --folds 'speaker dialog session' --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
+  "--units 'u1 u2' --folds 'speaker dialog session' --num-folds K --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
   "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
     --data) data=$2; shift 2 ;;
     --units) units=$2; shift 2 ;;
     --folds) schemes=$2; shift 2 ;;
+    --num-folds) num_folds=$2; shift 2 ;;
     --bpc-set) bpc_set=$2; shift 2 ;;
     --syllabifier) syllabifier=$2; shift 2 ;;
     --per-emotion) per_emotion=$2; shift 2 ;;
@@ -72,8 +78,15 @@ case "$corpus" in
   iemocap) [ -n "$data" ] || { echo "run.sh: --corpus iemocap needs --data DIR (IEMOCAP_full_release)" >&2; exit 2; }
            if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
              echo "run.sh: --corpus iemocap needs --w2v /path/to/libri960_big.pt for stages 3-4" >&2; exit 2; fi ;;
-  *) echo "run.sh: unknown corpus $corpus (demo, iemocap)" >&2; exit 2 ;;
+  mandarin) [ -n "$data" ] || { echo "run.sh: --corpus mandarin needs --data DIR (Mandarin Affective Speech)" >&2; exit 2; }
+            if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
+              echo "run.sh: --corpus mandarin needs --w2v /path/to/libri960_big.pt for stages 3-4" >&2; exit 2; fi
+            [ "$units" = "phoneme bpc syllable utterance" ] && units="initfinal"
+            num_folds=${num_folds:-7} ;;
+  *) echo "run.sh: unknown corpus $corpus (demo, iemocap, mandarin)" >&2; exit 2 ;;
 esac
+fold_opt=()
+[ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
 table=$work/data/$corpus/utterances.tsv
 
 if want 0 && [ "$corpus" = demo ]; then
@@ -90,7 +103,11 @@ if want 1; then
     log "stage 1: $table exists, skipped (delete it to prepare again)"
   else
     log "stage 1: $data -> $table"
-    "$PYTHON" "$repo/scripts/prepare_iemocap.py" --iemocap "$data" --out "$(dirname "$table")"
+    if [ "$corpus" = mandarin ]; then
+      "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$data" --out "$(dirname "$table")"
+    else
+      "$PYTHON" "$repo/scripts/prepare_iemocap.py" --iemocap "$data" --out "$(dirname "$table")"
+    fi
   fi
 fi
 
@@ -99,7 +116,8 @@ if want 2; then
     for scheme in $schemes; do
       log "stage 2: $table -> $work/manifests/$corpus ($unit, $scheme folds)"
       "$PYTHON" "$repo/scripts/make_manifests.py" --table "$table" --unit "$unit" --folds "$scheme" \
-        --bpc-set "$bpc_set" --syllabifier "$syllabifier" --manifest-root "$work/manifests"
+        --bpc-set "$bpc_set" --syllabifier "$syllabifier" --manifest-root "$work/manifests" \
+        ${fold_opt[@]+"${fold_opt[@]}"}
     done
   done
 fi
@@ -126,6 +144,7 @@ fi
 
 [ "$train_folds" = all ] && train_folds=""
 scheme=${schemes%% *}
+[ -n "$num_folds" ] && scheme=$scheme-k$num_folds
 unit_dir() { if [ "$scheme" = speaker ]; then echo "$work/exp/$corpus/$1"; else echo "$work/exp/$corpus/$1.$scheme"; fi; }
 # The folds to evaluate: trained ones (DONE) among those asked for.
 trained_folds() {

@@ -181,7 +181,8 @@ def test_missing_w2v_path_is_a_clear_error(broken_fold, tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["paper_phoneme", "paper_bpc", "paper_syllable", "paper_utterance", "tiny"])
+@pytest.mark.parametrize("name", ["paper_phoneme", "paper_bpc", "paper_syllable", "paper_utterance", "paper_initfinal",
+                                  "tiny"])
 def test_configs_compose(name):
     cmd = [FAIRSEQ_HYDRA_TRAIN, "--config-dir", os.path.join(REPO, "configs"), "--config-name", name, "--cfg", "job",
            "task.data=/data/fold1", "model.w2v_path=/models/libri960_big.pt", "common.user_dir=/x"]

@@ -17,10 +17,10 @@ counted, reported skip when the caller allows it.
 import glob
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioProblem, read_header
+from fairseq_emo.corpora.common import CorpusRead, Problem
 from fairseq_emo.emotions import iemocap_emotion
 from fairseq_emo.g2p import words_to_phones
 from fairseq_emo.table import Utterance, join_phones
@@ -30,21 +30,6 @@ EVALUATION_LINE = re.compile(r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\t(\S+)\t(\S+)\
 TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[[\d.]+-[\d.]+\]:\s?(.*)$")
 TURN_ID = re.compile(r"^(Ses(\d\d)[FM]_\S+)_([FM])[0-9A-Z]+$")
 DEMO_MARKER = "DEMO_CORPUS.txt"  # written by the demo generator; lets tables say which corpus they hold
-
-
-@dataclass
-class Problem:
-    utt_id: str
-    path: str
-    reason: str
-
-
-@dataclass
-class IemocapRead:
-    utterances: List[Utterance]
-    problems: List[Problem] = field(default_factory=list)
-    dropped_labels: Dict[str, int] = field(default_factory=dict)  # raw label -> count, dropped by policy
-    corpus: str = "iemocap"
 
 
 def find_release_root(root: str) -> str:
@@ -89,11 +74,11 @@ def read_transcripts(session_dir: str) -> Dict[str, str]:
     return texts
 
 
-def read_iemocap(root: str) -> IemocapRead:
+def read_iemocap(root: str) -> CorpusRead:
     """Read every session; returns kept utterances, problems (not raised here) and policy drops."""
     release = find_release_root(root)
     corpus = "demo" if os.path.isfile(os.path.join(release, DEMO_MARKER)) else "iemocap"
-    result = IemocapRead(utterances=[], corpus=corpus)
+    result = CorpusRead(utterances=[], corpus=corpus)
     sessions = sorted(glob.glob(os.path.join(release, "Session[1-5]")))
     for session_dir in sessions:
         transcripts = read_transcripts(session_dir)
@@ -103,7 +88,7 @@ def read_iemocap(root: str) -> IemocapRead:
             except ValueError as err:
                 raise ValueError(f"{where}: {err}") from None
             if emotion is None:
-                result.dropped_labels[raw] = result.dropped_labels.get(raw, 0) + 1
+                result.drop(raw)
                 continue
             turn = TURN_ID.match(utt_id)
             if not turn:

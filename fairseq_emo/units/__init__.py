@@ -1,22 +1,25 @@
 """Unit types, selectable by name: an utterance (words, phones, emotion) -> emotion-suffixed unit tokens.
 
-Each unit type lives in its own module (phoneme, bpc, syllable); this module only dispatches by name,
+Each unit type lives in its own module (phoneme, bpc, syllable, initfinal); this module only dispatches by name,
 adds the emotion suffix (units/suffix.py) and owns the non-speech rule.
 
 Non-speech rule: an utterance whose transcript has no words (IEMOCAP has 31 marker-only ones, e.g.
 "[LAUGHTER]", in the 4-class set) keeps its emotion and gets one unit NSN_<emo> (non-speech) for the
 phonetic unit types. Reason: the audio still carries emotion (laughter, sighs), CTC needs a target to learn
 it, and an empty target would give the vote nothing to count. The utterance unit is unaffected.
+phoneme, bpc and syllable units need English (ARPAbet) phones; initfinal needs Mandarin pinyin phones
+(fairseq_emo/pinyin.py); utterance needs no transcript at all.
 """
 from dataclasses import dataclass
 from typing import List, Sequence
 
 from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, bpc_units
+from fairseq_emo.units.initfinal import INITIALS, initfinal_units
 from fairseq_emo.units.phoneme import PHONES, phoneme_units
 from fairseq_emo.units.suffix import DELIMITER, add_emotion, check_body
 from fairseq_emo.units.syllable import SYLLABIFIERS, phonetic_syllable_units, pyphen_syllable_units
 
-UNIT_TYPES = ("phoneme", "bpc", "syllable", "utterance")
+UNIT_TYPES = ("phoneme", "bpc", "syllable", "utterance", "initfinal")
 NONSPEECH_BODY = "NSN"
 UTTERANCE_BODY = "UTT"
 
@@ -53,6 +56,8 @@ class UnitSpec:
             return sorted(set(BPC_SETS[self.bpc_set].values())) + [NONSPEECH_BODY]
         if self.unit == "utterance":
             return [UTTERANCE_BODY]
+        if self.unit == "initfinal":
+            return list(INITIALS) + [NONSPEECH_BODY]
         return [NONSPEECH_BODY]
 
 
@@ -66,6 +71,8 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
         bodies = phoneme_units(word_phones)
     elif spec.unit == "bpc":
         bodies = bpc_units(phoneme_units(word_phones), spec.bpc_set)
+    elif spec.unit == "initfinal":
+        bodies = initfinal_units(word_phones)
     elif spec.syllabifier == "pyphen":
         bodies = pyphen_syllable_units(words)
     else:

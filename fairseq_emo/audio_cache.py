@@ -1,0 +1,58 @@
+"""Audio at fairseq's rate: a corpus file (any rate, any channel count) -> the 16 kHz mono wav training reads.
+
+Rate policies (prepare_* --rate-policy):
+  resample  (default) soxr, very-high-quality preset, to 16 kHz; channels mixed to mono.
+  relabel   the original samples unchanged (mono mix only), written with a 16 kHz header. This is what
+            "testing 8 kHz audio directly with a 16 kHz model" (the paper, Section 4.2) means for a model whose
+            input is a sample stream: 8 kHz speech is heard twice as fast and an octave higher. fairseq's audio
+            reader refuses any rate but the task's, so relabelling is the only way to feed unresampled audio.
+A file that is already 16 kHz mono is used in place under both policies (nothing is copied).
+Converted files go to <cache>/<relpath>.wav once: each appears by an atomic rename, so one that exists is
+complete and is reused on the next run. Delete the cache folder to convert again.
+"""
+import os
+from typing import Tuple
+
+import numpy as np
+import soundfile
+import soxr
+
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioHeader, AudioProblem
+
+RATE_POLICIES = ("resample", "relabel")
+
+
+def needs_conversion(header: AudioHeader) -> bool:
+    return header.sample_rate != FAIRSEQ_SAMPLE_RATE or header.channels != 1
+
+
+def convert(samples: np.ndarray, rate: int, policy: str) -> np.ndarray:
+    """(frames, channels) or (frames,) float samples at `rate` -> mono float32 for a 16 kHz file."""
+    mono = samples.mean(axis=1) if samples.ndim == 2 else samples
+    if policy == "resample" and rate != FAIRSEQ_SAMPLE_RATE:
+        mono = soxr.resample(mono, rate, FAIRSEQ_SAMPLE_RATE, quality="VHQ")
+    elif policy not in RATE_POLICIES:
+        raise ValueError(f"unknown rate policy {policy!r}; choose one of {', '.join(RATE_POLICIES)}")
+    # Resampling can overshoot full scale slightly; PCM_16 would wrap around instead of clipping.
+    return np.clip(mono, -1.0, 1.0).astype(np.float32)
+
+
+def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str, policy: str) -> Tuple[str, int]:
+    """-> (path of the 16 kHz mono wav to train/decode on, its frame count)."""
+    if policy not in RATE_POLICIES:
+        raise ValueError(f"unknown rate policy {policy!r}; choose one of {', '.join(RATE_POLICIES)}")
+    if not needs_conversion(header):
+        return source, header.frames
+    target = os.path.abspath(os.path.join(cache_dir, os.path.splitext(relpath)[0] + ".wav"))
+    if os.path.isfile(target):
+        return target, soundfile.info(target).frames
+    try:
+        samples, rate = soundfile.read(source, dtype="float32")
+    except Exception as err:  # soundfile raises several types for damaged files
+        raise AudioProblem(f"unreadable audio file {source}: {err}") from None
+    out = convert(samples, rate, policy)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = f"{target}.tmp-{os.getpid()}.wav"
+    soundfile.write(tmp, out, FAIRSEQ_SAMPLE_RATE, subtype="PCM_16")
+    os.replace(tmp, target)
+    return target, len(out)

@@ -1,0 +1,52 @@
+"""What every corpus reader returns, and the audio step they share.
+
+A reader turns a corpus tree into CorpusRead: kept utterances (utterance-table rows), problems (kept-class
+files that cannot be used: the prepare script stops on them, or skips and lists them with --skip-bad) and the
+counts of labels dropped on purpose by the label policy (emotions.py).
+"""
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioProblem, read_header
+from fairseq_emo.audio_cache import fairseq_audio
+
+
+@dataclass
+class Problem:
+    utt_id: str
+    path: str
+    reason: str
+
+
+@dataclass
+class CorpusRead:
+    utterances: list
+    problems: List[Problem] = field(default_factory=list)
+    dropped_labels: Dict[str, int] = field(default_factory=dict)  # raw label -> count, dropped by policy
+    corpus: str = ""
+
+    def drop(self, raw: str) -> None:
+        self.dropped_labels[raw] = self.dropped_labels.get(raw, 0) + 1
+
+
+@dataclass(frozen=True)
+class AudioOptions:
+    """Where converted audio goes and how it is converted (audio_cache.py)."""
+    cache_dir: str
+    rate_policy: str = "resample"
+
+
+def audio_fields(utt_id: str, source: str, root: str, options: AudioOptions,
+                 problems: List[Problem]) -> Optional[Dict]:
+    """Corpus audio file -> the table's audio columns (16 kHz wav, frames, rates), or None after recording
+    a Problem (missing, unreadable or empty file)."""
+    try:
+        header = read_header(source)
+        wav, frames = fairseq_audio(source, header, options.cache_dir, os.path.relpath(source, root),
+                                    options.rate_policy)
+    except AudioProblem as err:
+        problems.append(Problem(utt_id, source, str(err)))
+        return None
+    return dict(wav=os.path.abspath(wav), frames=frames, sample_rate=FAIRSEQ_SAMPLE_RATE,
+                source_wav=os.path.abspath(source), source_rate=header.sample_rate)

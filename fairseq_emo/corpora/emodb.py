@@ -1,0 +1,64 @@
+"""EmoDB (Berlin Database of Emotional Speech) reader: release tree -> 4-class utterance-table rows.
+
+Assumed layout (the release as distributed, e.g. download.zip unpacked):
+  <root>/wav/<name>.wav     <root> may also be the wav folder itself
+  name = speaker (2 digits) + text code (a01..b10) + emotion letter + version letter, e.g. 03a01Fa.wav
+  emotion letters: W anger, L boredom, E disgust, A fear, F happiness, T sadness, N neutral (policy: emotions.py)
+Speakers 08 09 13 14 16 are female, 03 10 11 12 15 male. 535 files at 16 kHz; 339 in the 4 classes.
+No transcripts are read: the corpus is only tested on (cross-corpus, Table 5), which needs audio and labels.
+A .wav whose name does not follow the scheme is a Problem (error, or a counted skip with --skip-bad);
+an emotion letter the policy does not know is an error naming the file.
+"""
+import glob
+import os
+import re
+
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields
+from fairseq_emo.emotions import POLICIES
+from fairseq_emo.table import Utterance
+
+NAME = re.compile(r"^(\d\d)([a-z]\d\d)([A-Z])([a-z]+)$")
+FEMALE_SPEAKERS = frozenset({"08", "09", "13", "14", "16"})
+MALE_SPEAKERS = frozenset({"03", "10", "11", "12", "15"})
+
+
+def find_wav_dir(root: str) -> str:
+    for candidate in (os.path.join(root, "wav"), root):
+        if glob.glob(os.path.join(candidate, "*.wav")):
+            return candidate
+    raise FileNotFoundError(f"no EmoDB tree under {root}: expected {root}/wav/<name>.wav (e.g. 03a01Fa.wav)")
+
+
+def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
+    wav_dir = find_wav_dir(root)
+    result = CorpusRead(utterances=[], corpus="emodb")
+    policy = POLICIES["emodb"]
+    for path in sorted(glob.glob(os.path.join(wav_dir, "*.wav"))):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if stem.startswith("._"):  # macOS resource forks, not audio
+            continue
+        match = NAME.match(stem)
+        if not match:
+            result.problems.append(Problem(stem, path, "file name does not follow EmoDB's scheme "
+                                           "<speaker 2 digits><text a01..b10><emotion letter><version>.wav"))
+            continue
+        speaker, text_code, letter, _version = match.groups()
+        try:
+            emotion = policy.emotion(letter)
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
+        if emotion is None:
+            result.drop(letter)
+            continue
+        if speaker not in FEMALE_SPEAKERS | MALE_SPEAKERS:
+            result.problems.append(Problem(stem, path, f"speaker {speaker} is not one of EmoDB's ten "
+                                           f"({', '.join(sorted(FEMALE_SPEAKERS | MALE_SPEAKERS))})"))
+            continue
+        fields = audio_fields(stem, path, wav_dir, audio, result.problems)
+        if fields is None:
+            continue
+        result.utterances.append(Utterance(
+            utt_id=stem, speaker=f"emodb{speaker}", session=f"emodb{speaker}",
+            gender="F" if speaker in FEMALE_SPEAKERS else "M", dialog=text_code, emotion=emotion,
+            raw_emotion=letter, text="", words="", phones="", corpus="emodb", **fields))
+    return result

@@ -1,0 +1,68 @@
+"""The shared half of the scripts/prepare_*.py commands: reader result -> OUTDIR/utterances.tsv, the problem
+policy (stop, or --skip-bad: skip and list in OUTDIR/skipped.tsv) and the printed counts (the paper's Table 4)."""
+import argparse
+import os
+import sys
+
+from fairseq_emo.audio_cache import RATE_POLICIES
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead
+from fairseq_emo.table import summarize, write_table
+
+
+def add_output_args(parser: argparse.ArgumentParser, audio: bool = True) -> None:
+    parser.add_argument("--out", required=True, help="output folder for utterances.tsv")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="skip unusable files (counted, listed in OUTDIR/skipped.tsv) instead of stopping")
+    if audio:
+        parser.add_argument("--rate-policy", choices=RATE_POLICIES, default="resample",
+                            help="audio not at 16 kHz mono: 'resample' with soxr (default), or 'relabel': keep "
+                                 "the samples and declare them 16 kHz (the paper's 'tested directly on 8 kHz "
+                                 "audio'); see fairseq_emo/audio_cache.py")
+        parser.add_argument("--audio-cache", help="where converted audio is written once "
+                                                  "(default OUTDIR/wav16k, or OUTDIR/wav_relabelled)")
+
+
+def audio_options(args) -> AudioOptions:
+    default = "wav16k" if args.rate_policy == "resample" else "wav_relabelled"
+    return AudioOptions(cache_dir=os.path.abspath(args.audio_cache or os.path.join(args.out, default)),
+                        rate_policy=args.rate_policy)
+
+
+def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
+    """Apply the problem policy, write the table, print counts; returns the exit status."""
+    os.makedirs(args.out, exist_ok=True)
+    skipped_path = os.path.join(args.out, "skipped.tsv")
+    if result.problems:
+        listing = "\n".join(f"  {p.utt_id}: {p.reason} ({p.path})" for p in result.problems[:20])
+        more = f"\n  ... and {len(result.problems) - 20} more" if len(result.problems) > 20 else ""
+        if not args.skip_bad:
+            print(f"error: {len(result.problems)} {item}(s) of the 4 kept classes cannot be used:\n{listing}{more}\n"
+                  f"Fix them, or rerun with --skip-bad to skip them (listed in {skipped_path}).", file=sys.stderr)
+            return 2
+        with open(skipped_path, "w", encoding="utf-8") as f:
+            f.write("utt_id\treason\tpath\n")
+            f.writelines(f"{p.utt_id}\t{p.reason}\t{p.path}\n" for p in result.problems)
+        print(f"skipped {len(result.problems)} unusable {item}(s), listed in {skipped_path}:\n{listing}{more}")
+    elif os.path.exists(skipped_path):
+        os.remove(skipped_path)  # our own output from an earlier run; stale now
+    if not result.utterances:
+        print(f"error: {source}: no usable utterance of the 4 classes", file=sys.stderr)
+        return 2
+    if getattr(args, "rate_policy", "resample") == "relabel":
+        # A different input condition: its manifests and results must never mix with the resampled ones.
+        result.corpus = f"{result.corpus}-relabel"
+        for u in result.utterances:
+            u.corpus = result.corpus
+    table = os.path.join(args.out, "utterances.tsv")
+    write_table(table, result.utterances)
+    dropped = ", ".join(f"{k}={v}" for k, v in sorted(result.dropped_labels.items()))
+    print(f"corpus: {result.corpus}  ({source} -> {table})")
+    print(summarize(result.utterances))
+    converted = [u for u in result.utterances if u.wav != u.source_wav]
+    if converted:
+        rates = sorted({u.source_rate for u in converted})
+        policy = getattr(args, "rate_policy", "resample")
+        print(f"audio: {len(converted)} file(s) at {', '.join(map(str, rates))} Hz -> 16 kHz mono by {policy!r} "
+              f"(cached in {os.path.commonpath([os.path.dirname(u.wav) for u in converted])})")
+    print(f"dropped by the 4-class label policy: {dropped or 'none'}")
+    return 0

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Cross-corpus report: exp/cross/<corpus>/<unit>/ -> exp/cross/report.md (the paper's Tables 4 and 5, UA,
+confusion matrices) and one 'RESULT <corpus> <unit> WA .. UA .. n ..' line per cell.
+
+  python scripts/report_cross_corpus.py --cross exp/cross
+"""
+import argparse
+import sys
+
+from fairseq_emo.cross_report import collect, write_cross_report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cross", required=True, help="the cross-corpus results folder (exp/cross)")
+    args = parser.parse_args(argv)
+    try:
+        path = write_cross_report(args.cross)
+        cells = collect(args.cross)
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for corpus, units in sorted(cells.items()):
+        for unit, cell in sorted(units.items()):
+            print(f"RESULT {corpus} {unit} WA {cell['WA']:.1f} UA {cell['UA']:.1f} n {cell['n']}")
+    print(f"report -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

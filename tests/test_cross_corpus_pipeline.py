@@ -1,0 +1,79 @@
+"""The cross-corpus stage (train on all of the demo corpus, test on EmoDB/KSU/Mandarin-layout trees) and the
+Mandarin 7-fold initial/final pipeline, both end to end on CPU through their scripts, shortened."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+from conftest import REPO, require_tool
+from fairseq_emo.trn import read_trn
+from fairseq_emo.units.initfinal import INITIALS
+
+
+def run_bash(script, *args):
+    env = dict(os.environ, PYTHON=sys.executable)
+    return subprocess.run(["bash", os.path.join(REPO, "scripts", script), *map(str, args)], capture_output=True,
+                          text=True, env=env)
+
+
+def test_run_cross_corpus_demo_end_to_end(tiny_w2v, tmp_path):
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+    proc = run_bash("run_cross_corpus.sh", "--demo", "--work", tmp_path, "--per-emotion", "2", "--config", "tiny",
+                    "--units", "bpc", "--w2v", tiny_w2v)
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    results = re.findall(r"^RESULT (\S+) bpc WA ([\d.]+) UA ([\d.]+) n (\d+)$", proc.stdout, re.M)
+    assert sorted(r[0] for r in results) == ["emodb", "ksu", "mandarin", "mandarin-relabel"]
+    # the model saw every demo utterance in train/valid and had no test fold
+    with open(tmp_path / "manifests" / "demo" / "bpc" / "all" / "fold1" / "fold.json") as f:
+        fold = json.load(f)
+    assert fold["scheme"] == "all" and fold["counts"]["test"] == 0
+    assert fold["counts"]["train"] + fold["counts"]["valid"] == 10 * (4 * 2 + 2)
+    cross = tmp_path / "exp" / "cross"
+    for corpus, wa, ua, n in results:
+        cell = cross / corpus / "bpc"
+        with open(tmp_path / "manifests" / corpus / "eval" / "eval.json") as f:
+            info = json.load(f)
+        assert int(n) == info["counts"]["test"] == len(read_trn(str(cell / "emo" / "hyp.trn")))
+        assert len(open(cell / "pred.txt").read().splitlines()) == int(n)
+        assert 0.0 <= float(wa) <= 100.0 and 0.0 <= float(ua) <= 100.0
+        assert info["source_rates"] == ([8000] if corpus.startswith("mandarin") else [16000])
+    report = open(cross / "report.md").read()
+    for name in ("Table 5", "EmoDB (German)", "KSU (Arabic)", "Affective (Mandarin)", "not resampled",
+                 "Unweighted accuracy", "8000 Hz, resampled to 16 kHz", "8000 Hz, relabelled as 16 kHz"):
+        assert name in report, name
+    # relabelled Mandarin audio is half as long as resampled (same samples, declared 16 kHz)
+    def seconds(corpus):
+        with open(cross / corpus / "bpc" / "units.jsonl") as f:
+            return sum(json.loads(line)["seconds"] for line in f)
+    assert abs(seconds("mandarin") / seconds("mandarin-relabel") - 2.0) < 0.01
+    # a rerun skips what is done
+    again = run_bash("run_cross_corpus.sh", "--demo", "--work", tmp_path, "--per-emotion", "2", "--config", "tiny",
+                     "--units", "bpc", "--w2v", tiny_w2v, "--stage", "1")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "finished earlier, skipped" in again.stderr and again.stderr.count("exists, skipped") >= 8
+
+
+def test_run_sh_mandarin_seven_speaker_folds(tiny_w2v, tmp_path):
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+    require_tool("sctk", "apt-get install sctk")
+    from fairseq_emo.demo_corpora import make_mandarin_tree
+
+    speakers = ("f01", "f02", "f03", "m01", "m02", "m03", "m04")
+    tree = make_mandarin_tree(str(tmp_path / "corpus"), per_emotion=1, speakers=speakers)
+    proc = run_bash("run.sh", "--corpus", "mandarin", "--data", tree, "--w2v", tiny_w2v, "--config", "tiny",
+                    "--train-folds", "1", "--work", tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    folds = sorted(os.listdir(tmp_path / "manifests" / "mandarin" / "initfinal" / "speaker-k7"))
+    assert folds == [f"fold{k}" for k in range(1, 8)] + ["folds.tsv"]
+    fold1 = tmp_path / "exp" / "mandarin" / "initfinal.speaker-k7" / "fold1"
+    assert (fold1 / "DONE").is_file() and not (fold1.parent / "fold2").exists()
+    refs = read_trn(str(fold1 / "decode_test" / "noemo" / "ref.trn"))
+    assert len(refs) == 4 and all(refs.values())  # one speaker x 4 emotions, each with pinyin units
+    units = {t for toks in refs.values() for t in toks}
+    assert units & set(INITIALS) and units - set(INITIALS)  # initials and finals
+    assert all(re.fullmatch(r"[a-z]+", u) for u in units), units  # toneless pinyin, nothing else
+    scores = open(fold1.parent / "scores_test.tsv").read()
+    assert "pooled" in scores
+    report = open(tmp_path / "exp" / "mandarin" / "report" / "report.md").read()
+    assert "speaker-k7" in report and "one of 7 groups of speakers" in report and "initfinal" in report
