@@ -29,7 +29,7 @@ def _order(names: List[str], preferred: List[str]) -> List[str]:
 
 
 def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
-    """corpus -> unit -> {WA, UA, confusion, n, protocol, eval}; cells without pred.txt are left out."""
+    """corpus -> unit -> {WA, UA, confusion, n, empty, protocol, eval}; cells without pred.txt are left out."""
     cells: Dict[str, Dict[str, Dict]] = {}
     for pred in glob.glob(os.path.join(cross_dir, "*", "*", "pred.txt")):
         cell = os.path.dirname(pred)
@@ -44,7 +44,9 @@ def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
                         config=done["config"], w2v=done["w2v"], scheme=fold["scheme"])
         with open(os.path.join(source["test_set"], "eval.json"), encoding="utf-8") as f:
             eval_info = json.load(f)
-        cells.setdefault(corpus, {})[unit] = dict(accuracy_from_confusion(matrix), confusion=matrix,
+        with open(os.path.join(cell, "units.jsonl"), encoding="utf-8") as f:
+            empty = sum(1 for line in f if not json.loads(line)["units"])
+        cells.setdefault(corpus, {})[unit] = dict(accuracy_from_confusion(matrix), confusion=matrix, empty=empty,
                                                   n=len(reference), protocol=protocol, eval=eval_info)
     return cells
 
@@ -81,6 +83,11 @@ def write_cross_report(cross_dir: str) -> str:
         for corpus in corpora:
             row = [f"{cells[corpus][u][metric]:.1f}" if u in cells[corpus] else "–" for u in units]
             lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(row) + " |")
+    mostly_empty = [f"{CORPUS_NAMES.get(c, c)} {u} ({cells[c][u]['empty']} of {cells[c][u]['n']})"
+                    for c in corpora for u in units if u in cells[c] and 2 * cells[c][u]["empty"] > cells[c][u]["n"]]
+    if mostly_empty:
+        lines += ["", "Cells where most hypotheses were empty (the model emitted only blanks; such utterances are "
+                  "decided by posterior mass alone, see the vote's rules): " + "; ".join(mostly_empty) + "."]
     lines += ["", "Paper, Table 5 (WA %, IEMOCAP models; phoneme / bpc / syllable): "
               + "; ".join(f"{CORPUS_NAMES[c]} {v['phoneme']} / {v['bpc']} / {v['syllable']}"
                           for c, v in PAPER_TABLE5.items()) + "."]
@@ -93,7 +100,8 @@ def write_cross_report(cross_dir: str) -> str:
         for unit in _order(list(cells[corpus]), UNIT_ORDER):
             cell = cells[corpus][unit]
             lines += ["", f"### {CORPUS_NAMES.get(corpus, corpus)}, {unit} (n={cell['n']}, WA {cell['WA']:.1f}, "
-                          f"UA {cell['UA']:.1f})", "", "```", format_confusion(cell["confusion"]), "```"]
+                          f"UA {cell['UA']:.1f}, {cell['empty']} empty hypotheses)", "", "```",
+                      format_confusion(cell["confusion"]), "```"]
     path = os.path.join(cross_dir, "report.md")
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")

@@ -4,7 +4,7 @@ This module is the only owner of that policy; readers ask it, nothing else maps 
 Input: a corpus's raw emotion label. Output: one of EMOTIONS, or None for "not in the 4-class set".
 """
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, Optional, Tuple
 
 # Order matters: it is the row/column order of the paper's confusion matrix (Table 2) and the
 # fixed tie-break order of the vote.
@@ -23,6 +23,7 @@ class LabelPolicy:
     keep: Dict[str, str]
     drop: FrozenSet[str]
     case: str  # how raw labels are normalised before lookup: 'lower' or 'upper'
+    paper_counts: Tuple[int, int, int, int]  # utterances per class in EMOTIONS order, as the paper reports them
 
     def emotion(self, raw: str) -> Optional[str]:
         label = raw.strip().lower() if self.case == "lower" else raw.strip().upper()
@@ -37,19 +38,19 @@ class LabelPolicy:
 POLICIES: Dict[str, LabelPolicy] = {
     # IEMOCAP: excited is merged into happy, as in the paper (1636 = 595 hap + 1041 exc).
     "iemocap": LabelPolicy("IEMOCAP", {"neu": "neu", "hap": "hap", "exc": "hap", "ang": "ang", "sad": "sad"},
-                           frozenset({"fru", "sur", "fea", "dis", "oth", "xxx"}), "lower"),
+                           frozenset({"fru", "sur", "fea", "dis", "oth", "xxx"}), "lower", (1708, 1636, 1103, 1084)),
     # EmoDB file-name letters: N neutral, F Freude (happiness), W Wut (anger), T Trauer (sadness);
     # dropped: L Langeweile (boredom), E Ekel (disgust), A Angst (fear). Paper Table 4: 79/71/127/62.
     "emodb": LabelPolicy("EmoDB", {"N": "neu", "F": "hap", "W": "ang", "T": "sad"},
-                         frozenset({"L", "E", "A"}), "upper"),
+                         frozenset({"L", "E", "A"}), "upper", (79, 71, 127, 62)),
     # KSUEmotions emotion codes: E00 neutral, E01 happiness, E02 sadness, E05 anger;
     # dropped: E03 surprise, E04 questioning. Paper Table 4: 280 each.
     "ksu": LabelPolicy("KSUEmotions", {"E00": "neu", "E01": "hap", "E02": "sad", "E05": "ang"},
-                       frozenset({"E03", "E04"}), "upper"),
+                       frozenset({"E03", "E04"}), "upper", (280, 280, 280, 280)),
     # Mandarin Affective Speech: elation is the happy class; panic is dropped. Paper Table 4: 4079/4080/4080/4080.
     "mandarin": LabelPolicy("Mandarin Affective Speech",
                             {"neutral": "neu", "elation": "hap", "anger": "ang", "sadness": "sad"},
-                            frozenset({"panic"}), "lower"),
+                            frozenset({"panic"}), "lower", (4079, 4080, 4080, 4080)),
 }
 
 

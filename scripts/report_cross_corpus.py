@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Cross-corpus report: exp/cross/<corpus>/<unit>/ -> exp/cross/report.md (the paper's Tables 4 and 5, UA,
-confusion matrices) and one 'RESULT <corpus> <unit> WA .. UA .. n ..' line per cell.
+confusion matrices) and one 'RESULT <corpus> <unit> WA .. UA .. n .. empty ..' line per cell (empty: hypotheses
+with no unit, decided by posterior mass).
 
   python scripts/report_cross_corpus.py --cross exp/cross
 """
@@ -22,7 +23,8 @@ def main(argv=None) -> int:
         return 2
     for corpus, units in sorted(cells.items()):
         for unit, cell in sorted(units.items()):
-            print(f"RESULT {corpus} {unit} WA {cell['WA']:.1f} UA {cell['UA']:.1f} n {cell['n']}")
+            print(f"RESULT {corpus} {unit} WA {cell['WA']:.1f} UA {cell['UA']:.1f} n {cell['n']} "
+                  f"empty {cell['empty']}")
     print(f"report -> {path}")
     return 0
 

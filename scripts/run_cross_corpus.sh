@@ -149,9 +149,10 @@ if want 4; then
     [ -f "$model/DONE" ] || { log "stage 4: $model has not finished training; $unit skipped"; continue; }
     for t in "${targets[@]}"; do
       out=$cross/$t/$unit
-      if [ -f "$out/units.jsonl" ] && [ "$out/units.jsonl" -nt "$model/DONE" ]; then
+      if [ -f "$out/SOURCE" ] && [ "$out/units.jsonl" -nt "$model/DONE" ]; then
         log "stage 4: $out exists, skipped"; continue; fi
       log "stage 4: $model + $work/manifests/$t/eval -> $out"
+      rm -f "$out/SOURCE"   # written last: its presence means this cell's decoding finished
       "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$model/checkpoints/checkpoint_last.pt" \
         --data "$work/manifests/$t/eval" --split test --out "$out" --no-progress
       printf 'model=%s\ntest_set=%s\n' "$model" "$work/manifests/$t/eval" > "$out/SOURCE"

@@ -45,6 +45,7 @@ def test_label_policies():
 def test_emodb_reader_counts_and_errors(trees, tmp_path):
     proc = run_script("prepare_emodb.py", "--emodb", trees["emodb"], "--out", tmp_path / "out")
     assert "per class: neu=4  hap=4  ang=4  sad=4" in proc.stdout and "L=4" in proc.stdout
+    assert "counts for the full EmoDB: neu=79  hap=71  ang=127  sad=62" in proc.stdout
     table = read_table(str(tmp_path / "out" / "utterances.tsv"))
     assert {u.speaker for u in table} == {"emodb03", "emodb08"}
     assert {u.gender for u in table if u.speaker == "emodb08"} == {"F"}

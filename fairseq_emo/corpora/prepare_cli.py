@@ -6,6 +6,7 @@ import sys
 
 from fairseq_emo.audio_cache import RATE_POLICIES
 from fairseq_emo.corpora.common import AudioOptions, CorpusRead
+from fairseq_emo.emotions import EMOTIONS, POLICIES
 from fairseq_emo.table import summarize, write_table
 
 
@@ -58,6 +59,10 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
     dropped = ", ".join(f"{k}={v}" for k, v in sorted(result.dropped_labels.items()))
     print(f"corpus: {result.corpus}  ({source} -> {table})")
     print(summarize(result.utterances))
+    policy = POLICIES.get(result.corpus.split("-")[0])
+    if policy:
+        counts = "  ".join(f"{e}={n}" for e, n in zip(EMOTIONS, policy.paper_counts))
+        print(f"the paper's counts for the full {policy.corpus}: {counts}")
     converted = [u for u in result.utterances if u.wav != u.source_wav]
     if converted:
         rates = sorted({u.source_rate for u in converted})
