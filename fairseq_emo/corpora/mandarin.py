@@ -15,7 +15,7 @@ that the paper's set does not contain.
 Any sample rate is accepted (LDC lists 22,050 Hz; the paper's copy was 8 kHz); audio_cache.py converts.
 Transcripts are needed for the initial/final units of the 7-fold experiment; cross-corpus testing can do
 without them (read_mandarin(transcripts=None)).
-utt_id = <speaker>_<emotion>_<file stem>.
+utt_id = <speaker>_<emotion>_<file stem>; a '-' in a speaker folder's name becomes '_' (sclite ids split on '-').
 """
 import glob
 import os
@@ -93,7 +93,9 @@ def read_mandarin(root: str, audio: AudioOptions, transcripts: Optional[str] = "
         if not match:
             result.problems.append(Problem(rel, path, f"path does not match the layout pattern {path_pattern}"))
             continue
-        speaker, raw, item = match.group("speaker"), match.group("emotion"), match.group("item")
+        # sclite's trn ids split speaker from utterance at the first '-', so a folder name's '-' becomes '_'
+        folder, raw, item = match.group("speaker"), match.group("emotion"), match.group("item")
+        speaker = folder.replace("-", "_")
         try:
             emotion = policy.emotion(raw)
         except ValueError as err:
@@ -120,7 +122,7 @@ def read_mandarin(root: str, audio: AudioOptions, transcripts: Optional[str] = "
         if fields is None:
             continue
         result.utterances.append(Utterance(
-            utt_id=utt_id, speaker=speaker, session=speaker, gender=genders.get(speaker, "U"), dialog=item,
+            utt_id=utt_id, speaker=speaker, session=speaker, gender=genders.get(folder, "U"), dialog=item,
             emotion=emotion, raw_emotion=raw, text=text, words=" ".join(words), phones=join_phones(phones),
             corpus="mandarin", **fields))
     return result
