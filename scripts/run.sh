@@ -83,7 +83,8 @@ case "$corpus" in
               echo "run.sh: --corpus mandarin needs --w2v /path/to/libri960_big.pt for stages 3-4" >&2; exit 2; fi
             [ "$units" = "phoneme bpc syllable utterance" ] && units="initfinal"
             num_folds=${num_folds:-7} ;;
-  *) echo "run.sh: unknown corpus $corpus (demo, iemocap, mandarin)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown corpus $corpus (demo, iemocap, mandarin; EmoDB and KSUEmotions are only tested on:" \
+       "scripts/run_cross_corpus.sh)" >&2; exit 2 ;;
 esac
 fold_opt=()
 [ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
