@@ -41,7 +41,8 @@ def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
         with open(os.path.join(done["data"], "fold.json"), encoding="utf-8") as f:
             fold = json.load(f)
         protocol = dict(train_corpus=fold["corpus"], train=fold["counts"]["train"], valid=fold["counts"]["valid"],
-                        config=done["config"], w2v=done["w2v"], scheme=fold["scheme"])
+                        config=done["config"], w2v=done["w2v"], scheme=fold["scheme"],
+                        valid_fraction=fold["valid_fraction"], checkpoint_rule=done["checkpoint_rule"])
         with open(os.path.join(source["test_set"], "eval.json"), encoding="utf-8") as f:
             eval_info = json.load(f)
         with open(os.path.join(cell, "units.jsonl"), encoding="utf-8") as f:
@@ -59,11 +60,13 @@ def write_cross_report(cross_dir: str) -> str:
     corpora = _order(list(cells), CORPUS_ORDER)
     units = _order(sorted({u for c in cells.values() for u in c}), UNIT_ORDER)
     any_cell = next(iter(cells[corpora[0]].values()))
+    p = any_cell["protocol"]
     lines = ["# Cross-corpus emotion recognition (the paper's Section 4)", "",
-             "Protocol: one model per unit type, trained on every utterance of the training corpus (fold scheme "
-             "'all': a validation slice of 10 % per speaker and emotion, no test fold), then tested, without "
-             "any adaptation or transcripts, on each corpus below. Test checkpoint: the final one "
-             "(checkpoint_last.pt). One emotion per utterance by majority vote of the decoded units.", ""]
+             f"Protocol: one model per unit type, trained on every utterance of the training corpus (fold scheme "
+             f"'{p['scheme']}': a validation slice of {100 * p['valid_fraction']:.0f} % per speaker and emotion, no "
+             f"test fold), then tested, without any adaptation or transcripts, on each corpus below. Test "
+             f"checkpoint: {p['checkpoint_rule']}. One emotion per utterance by majority vote of the decoded units.",
+             ""]
     lines += ["| unit | training corpus | train / valid utterances | config | pre-trained model |", "|---|---|---|---|---|"]
     for unit in units:
         p = next(cells[c][unit]["protocol"] for c in corpora if unit in cells[c])
