@@ -34,7 +34,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--table", help="utterances.tsv written by a prepare_* script")
-    parser.add_argument("--unit", choices=UNIT_TYPES, default="phoneme")
+    parser.add_argument("--unit", default="phoneme",
+                        help=f"unit type ({', '.join(UNIT_TYPES)}) or a variant name such as bpc-cv2 or "
+                             f"syllable-pyphen (= --bpc-set/--syllabifier)")
     parser.add_argument("--folds", choices=SCHEMES, default="speaker",
                         help="speaker: one speaker per test fold (default); dialog: by dialog prefix, as the "
                              "authors' code (mixes speakers); session: leave one session out; all: one fold, "
@@ -70,7 +72,13 @@ def main(argv=None) -> int:
                              f"with a prepare_* script, which converts them")
         if args.eval_only:
             return _eval_only(args, utterances)
-        spec = UnitSpec(args.unit, bpc_set=args.bpc_set, syllabifier=args.syllabifier)
+        if "-" in args.unit:  # a variant name (what run.sh and the exp/ dirs use)
+            spec = UnitSpec.from_variant(args.unit)
+            asked = (args.bpc_set, args.syllabifier)
+            if asked not in ((DEFAULT_BPC_SET, "phonetic"), (spec.bpc_set, spec.syllabifier)):
+                raise ValueError(f"--unit {args.unit} already names its variant; drop --bpc-set/--syllabifier")
+        else:
+            spec = UnitSpec(args.unit, bpc_set=args.bpc_set, syllabifier=args.syllabifier)
         corpus = args.corpus or utterances[0].corpus
         out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_dir(args.folds, args.num_folds))
         folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds)

@@ -88,6 +88,16 @@ case "$corpus" in
 esac
 fold_opt=()
 [ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
+# --bpc-set/--syllabifier pick a variant of those unit types; manifests and exp/ dirs are named by the variant
+# (bpc-cv2, syllable-pyphen), so every later stage works on variant names. --units may also name variants.
+variant() {
+  case "$1" in
+    bpc) if [ "$bpc_set" = manner6 ]; then echo bpc; else echo "bpc-$bpc_set"; fi ;;
+    syllable) if [ "$syllabifier" = phonetic ]; then echo syllable; else echo "syllable-$syllabifier"; fi ;;
+    *) echo "$1" ;;
+  esac
+}
+units=$(echo $(for u in $units; do variant "$u"; done))
 table=$work/data/$corpus/utterances.tsv
 
 if want 0 && [ "$corpus" = demo ]; then
@@ -117,8 +127,7 @@ if want 2; then
     for scheme in $schemes; do
       log "stage 2: $table -> $work/manifests/$corpus ($unit, $scheme folds)"
       "$PYTHON" "$repo/scripts/make_manifests.py" --table "$table" --unit "$unit" --folds "$scheme" \
-        --bpc-set "$bpc_set" --syllabifier "$syllabifier" --manifest-root "$work/manifests" \
-        ${fold_opt[@]+"${fold_opt[@]}"}
+        --manifest-root "$work/manifests" ${fold_opt[@]+"${fold_opt[@]}"}
     done
   done
 fi
@@ -131,6 +140,7 @@ if [ "$corpus" = demo ]; then
 else
   train_units=${train_units:-$units}
 fi
+train_units=$(echo $(for u in $train_units; do variant "$u"; done))
 
 if want 3; then
   if [ -f "$w2v" ]; then

@@ -18,6 +18,7 @@
 #   5  vote units into one emotion per utterance                  -> WORK/exp/cross/<target>/<unit>/pred.txt
 #   6  report: Table 4, Table 5 (WA), UA, confusion matrices      -> WORK/exp/cross/report.md; RESULT lines
 # Targets are the corpora given (--emodb/--ksu/--mas). WORK defaults to the repo (demo: WORK=demo_cross/).
+# --units may name unit variants (bpc-cv2, syllable-pyphen); each is its own model and its own column of Table 5.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

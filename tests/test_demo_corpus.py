@@ -46,3 +46,18 @@ def test_run_sh_prepares_all_units_and_schemes(demo_tree, tmp_path):
     assert proc.returncode == 0 and "stage 1:" in proc.stderr and "exists, skipped" in proc.stderr
     assert "[written]" not in proc.stdout and "[unchanged]" in proc.stdout
 
+
+
+def test_run_sh_bpc_set_trains_the_variant(demo_tree, tmp_path):
+    # --bpc-set writes manifests/<corpus>/bpc-<set>/...; training and the later stages must use those folds
+    env = dict(os.environ, PYTHON=sys.executable)
+    cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
+           str(tmp_path), "--stage", "1", "--stop-stage", "4", "--units", "bpc", "--bpc-set", "cv2",
+           "--train-units", "bpc", "--train-folds", "1", "--config", "tiny"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (tmp_path / "manifests" / "demo" / "bpc").exists()
+    done = open(tmp_path / "exp" / "demo" / "bpc-cv2" / "fold1" / "DONE").read()
+    assert f"data={tmp_path}/manifests/demo/bpc-cv2/speaker/fold1" in done
+    dictionary = open(tmp_path / "manifests" / "demo" / "bpc-cv2" / "speaker" / "fold1" / "dict.bpc.txt").read()
+    assert {line.split("_")[0] for line in dictionary.split()[::2]} == {"C", "V", "NSN"}

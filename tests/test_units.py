@@ -41,6 +41,18 @@ def test_pyphen_syllables_are_letters_only():
     assert all(p.isalpha() and p.islower() for p in pieces)
 
 
+def test_variant_names_round_trip():
+    for spec in (UnitSpec("bpc"), UnitSpec("bpc", bpc_set="cv2"), UnitSpec("syllable", syllabifier="pyphen"),
+                 UnitSpec("initfinal")):
+        assert UnitSpec.from_variant(spec.variant) == spec
+    with pytest.raises(ValueError, match="write 'bpc'"):
+        UnitSpec.from_variant("bpc-manner6")
+    with pytest.raises(ValueError, match="unknown BPC set"):
+        UnitSpec.from_variant("bpc-nosuchset")
+    with pytest.raises(ValueError, match="only bpc-<set> and syllable-<syllabifier>"):
+        UnitSpec.from_variant("phoneme-x")
+
+
 def test_suffix_grammar():
     assert add_emotion("AH", "hap") == "AH_hap"
     assert split_token("AH_hap") == ("AH", "hap")

@@ -48,6 +48,23 @@ class UnitSpec:
             return f"syllable-{self.syllabifier}"
         return self.unit
 
+    @classmethod
+    def from_variant(cls, name: str) -> "UnitSpec":
+        """The inverse of .variant: 'bpc' -> default BPC set, 'bpc-cv2', 'syllable-pyphen'. Directory and unit
+        names downstream (manifests, exp dirs) are variants, so a variant name must be the canonical one."""
+        unit, _, option = name.partition("-")
+        if unit == "bpc" and option:
+            spec = cls(unit, bpc_set=option)
+        elif unit == "syllable" and option:
+            spec = cls(unit, syllabifier=option)
+        elif option:
+            raise ValueError(f"unit {name!r}: only bpc-<set> and syllable-<syllabifier> variants exist")
+        else:
+            spec = cls(unit)
+        if spec.variant != name:
+            raise ValueError(f"unit {name!r} is the default variant: write {spec.variant!r}")
+        return spec
+
     def inventory(self) -> List[str]:
         """Unit bodies known without looking at data (phoneme and BPC sets); syllables are open-ended."""
         if self.unit == "phoneme":
