@@ -52,6 +52,17 @@ def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
     return cells
 
 
+def left_out(cross_dir: str) -> List[str]:
+    """'<corpus>/<unit>: why' for every cell folder that has no vote yet (so no table cell is missing unsaid)."""
+    missing = []
+    for cell in sorted(glob.glob(os.path.join(cross_dir, "*", "*"))):
+        if not os.path.isdir(cell) or os.path.isfile(os.path.join(cell, "pred.txt")):
+            continue
+        why = "not voted" if os.path.isfile(os.path.join(cell, "SOURCE")) else "decoding not finished"
+        missing.append(f"{os.path.relpath(cell, cross_dir)}: {why}")
+    return missing
+
+
 def write_cross_report(cross_dir: str) -> str:
     """-> path of report.md (also printed as RESULT lines by the script)."""
     cells = collect(cross_dir)
@@ -86,6 +97,9 @@ def write_cross_report(cross_dir: str) -> str:
         for corpus in corpora:
             row = [f"{cells[corpus][u][metric]:.1f}" if u in cells[corpus] else "–" for u in units]
             lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(row) + " |")
+    missing = left_out(cross_dir)
+    if missing:
+        lines += ["", f"Left out of these tables ({len(missing)} cell(s)): " + "; ".join(missing) + "."]
     mostly_empty = [f"{CORPUS_NAMES.get(c, c)} {u} ({cells[c][u]['empty']} of {cells[c][u]['n']})"
                     for c in corpora for u in units if u in cells[c] and 2 * cells[c][u]["empty"] > cells[c][u]["n"]]
     if mostly_empty:

@@ -16,7 +16,9 @@ from pypinyin import Style, lazy_pinyin
 
 
 def _is_han(ch: str) -> bool:
-    return ("\u4e00" <= ch <= "\u9fff") or ("\u3400" <= ch <= "\u4dbf") or ("\uf900" <= ch <= "\ufaff")
+    # CJK unified ideographs, extension A, compatibility ideographs, and 〇 (ling2, the zero written in numbers)
+    return ("\u4e00" <= ch <= "\u9fff") or ("\u3400" <= ch <= "\u4dbf") or ("\uf900" <= ch <= "\ufaff") \
+        or ch == "\u3007"
 
 
 def hanzi_only(text: str) -> str:

@@ -56,10 +56,20 @@ def main(argv=None) -> int:
                         help="root of the default --out (default: the repo's manifests/)")
     parser.add_argument("--force", action="store_true", help="replace existing folds whose contents differ")
     parser.add_argument("--list-bpc-sets", action="store_true", help="print the BPC sets and exit")
+    parser.add_argument("--print-variant", action="store_true",
+                        help="print the variant name of --unit with --bpc-set/--syllabifier (the name of its "
+                             "manifest and exp/ dirs, e.g. bpc-cv2) and exit")
     args = parser.parse_args(argv)
 
     if args.list_bpc_sets:
         print(describe_bpc_sets())
+        return 0
+    if args.print_variant:
+        try:
+            print(_unit_spec(args).variant)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         return 0
     if not args.table:
         parser.error("--table is required")
@@ -72,13 +82,7 @@ def main(argv=None) -> int:
                              f"with a prepare_* script, which converts them")
         if args.eval_only:
             return _eval_only(args, utterances)
-        if "-" in args.unit:  # a variant name (what run.sh and the exp/ dirs use)
-            spec = UnitSpec.from_variant(args.unit)
-            asked = (args.bpc_set, args.syllabifier)
-            if asked not in ((DEFAULT_BPC_SET, "phonetic"), (spec.bpc_set, spec.syllabifier)):
-                raise ValueError(f"--unit {args.unit} already names its variant; drop --bpc-set/--syllabifier")
-        else:
-            spec = UnitSpec(args.unit, bpc_set=args.bpc_set, syllabifier=args.syllabifier)
+        spec = _unit_spec(args)
         corpus = args.corpus or utterances[0].corpus
         out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_dir(args.folds, args.num_folds))
         folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds)
@@ -111,6 +115,16 @@ def main(argv=None) -> int:
               f"valid={r.counts['valid']:4d} test={r.counts['test']:5d}  [{r.status}]")
     print(f"{args.table} -> {out}")
     return 0
+
+
+def _unit_spec(args) -> UnitSpec:
+    """--unit (a type or a variant name such as bpc-cv2) with --bpc-set/--syllabifier -> UnitSpec."""
+    if "-" not in args.unit:
+        return UnitSpec(args.unit, bpc_set=args.bpc_set, syllabifier=args.syllabifier)
+    spec = UnitSpec.from_variant(args.unit)  # a variant name (what run.sh and the exp/ dirs use)
+    if (args.bpc_set, args.syllabifier) not in ((DEFAULT_BPC_SET, "phonetic"), (spec.bpc_set, spec.syllabifier)):
+        raise ValueError(f"--unit {args.unit} already names its variant; drop --bpc-set/--syllabifier")
+    return spec
 
 
 def _eval_only(args, utterances) -> int:

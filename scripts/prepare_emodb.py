@@ -7,24 +7,14 @@ Layout assumed and label policy: fairseq_emo/corpora/emodb.py and fairseq_emo/em
 16 kHz mono is converted once into OUTDIR/wav16k (--rate-policy). Unusable files (bad name, unreadable audio)
 stop the run with a list; --skip-bad skips them and lists them in OUTDIR/skipped.tsv.
 """
-import argparse
 import sys
 
 from fairseq_emo.corpora.emodb import read_emodb
-from fairseq_emo.corpora.prepare_cli import add_output_args, audio_options, finish
+from fairseq_emo.corpora.prepare_cli import run_reader
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--emodb", required=True, help="the EmoDB release folder")
-    add_output_args(parser)
-    args = parser.parse_args(argv)
-    try:
-        result = read_emodb(args.emodb, audio_options(args))
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return finish(result, args, args.emodb)
+    return run_reader(__doc__, "emodb", "the EmoDB release folder", read_emodb, argv)
 
 
 if __name__ == "__main__":

@@ -7,24 +7,14 @@ Layout assumed and label policy: fairseq_emo/corpora/ksu.py and fairseq_emo/emot
 16 kHz mono is converted once into OUTDIR/wav16k (--rate-policy). Unusable files (bad name, unreadable audio)
 stop the run with a list; --skip-bad skips them and lists them in OUTDIR/skipped.tsv.
 """
-import argparse
 import sys
 
 from fairseq_emo.corpora.ksu import read_ksu
-from fairseq_emo.corpora.prepare_cli import add_output_args, audio_options, finish
+from fairseq_emo.corpora.prepare_cli import run_reader
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ksu", required=True, help="the KSUEmotions release folder")
-    add_output_args(parser)
-    args = parser.parse_args(argv)
-    try:
-        result = read_ksu(args.ksu, audio_options(args))
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return finish(result, args, args.ksu)
+    return run_reader(__doc__, "ksu", "the KSUEmotions release folder", read_ksu, argv)
 
 
 if __name__ == "__main__":

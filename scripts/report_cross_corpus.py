@@ -8,7 +8,7 @@ with no unit, decided by posterior mass).
 import argparse
 import sys
 
-from fairseq_emo.cross_report import collect, write_cross_report
+from fairseq_emo.cross_report import collect, left_out, write_cross_report
 
 
 def main(argv=None) -> int:
@@ -25,6 +25,8 @@ def main(argv=None) -> int:
         for unit, cell in sorted(units.items()):
             print(f"RESULT {corpus} {unit} WA {cell['WA']:.1f} UA {cell['UA']:.1f} n {cell['n']} "
                   f"empty {cell['empty']}")
+    for cell in left_out(args.cross):
+        print(f"left out: {cell}", file=sys.stderr)
     print(f"report -> {path}")
     return 0
 

@@ -90,13 +90,15 @@ fold_opt=()
 [ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
 # --bpc-set/--syllabifier pick a variant of those unit types; manifests and exp/ dirs are named by the variant
 # (bpc-cv2, syllable-pyphen), so every later stage works on variant names. --units may also name variants.
+# The naming rule is the package's (UnitSpec.variant), asked through make_manifests.py.
 variant() {
   case "$1" in
-    bpc) if [ "$bpc_set" = manner6 ]; then echo bpc; else echo "bpc-$bpc_set"; fi ;;
-    syllable) if [ "$syllabifier" = phonetic ]; then echo syllable; else echo "syllable-$syllabifier"; fi ;;
+    bpc|syllable) "$PYTHON" "$repo/scripts/make_manifests.py" --print-variant --unit "$1" --bpc-set "$bpc_set" \
+                    --syllabifier "$syllabifier" ;;
     *) echo "$1" ;;
   esac
 }
+for u in bpc syllable; do variant "$u" > /dev/null || exit 2; done   # a bad --bpc-set/--syllabifier stops here
 units=$(echo $(for u in $units; do variant "$u"; done))
 table=$work/data/$corpus/utterances.tsv
 

@@ -123,13 +123,20 @@ def test_mandarin_8k_resampled_once_and_relabelled(trees, tmp_path):
 def test_mandarin_layout_errors(trees, tmp_path):
     bad = copy_tree(trees["mas"], tmp_path / "bad")
     with open(os.path.join(bad, "docs", "transcripts.txt"), "a", encoding="utf-8") as f:
-        f.write("")
+        f.write("s50 ……！\n")
+    shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"), os.path.join(bad, "data", "f01", "anger",
+                                                                                     "s50_1.wav"))
+    with open(os.path.join(bad, "data", "f01", "notes.txt"), "w") as f:
+        f.write("a document among the audio\n")
     shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"), os.path.join(bad, "data", "f01", "anger",
                                                                                      "s99_1.wav"))
     shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"), os.path.join(bad, "data", "f01", "x.wav"))
     proc = run_script("prepare_mandarin.py", "--mas", bad, "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "item s99 has no line" in proc.stderr
     assert "does not match the layout pattern" in proc.stderr and "f01/x.wav" in proc.stderr
+    assert "item s50 has no Chinese characters" in proc.stderr
+    proc = run_script("prepare_mandarin.py", "--mas", bad, "--out", tmp_path / "o", "--skip-bad")
+    assert "skipped 3 unusable file(s)" in proc.stdout and "not read: 1 non-audio file(s)" in proc.stdout
     os.makedirs(os.path.join(bad, "data", "f01", "boredom"))
     shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"),
                 os.path.join(bad, "data", "f01", "boredom", "s01_1.wav"))
@@ -141,6 +148,8 @@ def test_mandarin_layout_errors(trees, tmp_path):
 
 
 def test_pinyin_initials_finals():
+    assert words_and_phones("二〇〇八") == (["er4", "ling2", "ling2", "ba1"], [["er4"], ["l", "ing2"], ["l", "ing2"],
+                                                                           ["b", "a1"]])
     words, phones = words_and_phones("我爱绿色的一天。")
     assert words == ["wo3", "ai4", "lv4", "se4", "de5", "yi1", "tian1"]  # dictionary tones, no sandhi
     # zero-initial syllables (wo, ai, yi) are their final alone
@@ -173,7 +182,13 @@ def test_speaker_groups_and_all_scheme(trees, tmp_path):
                       "--num-folds", "2", "--manifest-root", tmp_path / "m")
     fold1 = tmp_path / "m" / "mandarin" / "initfinal" / "speaker-k2" / "fold1"
     assert "fold2" in proc.stdout and "paper, IEMOCAP" not in proc.stdout
-    assert open(fold1 / "train.initfinal").readline().split()[0] in {"j_ang", "j_neu", "j_hap", "j_sad", "uo_ang"}
+    # fold 1 tests f01 (dealt first), so train starts with m01's first utterance by id: anger, item s01
+    first = next(u for u in table if u.speaker == "m01")
+    assert (first.utt_id, first.text) == ("m01_anger_s01_1", "今天天气很好")
+    words, phones = words_and_phones(first.text)
+    assert open(fold1 / "train.initfinal").readline().split() == emotion_units(UnitSpec("initfinal"), words,
+                                                                             phones, "ang")
+    assert open(fold1 / "test.utt").readline().split("\t")[1] == "f01"
     proc = run_script("make_manifests.py", "--table", tmp_path / "t" / "utterances.tsv", "--unit", "bpc",
                       "--manifest-root", tmp_path / "m", check=False)
     assert proc.returncode == 2 and "English ARPAbet" in proc.stderr

@@ -4,6 +4,7 @@ A reader turns a corpus tree into CorpusRead: kept utterances (utterance-table r
 files that cannot be used: the prepare script stops on them, or skips and lists them with --skip-bad) and the
 counts of labels dropped on purpose by the label policy (emotions.py).
 """
+import glob
 import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
@@ -25,9 +26,25 @@ class CorpusRead:
     problems: List[Problem] = field(default_factory=list)
     dropped_labels: Dict[str, int] = field(default_factory=dict)  # raw label -> count, dropped by policy
     corpus: str = ""
+    other_files: int = 0  # files that are not audio where audio was expected (counted, reported, not read)
 
-    def drop(self, raw: str) -> None:
-        self.dropped_labels[raw] = self.dropped_labels.get(raw, 0) + 1
+    def drop(self, raw: str, count: int = 1) -> None:
+        self.dropped_labels[raw] = self.dropped_labels.get(raw, 0) + count
+
+
+AUDIO_EXTENSIONS = (".wav", ".flac")
+
+
+def audio_files(folder: str, result: CorpusRead, recursive: bool = False,
+                extensions=AUDIO_EXTENSIONS) -> List[str]:
+    """Sorted audio files of a folder; other files are counted in result.other_files. '._*' files (macOS resource
+    forks found in many copies of corpora) are neither audio nor counted."""
+    pattern = os.path.join(folder, "**", "*") if recursive else os.path.join(folder, "*")
+    files = [p for p in glob.glob(pattern, recursive=recursive)
+             if os.path.isfile(p) and not os.path.basename(p).startswith("._")]
+    audio = sorted(p for p in files if p.lower().endswith(extensions))
+    result.other_files += len(files) - len(audio)
+    return audio
 
 
 @dataclass(frozen=True)

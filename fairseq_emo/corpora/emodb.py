@@ -13,7 +13,7 @@ import glob
 import os
 import re
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, audio_files
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -33,10 +33,8 @@ def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
     wav_dir = find_wav_dir(root)
     result = CorpusRead(utterances=[], corpus="emodb")
     policy = POLICIES["emodb"]
-    for path in sorted(glob.glob(os.path.join(wav_dir, "*.wav"))):
+    for path in audio_files(wav_dir, result, extensions=(".wav",)):
         stem = os.path.splitext(os.path.basename(path))[0]
-        if stem.startswith("._"):  # macOS resource forks, not audio
-            continue
         match = NAME.match(stem)
         if not match:
             result.problems.append(Problem(stem, path, "file name does not follow EmoDB's scheme "

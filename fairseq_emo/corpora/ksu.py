@@ -15,13 +15,12 @@ import glob
 import os
 import re
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, audio_files
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
 NAME = re.compile(r"^D(\d\d)(E\d\d)P([01])(\d\d)S(\d\d)T(\d\d)$")
 EMOTION_DIR = re.compile(r"^E\d\d$")
-AUDIO_EXTENSIONS = (".wav", ".flac")
 
 
 def find_speech_dir(root: str) -> str:
@@ -38,6 +37,7 @@ def read_ksu(root: str, audio: AudioOptions) -> CorpusRead:
     policy = POLICIES["ksu"]
     for emo_dir in sorted(glob.glob(os.path.join(speech, "Phase_*", "*"))):
         if not os.path.isdir(emo_dir):
+            result.other_files += 1  # a file beside the emotion folders: not audio of any class
             continue
         phase, folder = os.path.basename(os.path.dirname(emo_dir)), os.path.basename(emo_dir)
         if not EMOTION_DIR.match(folder):
@@ -46,10 +46,9 @@ def read_ksu(root: str, audio: AudioOptions) -> CorpusRead:
             emotion = policy.emotion(folder)
         except ValueError as err:
             raise ValueError(f"{emo_dir}: {err}") from None
-        files = sorted(p for p in glob.glob(os.path.join(emo_dir, "*"))
-                       if p.lower().endswith(AUDIO_EXTENSIONS) and not os.path.basename(p).startswith("._"))
+        files = audio_files(emo_dir, result)
         if emotion is None:
-            result.dropped_labels[folder] = result.dropped_labels.get(folder, 0) + len(files)
+            result.drop(folder, len(files))
             continue
         for path in files:
             stem = os.path.splitext(os.path.basename(path))[0]

@@ -17,18 +17,16 @@ Transcripts are needed for the initial/final units of the 7-fold experiment; cro
 without them (read_mandarin(transcripts=None)).
 utt_id = <speaker>_<emotion>_<file stem>; a '-' in a speaker folder's name becomes '_' (sclite ids split on '-').
 """
-import glob
 import os
 import re
 from typing import Dict, Optional
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, audio_files
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.pinyin import words_and_phones
 from fairseq_emo.table import Utterance, join_phones
 
 PATH_PATTERN = r"(?P<speaker>[^/]+)/(?P<emotion>[^/]+)/(?P<item>[^/_.]+)(?:_(?P<take>[^/.]+))?\.(?:wav|flac)"
-AUDIO_EXTENSIONS = (".wav", ".flac")
 
 
 def default_paths(root: str) -> Dict[str, str]:
@@ -82,8 +80,7 @@ def read_mandarin(root: str, audio: AudioOptions, transcripts: Optional[str] = "
     excluded = re.compile(exclude_items) if exclude_items else None
     policy = POLICIES["mandarin"]
     result = CorpusRead(utterances=[], corpus="mandarin")
-    files = sorted(p for p in glob.glob(os.path.join(data, "**", "*"), recursive=True)
-                   if p.lower().endswith(AUDIO_EXTENSIONS) and not os.path.basename(p).startswith("._"))
+    files = audio_files(data, result, recursive=True)
     if not files:
         raise FileNotFoundError(f"{data}: no .wav/.flac files (expected {data}/<speaker>/<emotion>/<item>.wav)")
     for path in files:
@@ -117,6 +114,10 @@ def read_mandarin(root: str, audio: AudioOptions, transcripts: Optional[str] = "
                 words, phones = words_and_phones(text)
             except ValueError as err:
                 result.problems.append(Problem(utt_id, path, f"transcript of item {item}: {err}"))
+                continue
+            if not words:  # would silently become a non-speech unit
+                result.problems.append(Problem(utt_id, path, f"transcript of item {item} has no Chinese "
+                                               f"characters: {text!r}"))
                 continue
         fields = audio_fields(utt_id, path, data, audio, result.problems)
         if fields is None:

@@ -3,6 +3,7 @@ policy (stop, or --skip-bad: skip and list in OUTDIR/skipped.tsv) and the printe
 import argparse
 import os
 import sys
+from typing import Callable
 
 from fairseq_emo.audio_cache import RATE_POLICIES
 from fairseq_emo.corpora.common import AudioOptions, CorpusRead
@@ -27,6 +28,22 @@ def audio_options(args) -> AudioOptions:
     default = "wav16k" if args.rate_policy == "resample" else "wav_relabelled"
     return AudioOptions(cache_dir=os.path.abspath(args.audio_cache or os.path.join(args.out, default)),
                         rate_policy=args.rate_policy)
+
+
+def run_reader(doc: str, flag: str, what: str, reader: Callable[[str, AudioOptions], CorpusRead],
+               argv=None) -> int:
+    """A whole prepare script for a reader that takes (root, audio options): --<flag> DIR --out OUTDIR ..."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(f"--{flag}", required=True, help=what)
+    add_output_args(parser)
+    args = parser.parse_args(argv)
+    root = getattr(args, flag)
+    try:
+        result = reader(root, audio_options(args))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return finish(result, args, root)
 
 
 def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
@@ -70,4 +87,6 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
         print(f"audio: {len(converted)} file(s) at {', '.join(map(str, rates))} Hz -> 16 kHz mono by {policy!r} "
               f"(cached in {os.path.commonpath([os.path.dirname(u.wav) for u in converted])})")
     print(f"dropped by the 4-class label policy: {dropped or 'none'}")
+    if result.other_files:
+        print(f"not read: {result.other_files} non-audio file(s) in the audio folders (documents, lists, ...)")
     return 0
