@@ -10,18 +10,17 @@ import json
 import os
 from typing import Dict, List
 
+from fairseq_emo import paper
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 from fairseq_emo.fold_run import read_done, read_key_values
 from fairseq_emo.vote import accuracy_from_confusion, confusion, format_confusion, read_emotions
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
-CORPUS_ORDER = ["emodb", "ksu", "mandarin", "mandarin-relabel"]
+CORPUS_ORDER = ["emodb", "ksu", "mandarin", "mandarin-bandlimit8k", "mandarin-relabel"]
 CORPUS_NAMES = {"emodb": "EmoDB (German)", "ksu": "KSU (Arabic)", "mandarin": "Affective (Mandarin)",
+                "mandarin-bandlimit8k": "Affective (Mandarin), band-limited to 8 kHz",
                 "mandarin-relabel": "Affective (Mandarin), not resampled"}
-# The paper's Table 5 (weighted accuracy, %), IEMOCAP models; phoneme, bpc, syllable.
-PAPER_TABLE5 = {"emodb": {"phoneme": 60.4, "bpc": 66.7, "syllable": 68.4},
-                "ksu": {"phoneme": 54.2, "bpc": 60.6, "syllable": 55.0},
-                "mandarin": {"phoneme": 40.7, "bpc": 39.9, "syllable": 41.0}}
+PAPER_TABLE5 = paper.TABLE5
 
 
 def _order(names: List[str], preferred: List[str]) -> List[str]:
@@ -42,7 +41,8 @@ def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
             fold = json.load(f)
         protocol = dict(train_corpus=fold["corpus"], train=fold["counts"]["train"], valid=fold["counts"]["valid"],
                         config=done["config"], w2v=done["w2v"], scheme=fold["scheme"],
-                        valid_fraction=fold["valid_fraction"], checkpoint_rule=done["checkpoint_rule"])
+                        valid_fraction=fold["valid_fraction"], checkpoint_rule=done["checkpoint_rule"],
+                        valid_policy=fold.get("valid_policy", "heldout"))
         with open(os.path.join(source["test_set"], "eval.json"), encoding="utf-8") as f:
             eval_info = json.load(f)
         with open(os.path.join(cell, "units.jsonl"), encoding="utf-8") as f:
@@ -72,23 +72,33 @@ def write_cross_report(cross_dir: str) -> str:
     units = _order(sorted({u for c in cells.values() for u in c}), UNIT_ORDER)
     any_cell = next(iter(cells[corpora[0]].values()))
     p = any_cell["protocol"]
+    if p["valid_policy"] == "monitor":
+        training = (f"trained on every utterance of the training corpus, as the paper (\"re-trained on the entire "
+                    f"dataset\"); fold scheme '{p['scheme']}', validation policy 'monitor': a "
+                    f"{100 * p['valid_fraction']:.0f} % slice per speaker and emotion, drawn from the training "
+                    f"utterances, only draws the curve; no test fold")
+    else:
+        training = (f"trained on the training corpus less a held-out validation slice of "
+                    f"{100 * p['valid_fraction']:.0f} % per speaker and emotion (validation policy 'heldout'; the "
+                    f"paper trained on the entire dataset); no test fold")
     lines = ["# Cross-corpus emotion recognition (the paper's Section 4)", "",
-             f"Protocol: one model per unit type, trained on every utterance of the training corpus (fold scheme "
-             f"'{p['scheme']}': a validation slice of {100 * p['valid_fraction']:.0f} % per speaker and emotion, no "
-             f"test fold), then tested, without any adaptation or transcripts, on each corpus below. Test "
-             f"checkpoint: {p['checkpoint_rule']}. One emotion per utterance by majority vote of the decoded units.",
-             ""]
-    lines += ["| unit | training corpus | train / valid utterances | config | pre-trained model |", "|---|---|---|---|---|"]
+             f"Protocol: one model per unit type, {training}; then tested, without any adaptation or transcripts, "
+             f"on each corpus below. Test checkpoint: {p['checkpoint_rule']}. One emotion per utterance by "
+             f"majority vote of the decoded units.", ""]
+    lines += ["| unit | training corpus | train / valid utterances (policy) | config | pre-trained model |",
+              "|---|---|---|---|---|"]
     for unit in units:
         p = next(cells[c][unit]["protocol"] for c in corpora if unit in cells[c])
-        lines.append(f"| {unit} | {p['train_corpus']} | {p['train']} / {p['valid']} | {p['config']} | {p['w2v']} |")
+        lines.append(f"| {unit} | {p['train_corpus']} | {p['train']} / {p['valid']} ({p['valid_policy']}) | "
+                     f"{p['config']} | {p['w2v']} |")
     lines += ["", "## Table 4: utterances per class", "",
               "| corpus | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " | speakers | audio |",
               "|---|" + "---|" * (len(EMOTIONS) + 2)]
     for corpus in corpora:
         info = next(iter(cells[corpus].values()))["eval"]
         rates = "/".join(str(r) for r in info.get("source_rates", []))
-        policy = "relabelled as 16 kHz" if corpus.endswith("-relabel") else "resampled to 16 kHz" \
+        policy = "relabelled as 16 kHz" if corpus.endswith("-relabel") else \
+            "down to 8 kHz, up to 16 kHz" if corpus.endswith("-bandlimit8k") else "resampled to 16 kHz" \
             if any(r != 16000 for r in info.get("source_rates", [])) else "as recorded"
         lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(str(info["counts"][e]) for e in EMOTIONS)
                      + f" | {len(info['speakers'])} | {rates} Hz, {policy} |")
@@ -123,4 +133,13 @@ def write_cross_report(cross_dir: str) -> str:
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(path + ".tmp", path)
+    from fairseq_emo.report import provenance
+
+    results = {"cells": {c: {u: {k: v for k, v in cell.items()} for u, cell in units_.items()}
+                         for c, units_ in cells.items()},
+               "paper_table5": paper.TABLE5, "left_out": missing, "provenance": provenance()}
+    with open(os.path.join(cross_dir, "results.json.tmp"), "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1, sort_keys=True, default=str)
+        f.write("\n")
+    os.replace(os.path.join(cross_dir, "results.json.tmp"), os.path.join(cross_dir, "results.json"))
     return path

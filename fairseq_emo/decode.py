@@ -11,49 +11,17 @@ length to keep padding small, and --batch-size 1 makes each utterance's output i
 """
 import json
 import os
-from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-import numpy as np
 import soundfile
 import torch
 import torch.nn.functional as F
 
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.manifest import SplitEntry, read_split  # noqa: F401  (decode.read_split: public)
 from fairseq_emo.trn import write_trn
 from fairseq_emo.units.suffix import strip_emotion
-
-
-@dataclass
-class SplitEntry:
-    wav: str
-    frames: int
-    utt_id: str
-    speaker: str
-    emotion: str
-    ref: List[str]
-
-
-def read_split(data_dir: str, split: str, labels: str) -> List[SplitEntry]:
-    """{split}.tsv + {split}.utt + {split}.<labels> of a fold dir, checked to be line-aligned.
-    A test-only set (make_manifests.py --eval-only) has no label file: its references are empty."""
-    def lines(name):
-        with open(os.path.join(data_dir, name), encoding="utf-8") as f:
-            return f.read().splitlines()
-    manifest, utts = lines(f"{split}.tsv"), lines(f"{split}.utt")
-    has_labels = os.path.isfile(os.path.join(data_dir, f"{split}.{labels}"))
-    refs = lines(f"{split}.{labels}") if has_labels else [""] * len(utts)
-    root, entries = manifest[0], manifest[1:]
-    if not (len(entries) == len(utts) == len(refs)):
-        raise ValueError(f"{data_dir}: {split}.tsv has {len(entries)} utterances, {split}.utt {len(utts)}, "
-                         f"{split}.{labels} {len(refs)}; they must be line-aligned")
-    out = []
-    for entry, utt, ref in zip(entries, utts, refs):
-        relpath, frames = entry.split("\t")
-        utt_id, speaker, emotion = utt.split("\t")
-        out.append(SplitEntry(os.path.join(root, relpath), int(frames), utt_id, speaker, emotion, ref.split()))
-    return out
 
 
 def load_model(checkpoint: str, data_dir: Optional[str], device: str):

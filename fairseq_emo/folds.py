@@ -9,18 +9,24 @@
 - session: leave one session out (5 folds on IEMOCAP), the SUPERB / emotion2vec / EmoBox protocol.
 - all: one fold with every utterance in train/valid and an empty test set: the cross-corpus models of the
   paper's Section 4 ("re-trained on the entire dataset of IEMOCAP"), tested on other corpora.
-Validation: a deterministic held-out slice of the training groups (never the test group), stratified by
-(group, emotion), chosen by a seeded hash of the utterance id so that it does not depend on row order.
-(For 'all' the strata are (speaker, emotion).)
+Validation: a deterministic slice of the training groups (never the test group), stratified by (group, emotion),
+chosen by a seeded hash of the utterance id so that it does not depend on row order ('all': (speaker, emotion)).
+Two policies for that slice (layout.VALID_POLICIES):
+- monitor (default, the paper's protocol): the slice is drawn FROM the training utterances, which all stay in
+  train. The paper fine-tunes on all nine other speakers ("re-trained on the entire dataset" for 'all') and
+  tests the final checkpoint, so validation selects nothing; fairseq needs a valid subset, which here only
+  draws the curve. Its figures are therefore training-set figures, not held-out ones.
+- heldout: the slice is removed from train (train and valid disjoint), for studies that select checkpoints.
 """
 import hashlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
+from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir  # noqa: F401 (re-exported)
 from fairseq_emo.table import Utterance
 
-SCHEMES = ("speaker", "dialog", "session", "all")
 NO_TEST_GROUP = "none"
+IEMOCAP_LAYOUT_CORPORA = ("iemocap", "demo")  # tables whose session/dialog columns are IEMOCAP's
 
 
 def group_of(utt: Utterance, scheme: str) -> str:
@@ -34,11 +40,6 @@ def group_of(utt: Utterance, scheme: str) -> str:
     raise ValueError(f"unknown fold scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
 
 
-def scheme_dir(scheme: str, num_folds: Optional[int] = None) -> str:
-    """Directory name of a scheme: 'speaker', 'session', ..., 'speaker-k7' for 7 speaker groups."""
-    return f"{scheme}-k{num_folds}" if num_folds else scheme
-
-
 @dataclass
 class Fold:
     index: int  # 1-based: fold1 .. foldK
@@ -47,6 +48,7 @@ class Fold:
     valid: List[Utterance]
     test: List[Utterance]
     groups: Dict[str, str] = field(default_factory=dict)  # utt_id -> group (the unit kept out of training)
+    valid_policy: str = DEFAULT_VALID_POLICY
 
 
 def _hash_key(seed: int, utt_id: str) -> str:
@@ -76,8 +78,13 @@ def speaker_groups(utterances: Sequence[Utterance], num_folds: int) -> Dict[str,
 
 
 def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_fraction: float = 0.1,
-               seed: int = 0, num_folds: Optional[int] = None) -> List[Fold]:
+               seed: int = 0, num_folds: Optional[int] = None,
+               valid_policy: str = DEFAULT_VALID_POLICY) -> List[Fold]:
     """All folds of a scheme, ordered by test group name."""
+    if valid_policy not in VALID_POLICIES:
+        raise ValueError(f"unknown validation policy {valid_policy!r}; choose one of {', '.join(VALID_POLICIES)}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown fold scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
     if not 0.0 < valid_fraction < 1.0:
         raise ValueError(f"valid fraction must be in (0, 1), got {valid_fraction}")
     if num_folds and scheme != "speaker":
@@ -87,10 +94,23 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
         groups = {u.utt_id: by_speaker[u.speaker] for u in utterances}
     else:
         groups = {u.utt_id: group_of(u, scheme) for u in utterances}
+    if scheme in ("dialog", "session"):
+        other = sorted({u.corpus for u in utterances} - set(IEMOCAP_LAYOUT_CORPORA))
+        if other:  # other corpora fill these columns with other things (EmoDB: text code), so refuse
+            raise ValueError(f"the {scheme} scheme is defined on IEMOCAP's sessions and dialogs only; this table's "
+                             f"corpus is {', '.join(other)}: use --folds speaker (--num-folds K for speaker groups)")
+
+    def split(pool):  # -> (train, valid) of a training pool under the policy
+        valid_ids = _valid_slice(pool, groups, valid_fraction, seed)
+        valid = [u for u in pool if u.utt_id in valid_ids]
+        if valid_policy == "monitor":
+            return list(pool), valid
+        return [u for u in pool if u.utt_id not in valid_ids], valid
+
     if scheme == "all":
-        valid_ids = _valid_slice(utterances, groups, valid_fraction, seed)
-        return [Fold(index=1, test_group=NO_TEST_GROUP, train=[u for u in utterances if u.utt_id not in valid_ids],
-                     valid=[u for u in utterances if u.utt_id in valid_ids], test=[], groups=groups)]
+        train, valid = split(list(utterances))
+        return [Fold(index=1, test_group=NO_TEST_GROUP, train=train, valid=valid, test=[], groups=groups,
+                     valid_policy=valid_policy)]
     names = sorted(set(groups.values()))
     if len(names) < 2:
         raise ValueError(f"fold scheme {scheme!r} needs at least 2 groups, the table has {len(names)}: {names}")
@@ -98,8 +118,7 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
     for index, test_group in enumerate(names, start=1):
         test = [u for u in utterances if groups[u.utt_id] == test_group]
         pool = [u for u in utterances if groups[u.utt_id] != test_group]
-        valid_ids = _valid_slice(pool, groups, valid_fraction, seed)
-        folds.append(Fold(index=index, test_group=test_group,
-                          train=[u for u in pool if u.utt_id not in valid_ids],
-                          valid=[u for u in pool if u.utt_id in valid_ids], test=test, groups=groups))
+        train, valid = split(pool)
+        folds.append(Fold(index=index, test_group=test_group, train=train, valid=valid, test=test, groups=groups,
+                          valid_policy=valid_policy))
     return folds

@@ -12,7 +12,8 @@ Lookup order per word: homograph table, CMUdict (first pronunciation), neural mo
 """
 import contextlib
 import functools
-from typing import List, Sequence
+from collections import Counter
+from typing import Dict, List, Sequence
 
 # Words before a homograph that make it a verb: infinitive "to", subject pronouns, modals, auxiliaries, negation.
 VERB_CUES = frozenset(
@@ -72,6 +73,26 @@ def _dictionary_or_model(word: str) -> tuple:
     if word in engine.cmu:
         return tuple(engine.cmu[word][0])
     return tuple(engine.predict(word))
+
+
+G2P_SOURCES = ("homograph", "cmudict", "model")
+
+
+def g2p_source(word: str) -> str:
+    """Where words_to_phones takes a word's phones: 'homograph' table, 'cmudict', or g2p_en's neural 'model'."""
+    engine = _engine()
+    if word in engine.homograph2features:
+        return "homograph"
+    return "cmudict" if word in engine.cmu else "model"
+
+
+def source_counts(word_lists: Sequence[Sequence[str]]) -> Dict[str, Counter]:
+    """Word tokens by G2P source -> {'homograph'|'cmudict'|'model': Counter of words} (provenance of the phones)."""
+    out: Dict[str, Counter] = {source: Counter() for source in G2P_SOURCES}
+    for words in word_lists:
+        for word in words:
+            out[g2p_source(word)][word] += 1
+    return out
 
 
 def words_to_phones(words: Sequence[str]) -> List[List[str]]:

@@ -6,7 +6,8 @@ Per fold (formats documented with examples in manifests/README.md):
   {train,valid,test}.utt     'utt_id<TAB>speaker<TAB>emotion' per manifest line (decoding and voting need ids)
   dict.<unit>.txt            fairseq dictionary 'token count' (count = occurrences in train); identical in every
                              fold of a run: all bodies of the table x the 4 emotions, sorted by body then emotion
-  fold.json                  the protocol: scheme, test group, seed, valid fraction, unit options, counts
+  fold.json                  the protocol: scheme, validation policy, test group, seed, valid fraction, unit
+                             options, counts
 and DIR/folds.tsv: 'fold<TAB>test_group<TAB>train<TAB>valid<TAB>test'.
 A test-only corpus (cross-corpus testing) gets an eval set instead: DIR/test.tsv, DIR/test.utt and eval.json,
 no labels (its units are unknown without transcripts; the emotion is in test.utt).
@@ -21,7 +22,7 @@ import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.folds import NO_TEST_GROUP, Fold
@@ -77,12 +78,23 @@ def _check_fold(fold: Fold, scheme: str, labels: Dict[str, List[str]], dictionar
     for name, utts in splits.items():
         if not utts and not (name == "test" and fold.test_group == NO_TEST_GROUP):
             raise ValueError(f"fold{fold.index} (test {fold.test_group}): {name} split is empty")
-    seen: Dict[str, str] = {}
-    for name, utts in splits.items():
-        for u in utts:
-            if u.utt_id in seen:
-                raise ValueError(f"fold{fold.index}: utterance {u.utt_id} is in both {seen[u.utt_id]} and {name}")
-            seen[u.utt_id] = name
+    # The validation policy decides how train and valid relate (folds.py): monitor -> valid is a subset of
+    # train; heldout -> disjoint. The test split never shares an utterance with either.
+    ids = {name: [u.utt_id for u in utts] for name, utts in splits.items()}
+    for name, listed in ids.items():
+        if len(set(listed)) != len(listed):
+            dup = next(i for i in listed if listed.count(i) > 1)
+            raise ValueError(f"fold{fold.index}: utterance {dup} appears twice in {name}")
+    train, valid, test = (set(ids[n]) for n in SPLITS)
+    for name, other in (("train", train), ("valid", valid)):
+        if other & test:
+            raise ValueError(f"fold{fold.index}: utterance {sorted(other & test)[0]} is in both {name} and test")
+    if fold.valid_policy == "monitor" and not valid <= train:
+        raise ValueError(f"fold{fold.index}: validation policy 'monitor' draws valid from train, but "
+                         f"{len(valid - train)} valid utterance(s) are not in train (e.g. {sorted(valid - train)[0]})")
+    if fold.valid_policy == "heldout" and valid & train:
+        raise ValueError(f"fold{fold.index}: validation policy 'heldout', but {len(valid & train)} utterance(s) "
+                         f"are in both train and valid (e.g. {sorted(valid & train)[0]})")
     test_groups = {fold.groups[u.utt_id] for u in fold.test}
     train_groups = {fold.groups[u.utt_id] for u in fold.train + fold.valid}
     expected = set() if fold.test_group == NO_TEST_GROUP else {fold.test_group}
@@ -137,7 +149,7 @@ def write_fold(out_dir: str, fold: Fold, scheme: str, spec: UnitSpec, labels: Di
         counts[f"{name}_tokens"] = sum(len(labels[u.utt_id]) for u in utts)
     train_counts = Counter(t for u in fold.train for t in labels[u.utt_id])
     _write_text(os.path.join(tmp, f"dict.{ext}.txt"), [f"{tok} {train_counts.get(tok, 0)}" for tok in dictionary])
-    info = dict(protocol, fold=fold.index, test_group=fold.test_group, counts=counts,
+    info = dict(protocol, fold=fold.index, test_group=fold.test_group, counts=counts, valid_policy=fold.valid_policy,
                 train_groups=sorted({fold.groups[u.utt_id] for u in fold.train}),
                 test_speakers=sorted({u.speaker for u in fold.test}))
     with open(os.path.join(tmp, "fold.json"), "w", encoding="utf-8") as f:
@@ -194,3 +206,35 @@ def write_fold_index(out_dir: str, folds: Sequence[Fold]) -> None:
     tmp = os.path.join(out_dir, f".folds.tsv.tmp-{os.getpid()}")
     _write_text(tmp, lines)
     os.replace(tmp, os.path.join(out_dir, "folds.tsv"))
+
+
+@dataclass
+class SplitEntry:
+    wav: str
+    frames: int
+    utt_id: str
+    speaker: str
+    emotion: str
+    ref: List[str]
+
+
+def read_split(data_dir: str, split: str, labels: Optional[str]) -> List[SplitEntry]:
+    """{split}.tsv + {split}.utt + {split}.<labels> of a fold dir, checked to be line-aligned.
+    A test-only set (make_manifests.py --eval-only) has no label file, and labels=None reads none: the
+    references are then empty."""
+    def lines(name):
+        with open(os.path.join(data_dir, name), encoding="utf-8") as f:
+            return f.read().splitlines()
+    manifest, utts = lines(f"{split}.tsv"), lines(f"{split}.utt")
+    has_labels = labels is not None and os.path.isfile(os.path.join(data_dir, f"{split}.{labels}"))
+    refs = lines(f"{split}.{labels}") if has_labels else [""] * len(utts)
+    root, entries = manifest[0], manifest[1:]
+    if not (len(entries) == len(utts) == len(refs)):
+        raise ValueError(f"{data_dir}: {split}.tsv has {len(entries)} utterances, {split}.utt {len(utts)}, "
+                         f"{split}.{labels} {len(refs)}; they must be line-aligned")
+    out = []
+    for entry, utt, ref in zip(entries, utts, refs):
+        relpath, frames = entry.split("\t")
+        utt_id, speaker, emotion = utt.split("\t")
+        out.append(SplitEntry(os.path.join(root, relpath), int(frames), utt_id, speaker, emotion, ref.split()))
+    return out

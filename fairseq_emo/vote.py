@@ -7,12 +7,29 @@ Rules (tested; README "The vote"):
 3. an empty hypothesis (the model emitted only blanks) is decided by the posterior mass alone; without it,
    by the fixed order (neu first: the largest class of IEMOCAP's 4-class set).
 Input: a list of emotion codes (and optionally {emotion: mass}). Output: one emotion code.
+`vote_with_rule` also says which rule decided ('majority', 'tie', 'empty'), and `strict_majority` is the pure
+majority rule (no winner on a tie or an empty hypothesis: such an utterance counts as wrong), which the report
+shows beside the main figure so that a model emitting nothing cannot hide behind the fallbacks.
+`vote_hypotheses`: a decoded trn file (+ units.jsonl posteriors) -> one VoteResult per utterance.
 Also: WA (overall accuracy) and UA (mean per-class recall) from per-class counts.
 """
+import json
 from collections import Counter
-from typing import Dict, Mapping, Optional, Sequence
+from dataclasses import dataclass
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from fairseq_emo.emotions import EMOTIONS
+
+RULES = ("majority", "tie", "empty")  # which rule decided an utterance
+NO_WINNER = "none"  # strict majority without a winner
+
+
+@dataclass
+class VoteResult:
+    emotion: str        # the vote (rules 1-3)
+    rule: str           # 'majority' (a unique winner), 'tie' (broken by mass/order), 'empty' (no units)
+    strict: str         # the pure majority rule: the unique winner, or NO_WINNER
+    n_units: int        # emotion-suffixed units counted
 
 
 def vote(unit_emotions: Sequence[str], emotion_mass: Optional[Mapping[str, float]] = None) -> str:
@@ -26,6 +43,49 @@ def vote(unit_emotions: Sequence[str], emotion_mass: Optional[Mapping[str, float
         candidates = list(EMOTIONS)
     # max() keeps the first of equal keys, so EMOTIONS order is the last tie-break.
     return max(candidates, key=lambda e: mass.get(e, 0.0))
+
+
+def vote_with_rule(unit_emotions: Sequence[str],
+                   emotion_mass: Optional[Mapping[str, float]] = None) -> Tuple[str, str]:
+    """-> (the vote, the rule that decided it)."""
+    counts = Counter(e for e in unit_emotions if e in EMOTIONS)
+    if not counts:
+        return vote(unit_emotions, emotion_mass), "empty"
+    best = max(counts.values())
+    rule = "majority" if sum(1 for v in counts.values() if v == best) == 1 else "tie"
+    return vote(unit_emotions, emotion_mass), rule
+
+
+def strict_majority(unit_emotions: Sequence[str]) -> str:
+    """The emotion of strictly the most units, else NO_WINNER (tie or empty)."""
+    emotion, rule = vote_with_rule(unit_emotions)
+    return emotion if rule == "majority" else NO_WINNER
+
+
+def vote_hypotheses(hyp_trn: str, units_jsonl: Optional[str] = None) -> Tuple[Dict[str, VoteResult], int]:
+    """A trn WITH emotion suffixes (+ decode.py's units.jsonl for posterior mass) -> ({utt_id: VoteResult},
+    number of hypothesis tokens without an emotion suffix, which are not counted)."""
+    from fairseq_emo.trn import read_trn, utt_of
+    from fairseq_emo.units.suffix import split_token
+
+    mass: Dict[str, Mapping[str, float]] = {}
+    if units_jsonl:
+        with open(units_jsonl, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                try:
+                    record = json.loads(line)
+                    mass[record["utt_id"]] = record.get("emotion_mass")
+                except (json.JSONDecodeError, KeyError) as err:
+                    raise ValueError(f"{units_jsonl}:{lineno}: not a decode.py units record ({err})") from None
+    results, unsuffixed = {}, 0
+    for ident, tokens in read_trn(hyp_trn).items():
+        emotions = [split_token(t)[1] for t in tokens]
+        unsuffixed += sum(1 for e in emotions if e is None)
+        counted = [e for e in emotions if e]
+        utt = utt_of(ident)
+        emotion, rule = vote_with_rule(counted, mass.get(utt))
+        results[utt] = VoteResult(emotion, rule, emotion if rule == "majority" else NO_WINNER, len(counted))
+    return results, unsuffixed
 
 
 def posterior_weighted_vote(unit_emotions: Sequence[str], unit_posteriors: Sequence[float],
@@ -67,14 +127,23 @@ def read_emotions(path: str) -> Dict[str, str]:
 
 
 def confusion(reference: Mapping[str, str], predicted: Mapping[str, str]):
-    """Rows = target, columns = predicted, both in EMOTIONS order; every reference id must be predicted."""
+    """Rows = target, columns = predicted, both in EMOTIONS order; every reference id must be predicted.
+    A prediction of NO_WINNER (strict majority) is counted in no column: it is wrong for every class."""
     missing = [u for u in reference if u not in predicted]
     if missing:
         raise ValueError(f"{len(missing)} reference utterance(s) have no prediction, e.g. {missing[:3]}")
     matrix = [[0] * len(EMOTIONS) for _ in EMOTIONS]
     for utt, target in reference.items():
-        matrix[EMOTIONS.index(target)][EMOTIONS.index(predicted[utt])] += 1
+        if predicted[utt] != NO_WINNER:
+            matrix[EMOTIONS.index(target)][EMOTIONS.index(predicted[utt])] += 1
     return matrix
+
+
+def accuracy(reference: Mapping[str, str], predicted: Mapping[str, str]) -> Dict[str, float]:
+    """{'WA': %, 'UA': %} over the reference utterances (NO_WINNER predictions count as wrong)."""
+    correct = Counter(e for u, e in reference.items() if predicted[u] == e)
+    total = Counter(reference.values())
+    return weighted_and_unweighted_accuracy(correct, total)
 
 
 def accuracy_from_confusion(matrix) -> Dict[str, float]:

@@ -13,6 +13,7 @@ and only the emotion vote is meaningful.
 """
 import argparse
 import glob
+import json
 import os
 import sys
 import time
@@ -57,6 +58,13 @@ def main(argv=None) -> int:
         return 2
     audio = sum(e.frames for e in entries) / 16000
     empty = sum(1 for r in results if not r["units"])
+    # written last: its presence means this decode finished (run.sh skips such folds)
+    info = {"checkpoint": os.path.abspath(checkpoint), "data": os.path.abspath(data), "split": args.split,
+            "device": args.device, "batch_size": args.batch_size, "utterances": len(results),
+            "audio_seconds": round(audio, 2), "decode_seconds": round(seconds, 2), "empty_hypotheses": empty}
+    with open(os.path.join(out, "decode.json.tmp"), "w") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+    os.replace(os.path.join(out, "decode.json.tmp"), os.path.join(out, "decode.json"))
     print(f"decoded {len(results)} utterances ({audio:.1f} s of audio) in {seconds:.1f} s "
           f"(real-time factor {seconds / audio:.3f}; {empty} empty hypotheses) -> {out}")
     return 0

@@ -9,7 +9,10 @@
 
 Writes DIR/fold<k>/{train,valid,test}.tsv, {split}.<unit>, {split}.utt, dict.<unit>.txt, fold.json and
 DIR/folds.tsv (formats: manifests/README.md). DIR defaults to manifests/<corpus>/<unit variant>/<scheme>
-(<scheme>-k<K> with --num-folds K). --eval-only writes DIR=manifests/<corpus>/eval/{test.tsv,test.utt,eval.json}.
+(<scheme>-k<K> with --num-folds K; a -heldout suffix with --valid-policy heldout).
+Validation (--valid-policy): 'monitor' (default, the paper's protocol) trains on EVERY utterance of the training
+groups and draws the valid split from them (it only draws the curve: the final checkpoint is tested); 'heldout'
+removes the valid slice from train, for studies that select checkpoints on it. The test group is in neither. --eval-only writes DIR=manifests/<corpus>/eval/{test.tsv,test.utt,eval.json}.
 Rerunning with the same inputs leaves identical folds untouched; a fold with other contents is not replaced
 without --force.
 """
@@ -19,7 +22,8 @@ import sys
 from collections import Counter
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.folds import SCHEMES, make_folds, scheme_dir
+from fairseq_emo.folds import make_folds
+from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir
 from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, write_eval_set,
                                   write_fold, write_fold_index)
 from fairseq_emo.table import read_table
@@ -40,15 +44,18 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", choices=SCHEMES, default="speaker",
                         help="speaker: one speaker per test fold (default); dialog: by dialog prefix, as the "
                              "authors' code (mixes speakers); session: leave one session out; all: one fold, "
-                             "everything trains (cross-corpus models)")
+                             "no test split (cross-corpus models)")
     parser.add_argument("--num-folds", type=int, help="speaker scheme: deal the speakers into this many folds "
                                                       "(Mandarin Affective Speech: 7) instead of one per speaker")
     parser.add_argument("--eval-only", action="store_true",
                         help="write a test-only set (no units, no folds) for cross-corpus testing")
     parser.add_argument("--bpc-set", choices=sorted(BPC_SETS), default=DEFAULT_BPC_SET)
     parser.add_argument("--syllabifier", choices=SYLLABIFIERS, default="phonetic")
+    parser.add_argument("--valid-policy", choices=VALID_POLICIES, default=DEFAULT_VALID_POLICY,
+                        help="monitor (default): valid is drawn from train, which keeps every utterance (the "
+                             "paper); heldout: valid is removed from train")
     parser.add_argument("--valid-fraction", type=float, default=0.1,
-                        help="share of each training (group, emotion) held out for validation (default 0.1)")
+                        help="share of each training (group, emotion) used for validation (default 0.1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the validation slice (default 0)")
     parser.add_argument("--corpus", help="corpus name for the default --out (default: the table's corpus column)")
     parser.add_argument("--out", help="output folder (default <manifest root>/<corpus>/<unit variant>/<scheme>)")
@@ -84,13 +91,14 @@ def main(argv=None) -> int:
             return _eval_only(args, utterances)
         spec = _unit_spec(args)
         corpus = args.corpus or utterances[0].corpus
-        out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_dir(args.folds, args.num_folds))
-        folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds)
+        scheme_name = scheme_dir(args.folds, args.num_folds, args.valid_policy)
+        out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_name)
+        folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds, args.valid_policy)
         labels = label_all(utterances, spec)
         dictionary = build_dictionary(labels, spec)
         root = audio_root(utterances)
         protocol = dict(corpus=corpus, unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
-                        syllabifier=spec.syllabifier, scheme=scheme_dir(args.folds, args.num_folds), seed=args.seed,
+                        syllabifier=spec.syllabifier, scheme=scheme_name, seed=args.seed,
                         valid_fraction=args.valid_fraction, table=os.path.abspath(args.table))
         os.makedirs(out, exist_ok=True)
         reports = [write_fold(out, f, args.folds, spec, labels, dictionary, root, protocol, args.force)
@@ -110,6 +118,9 @@ def main(argv=None) -> int:
           f"{len(tokens)} distinct bodies, dictionary {len(dictionary)} tokens")
     if corpus in ("iemocap", "demo"):
         print(f"  (paper, IEMOCAP 4-class: N=194,473 phonemes/BPCs, 78,943 syllables)")
+    relation = "drawn from train" if args.valid_policy == "monitor" else "held out of train"
+    print(f"  validation policy {args.valid_policy}: valid = {100 * args.valid_fraction:.0f} % of the training "
+          f"groups, {relation}")
     for f, r in zip(folds, reports):
         print(f"  fold{f.index:<3d} test {args.folds}={f.test_group:10s} train={r.counts['train']:5d} "
               f"valid={r.counts['valid']:4d} test={r.counts['test']:5d}  [{r.status}]")

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Tables 1-3 and Figure 4 of the paper from a finished run; prints one RESULT line per unit type.
+"""Tables 1-3 and Figure 4 of the paper from a finished run, per fold scheme and read against the paper;
+prints one RESULT line per run (unit variant, scheme, seed).
 
-  python scripts/report.py --exp exp/demo        # -> exp/demo/report/report.md + PNGs
+  python scripts/report.py --exp exp/demo        # -> exp/demo/report/{report.md, results.json, *.png}
 """
 import argparse
 import os
 import sys
 
-from fairseq_emo.report import write_report
+from fairseq_emo.report import result_line, write_report
 
 
 def main(argv=None) -> int:
@@ -22,13 +23,10 @@ def main(argv=None) -> int:
         return 2
     for s in summaries:
         for fold, why in s["left_out"]:
-            print(f"note: {s['unit']} {fold} left out of the report: {why}", file=sys.stderr)
+            print(f"note: {s['run']} {fold} left out of the report: {why}", file=sys.stderr)
         if not s.get("folds"):
             continue
-        p = s["protocol"]
-        print(f"RESULT corpus={p['corpus']} unit={s['unit']} folds={p['scheme']} WA={s['accuracy']['WA']:.1f} "
-              f"UA={s['accuracy']['UA']:.1f}  (n={s['n']}, {len(s['folds'])} folds, config={p['config']}, "
-              f"checkpoint=final)")
+        print(result_line(s))
     print(f"report: {os.path.join(args.exp, 'report', 'report.md')}")
     return 0
 

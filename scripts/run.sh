@@ -4,8 +4,9 @@
 #
 #   bash scripts/run.sh                                    # demo corpus, generated here
 #   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release --w2v /models/libri960_big.pt
-#   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt
-#       (Mandarin Affective Speech: pinyin initial/final units, 7 speaker folds, configs/paper_initfinal.yaml)
+#   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt [--rate-policy bandlimit8k]
+#       (Mandarin Affective Speech: pinyin initial/final units, 7 speaker folds, configs/paper_initfinal.yaml;
+#        bandlimit8k makes the paper's 8 kHz condition from a 22.05 kHz copy: exp/mandarin-bandlimit8k/)
 #   Cross-corpus testing (EmoDB, KSUEmotions, Mandarin): scripts/run_cross_corpus.sh
 #
 # Stages:
@@ -14,18 +15,23 @@
 #   2  units + fold manifests                      -> manifests/<corpus>/<unit>/<scheme>/fold<k>/
 #                                                     (<scheme>-k<K> with --num-folds K; mandarin: speaker-k7)
 #   3  pre-trained model: demo -> a random-init small wav2vec 2.0 (exp/demo/w2v_<size>.pt); iemocap -> --w2v
-#   4  fine-tune folds (scripts/run_folds.sh)       -> exp/<corpus>/<unit>/fold<k>/
-#   5  decode each trained fold's test split        -> exp/<corpus>/<unit>/fold<k>/decode_test/
-#   6  score with sclite, with and without emotion  -> .../decode_test/{emo,noemo}/, exp/<corpus>/<unit>/scores_test.tsv
+#   4  fine-tune folds (scripts/run_folds.sh)       -> exp/<corpus>/<run>/fold<k>/
+#   5  decode each trained fold's test split        -> exp/<corpus>/<run>/fold<k>/decode_test/
+#   6  score with sclite, with and without emotion  -> .../decode_test/{emo,noemo}/, exp/<corpus>/<run>/scores_test.tsv
 #   7  vote units into one emotion per utterance    -> .../decode_test/pred.txt
-#   8  report: Tables 1-3, confusion matrix, loss   -> exp/<corpus>/report/report.md; RESULT lines
+#   8  eGeMAPS + logistic regression baseline, same folds -> exp/<corpus>/baseline/<scheme>/fold<k>/pred.txt
+#   9  report: per scheme Tables 1-3 against the paper, fold spread, paired tests, breakdowns
+#                                                   -> exp/<corpus>/report/{report.md,results.json}; RESULT lines
+# <run> = <unit variant>[.<scheme>][.seed<s>] (fairseq_emo/layout.py); stages 4-9 run for every scheme of --folds.
+# Validation (--valid-policy): monitor (default, the paper: every utterance of the training speakers trains, the
+# valid split is drawn from them and only draws the curve) or heldout (valid removed from train).
 # The demo (no arguments) fits 15 CPU minutes: BPC and utterance units, configs/demo.yaml, folds 1 and 2
 # (held-out speakers Ses01F and Ses01M). --train-folds all --train-units "..." runs more.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stage=0
-stop_stage=8
+stop_stage=9
 corpus=demo
 data=""
 units="phoneme bpc syllable utterance"
@@ -40,10 +46,14 @@ train_units=""   # default: demo -> bpc; iemocap -> $units
 config=""        # default: demo -> tiny; iemocap -> paper_<unit>
 launcher=local
 train_folds=""   # default: every fold
+valid_policy=monitor
+rate_policy=resample  # mandarin: resample | bandlimit8k (the paper's 8 kHz condition from a 22.05 kHz copy) | relabel
+seeds=""         # default: one run per fold with fairseq's default seed
 
 usage() { awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
   "--units 'u1 u2' --folds 'speaker dialog session' --num-folds K --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
-  "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"; }
+  "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"\
+  "--valid-policy monitor|heldout --seeds '1 2 3' --rate-policy resample|bandlimit8k|relabel (mandarin)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2 ;;
@@ -62,6 +72,9 @@ while [ $# -gt 0 ]; do
     --config) config=$2; shift 2 ;;
     --launcher) launcher=$2; shift 2 ;;
     --train-folds) train_folds=$2; shift 2 ;;
+    --valid-policy) valid_policy=$2; shift 2 ;;
+    --rate-policy) rate_policy=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -86,8 +99,28 @@ case "$corpus" in
   *) echo "run.sh: unknown corpus $corpus (demo, iemocap, mandarin; EmoDB and KSUEmotions are only tested on:" \
        "scripts/run_cross_corpus.sh)" >&2; exit 2 ;;
 esac
-fold_opt=()
-[ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
+# Every requested scheme must be one the recipe can run end to end on this corpus; refuse the others here.
+explicit_num_folds=$num_folds
+[ "$corpus" = mandarin ] && explicit_num_folds=""
+for scheme in $schemes; do
+  case "$scheme" in
+    speaker) ;;
+    dialog|session)
+      [ "$corpus" = mandarin ] && { echo "run.sh: --folds $scheme: Mandarin Affective Speech has no IEMOCAP sessions or dialogs; use --folds speaker" >&2; exit 2; }
+      [ -n "$explicit_num_folds" ] && { echo "run.sh: --num-folds applies to the speaker scheme only, not --folds $scheme" >&2; exit 2; } ;;
+    all) echo "run.sh: --folds all has no test fold: it trains the cross-corpus models of scripts/run_cross_corpus.sh" >&2; exit 2 ;;
+    *) echo "run.sh: unknown fold scheme '$scheme' (speaker, dialog, session)" >&2; exit 2 ;;
+  esac
+done
+case "$valid_policy" in monitor|heldout) ;; *) echo "run.sh: --valid-policy monitor|heldout, not '$valid_policy'" >&2; exit 2 ;; esac
+for s in $seeds; do
+  [[ "$s" =~ ^[0-9]+$ ]] || { echo "run.sh: --seeds takes non-negative integers, e.g. --seeds \"1 2 3\"; got '$s'" >&2; exit 2; }
+done
+# scheme -> its manifest directory name (layout.py): speaker-k7 for 7 speaker groups, -heldout for that policy
+scheme_dir() {
+  local opt=(); [ "$1" = speaker ] && [ -n "$num_folds" ] && opt=(--num-folds "$num_folds")
+  "$PYTHON" -m fairseq_emo.layout scheme-dir --scheme "$1" --valid-policy "$valid_policy" ${opt[@]+"${opt[@]}"}
+}
 # --bpc-set/--syllabifier pick a variant of those unit types; manifests and exp/ dirs are named by the variant
 # (bpc-cv2, syllable-pyphen), so every later stage works on variant names. --units may also name variants.
 # The naming rule is the package's (UnitSpec.variant), asked through make_manifests.py.
@@ -100,7 +133,15 @@ variant() {
 }
 for u in bpc syllable; do variant "$u" > /dev/null || exit 2; done   # a bad --bpc-set/--syllabifier stops here
 units=$(echo $(for u in $units; do variant "$u"; done))
-table=$work/data/$corpus/utterances.tsv
+# name: the corpus as its table, manifests and exp/ dirs are named; a Mandarin rate policy other than
+# resampling is another input condition (prepare_cli.py names it mandarin-relabel / mandarin-bandlimit8k)
+name=$corpus
+if [ "$rate_policy" != resample ]; then
+  [ "$corpus" = mandarin ] || { echo "run.sh: --rate-policy applies to --corpus mandarin (IEMOCAP and the demo are 16 kHz)" >&2; exit 2; }
+  case "$rate_policy" in relabel|bandlimit8k) name=$corpus-$rate_policy ;;
+    *) echo "run.sh: --rate-policy resample|bandlimit8k|relabel, not '$rate_policy'" >&2; exit 2 ;; esac
+fi
+table=$work/data/$name/utterances.tsv
 
 if want 0 && [ "$corpus" = demo ]; then
   if [ -d "$data/IEMOCAP_full_release" ]; then
@@ -117,7 +158,7 @@ if want 1; then
   else
     log "stage 1: $data -> $table"
     if [ "$corpus" = mandarin ]; then
-      "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$data" --out "$(dirname "$table")"
+      "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$data" --out "$(dirname "$table")" --rate-policy "$rate_policy"
     else
       "$PYTHON" "$repo/scripts/prepare_iemocap.py" --iemocap "$data" --out "$(dirname "$table")"
     fi
@@ -127,9 +168,10 @@ fi
 if want 2; then
   for unit in $units; do
     for scheme in $schemes; do
-      log "stage 2: $table -> $work/manifests/$corpus ($unit, $scheme folds)"
+      fold_opt=(); [ "$scheme" = speaker ] && [ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
+      log "stage 2: $table -> $work/manifests/$name ($unit, $scheme folds, validation $valid_policy)"
       "$PYTHON" "$repo/scripts/make_manifests.py" --table "$table" --unit "$unit" --folds "$scheme" \
-        --manifest-root "$work/manifests" ${fold_opt[@]+"${fold_opt[@]}"}
+        --valid-policy "$valid_policy" --manifest-root "$work/manifests" ${fold_opt[@]+"${fold_opt[@]}"}
     done
   done
 fi
@@ -156,56 +198,78 @@ if want 3; then
 fi
 
 [ "$train_folds" = all ] && train_folds=""
-scheme=${schemes%% *}
-[ -n "$num_folds" ] && scheme=$scheme-k$num_folds
-unit_dir() { if [ "$scheme" = speaker ]; then echo "$work/exp/$corpus/$1"; else echo "$work/exp/$corpus/$1.$scheme"; fi; }
+train_failed=0
+scheme_dirs=$(for scheme in $schemes; do scheme_dir "$scheme" || exit 2; done)
+scheme_dirs=$(echo $scheme_dirs)
+# run_dirs SCHEME_DIR: exp/<corpus>/<run> of every trained unit and seed of that scheme (names: layout.py)
+run_dirs() {
+  local unit seed
+  for unit in $train_units; do
+    for seed in ${seeds:-default}; do
+      [ "$seed" = default ] && seed=""
+      echo "$work/exp/$name/$("$PYTHON" -m fairseq_emo.layout exp-name --variant "$unit" --scheme-dir "$1" ${seed:+--seed "$seed"})"
+    done
+  done
+}
 # The folds to evaluate: trained ones (DONE) among those asked for.
 trained_folds() {
-  local d; for d in "$(unit_dir "$1")"/fold*; do
+  local d; for d in "$1"/fold*; do
     [ -f "$d/DONE" ] || continue
     if [ -z "$train_folds" ] || [[ " $train_folds " == *" ${d##*/fold} "* ]]; then echo "$d"; fi
   done
 }
 
-if want 4; then
-  log "stage 4: manifests/$corpus/{${train_units// /,}}/$scheme -> $work/exp/$corpus (config ${config:-paper_<unit>})"
-  PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$corpus" --units "$train_units" --scheme "$scheme" \
-    --w2v "$w2v" --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"} \
-    ${train_folds:+--folds "$train_folds"}
-fi
-if want 5; then
-  for unit in $train_units; do
-    for d in $(trained_folds "$unit"); do
-      if [ -f "$d/decode_test/units.jsonl" ] && [ "$d/decode_test/units.jsonl" -nt "$d/DONE" ]; then
-        log "stage 5: $d/decode_test exists, skipped"; continue; fi
-      log "stage 5: $d/checkpoints/checkpoint_last.pt -> $d/decode_test"
-      "$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress
+for sd in $scheme_dirs; do
+  if want 4; then
+    log "stage 4: manifests/$name/{${train_units// /,}}/$sd -> $work/exp/$name (config ${config:-paper_<unit>}${seeds:+, seeds $seeds})"
+    PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$name" --units "$train_units" --scheme "$sd" \
+      --w2v "$w2v" --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"} \
+      ${train_folds:+--folds "$train_folds"} ${seeds:+--seeds "$seeds"} || train_failed=1   # listed; go on
+  fi
+  if want 5; then
+    for run in $(run_dirs "$sd"); do
+      for d in $(trained_folds "$run"); do
+        # decode.json is written last by decode.py, and run_folds.sh removes it when a fold trains again
+        if [ -f "$d/decode_test/decode.json" ]; then log "stage 5: $d/decode_test exists, skipped"; continue; fi
+        log "stage 5: $d/checkpoints/checkpoint_last.pt -> $d/decode_test"
+        "$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress
+      done
     done
-  done
-fi
-
-if want 6; then
-  for unit in $train_units; do
-    log "stage 6: sclite on $(unit_dir "$unit")/fold*/decode_test -> $(unit_dir "$unit")/scores_test.tsv"
-    "$PYTHON" "$repo/scripts/score.py" --exp "$(unit_dir "$unit")" --split test
-  done
-fi
-
-if want 7; then
-  for unit in $train_units; do
-    for d in $(trained_folds "$unit"); do
-      log "stage 7: $d/decode_test/emo/hyp.trn -> $d/decode_test/pred.txt"
-      "$PYTHON" "$repo/scripts/vote.py" --hyp "$d/decode_test/emo/hyp.trn" --out "$d/decode_test/pred.txt" \
-        --units-json "$d/decode_test/units.jsonl" --ref "$d/decode_test/ref_emotions.txt" | sed -n '1,2p' \
-        | tr '\n' ' ' | sed "s|^|  $unit ${d##*/}: |"; echo
+  fi
+  if want 6; then
+    for run in $(run_dirs "$sd"); do
+      [ -n "$(trained_folds "$run")" ] || { log "stage 6: nothing trained in $run, skipped"; continue; }
+      log "stage 6: sclite on $run/fold*/decode_test -> $run/scores_test.tsv"
+      "$PYTHON" "$repo/scripts/score.py" --exp "$run" --split test
     done
-  done
-fi
+  fi
+  if want 7; then
+    for run in $(run_dirs "$sd"); do
+      for d in $(trained_folds "$run"); do
+        log "stage 7: $d/decode_test/emo/hyp.trn -> $d/decode_test/pred.txt"
+        "$PYTHON" "$repo/scripts/vote.py" --hyp "$d/decode_test/emo/hyp.trn" --out "$d/decode_test/pred.txt" \
+          --units-json "$d/decode_test/units.jsonl" --ref "$d/decode_test/ref_emotions.txt" | sed -n '1,2p' \
+          | tr '\n' ' ' | sed "s|^|  ${run##*/} ${d##*/}: |"; echo
+      done
+    done
+  fi
+  if want 8; then
+    first_unit=${units%% *}
+    log "stage 8: eGeMAPS baseline on manifests/$name/$first_unit/$sd -> $work/exp/$name/baseline/$sd"
+    "$PYTHON" "$repo/scripts/baseline.py" --folds-dir "$work/manifests/$name/$first_unit/$sd" \
+      --out "$work/exp/$name/baseline/$sd" --cache "$work/exp/$name/baseline/egemaps_features.npz" \
+      ${train_folds:+--folds "$train_folds"}
+  fi
+done
 
-if want 8; then
-  log "stage 8: $work/exp/$corpus -> $work/exp/$corpus/report/"
-  "$PYTHON" "$repo/scripts/report.py" --exp "$work/exp/$corpus"
+if want 9; then
+  log "stage 9: $work/exp/$name -> $work/exp/$name/report/"
+  "$PYTHON" "$repo/scripts/report.py" --exp "$work/exp/$name"
   [ "$corpus" = demo ] && log "demo: units '$train_units', held-out folds '${train_folds:-all}', config $config;"\
     "a synthetic corpus whose emotions are prosody caricatures: these numbers show the pipeline learns, nothing about IEMOCAP"
+fi
+if [ "$train_failed" = 1 ]; then
+  log "done (stages $stage..$stop_stage), but some folds FAILED to train (see their FAILED files; the report lists them)"
+  exit 1
 fi
 log "done (stages $stage..$stop_stage)"

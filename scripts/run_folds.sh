@@ -5,12 +5,15 @@
 #   bash scripts/run_folds.sh --corpus iemocap --w2v /models/libri960_big.pt          # paper_<unit> configs
 #
 # For each unit and fold k of manifests/<corpus>/<unit>/<scheme>/fold<k>/ it trains into
-# exp/<corpus>/<unit>/fold<k>/ (speaker folds; other schemes: exp/<corpus>/<unit>.<scheme>/fold<k>/):
+# exp/<corpus>/<unit>/fold<k>/ (speaker folds; other schemes: exp/<corpus>/<unit>.<scheme>/fold<k>/; with
+# --seeds "1 2 3" once per seed, into exp/<corpus>/<unit>[.<scheme>].seed<s>/fold<k>/ with common.seed=<s>;
+# names: fairseq_emo/layout.py):
 #   cmd.sh         the exact command line (rerun it by hand to reproduce)
 #   train.log      fairseq's log, appended across attempts
 #   checkpoints/   checkpoint_last.pt (the test checkpoint: the final one, no selection on the test fold)
 #                  and dict.<unit>.txt (so the checkpoint directory alone suffices for fairseq-emo predict)
-#   DONE           written when training finished; such folds are skipped
+#   DONE           written when training finished (config, data, seed, device, wall time, checkpoint rule);
+#                  such folds are skipped
 #   FAILED         exit status and log tail of the last failed attempt
 # An interrupted fold resumes from checkpoints/checkpoint_last.pt when the loop is run again.
 # Extra arguments after -- go to fairseq-hydra-train (hydra overrides, e.g. optimization.max_update=100).
@@ -32,6 +35,7 @@ w2v=""
 manifests=$repo/manifests
 exp=$repo/exp
 launcher=local
+seeds=""            # default: one run, fairseq's default seed (1), no .seed<s> in the directory name
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -46,11 +50,15 @@ while [ $# -gt 0 ]; do
     --exp) exp=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     --launcher) launcher=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run_folds.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$launcher" in local|slurm|submitit_local) ;; *) echo "run_folds.sh: --launcher local|slurm|submitit_local" >&2; exit 2 ;; esac
+for s in $seeds; do
+  [[ "$s" =~ ^[0-9]+$ ]] || { echo "run_folds.sh: --seeds takes non-negative integers, e.g. --seeds \"1 2 3\"; got '$s'" >&2; exit 2; }
+done
 [ -n "$w2v" ] || { echo "run_folds.sh: --w2v <pre-trained checkpoint> is required" >&2; exit 2; }
 [ -f "$w2v" ] || { echo "run_folds.sh: --w2v $w2v: no such file" >&2; exit 2; }
 w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
@@ -63,10 +71,12 @@ fi
 train_bin=$(dirname "$PYTHON")/fairseq-hydra-train
 command -v "$train_bin" >/dev/null || train_bin=fairseq-hydra-train
 log() { echo "[$(date +%H:%M:%S)] run_folds.sh: $*" >&2; }
+# what trains (recorded in DONE; CUDA_VISIBLE_DEVICES decides which card fairseq takes first)
+device=$("$PYTHON" -c "import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu')" 2>/dev/null || echo unknown)
 
-# train_fold UNIT LABELS CONFIG DATA OUT: one fold, leaving DONE or FAILED in OUT.
+# train_fold UNIT LABELS CONFIG DATA OUT SEED: one fold, leaving DONE or FAILED in OUT.
 train_fold() {
-  local unit=$1 labels=$2 cfg=$3 data=$4 out=$5 status
+  local unit=$1 labels=$2 cfg=$3 data=$4 out=$5 seed=$6 status started finished
   local name="$unit $(basename "$out")"
   mkdir -p "$out"
   if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/train.log" 2>"$out/check.err"; then
@@ -82,20 +92,27 @@ train_fold() {
           "hydra.sweep.dir=$out/hydra" "hydra.sweep.subdir=.")
   fi
   cmd+=("task.data=$data" "task.labels=$labels" "model.w2v_path=$w2v" "common.user_dir=$repo/fairseq_emo"
-        "checkpoint.save_dir=$out/checkpoints" "${extra[@]}")
+        "checkpoint.save_dir=$out/checkpoints")
+  [ -n "$seed" ] && cmd+=("common.seed=$seed")
+  cmd+=(${extra[@]+"${extra[@]}"})
   printf '%q ' "${cmd[@]}" > "$out/cmd.sh"; echo >> "$out/cmd.sh"
+  rm -f "$out"/decode_*/decode.json   # decodes of an earlier model of this fold are stale from now on
   if [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
     log "$name: resuming from $out/checkpoints/checkpoint_last.pt"
   else
     log "$name: $data -> $out"
   fi
   echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/cmd.sh")" >> "$out/train.log"
+  started=$(date +%s)
   if "${cmd[@]}" >> "$out/train.log" 2>&1; then status=0; else status=$?; fi
+  finished=$(date +%s)
   if [ "$status" -eq 0 ] && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
     rm -f "$out/FAILED" "$out/check.err"
     cp "$data/dict.$labels.txt" "$out/checkpoints/"   # predict/decode can then run from the checkpoint dir alone
-    printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
-      "$cfg" "$w2v" "$data" "$launcher" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
+    # wall_seconds: the last attempt only (a resumed fold's earlier attempts are in train.log)
+    printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\nseed=%s\ndevice=%s\nfinished=%s\nwall_seconds=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
+      "$cfg" "$w2v" "$data" "$launcher" "${seed:-1 (fairseq default)}" "$device" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+      "$((finished - started))" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
     log "$name: done"
   else
     { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"
@@ -109,20 +126,24 @@ missing=()
 for unit in $units; do
   data_root=$manifests/$corpus/$unit/$scheme
   [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; missing+=("$unit"); continue; }
-  unit_dir=$unit; [ "$scheme" = speaker ] || unit_dir=$unit.$scheme
   fold_list=$folds
   [ -n "$fold_list" ] || fold_list=$(ls "$data_root" | sed -n 's/^fold\([0-9]\+\)$/\1/p' | sort -n | tr '\n' ' ')
   labels=${unit%%-*}   # 'bpc-cv2' folds carry bpc labels
   cfg=${config:-paper_$labels}
-  for k in $fold_list; do
-    out=$exp/$corpus/$unit_dir/fold$k
-    outs+=("$out")
-    if [ -f "$out/DONE" ]; then log "$unit fold$k: finished earlier, skipped ($out/DONE)"; continue; fi
-    if [ "$launcher" = local ]; then
-      train_fold "$unit" "$labels" "$cfg" "$data_root/fold$k" "$out" || true
-    else
-      train_fold "$unit" "$labels" "$cfg" "$data_root/fold$k" "$out" &   # submitted jobs run in parallel
-    fi
+  for seed in ${seeds:-default}; do
+    [ "$seed" = default ] && seed=""
+    run_name=$("$PYTHON" -m fairseq_emo.layout exp-name --variant "$unit" --scheme-dir "$scheme" ${seed:+--seed "$seed"}) \
+      || exit 2
+    for k in $fold_list; do
+      out=$exp/$corpus/$run_name/fold$k
+      outs+=("$out")
+      if [ -f "$out/DONE" ]; then log "$run_name fold$k: finished earlier, skipped ($out/DONE)"; continue; fi
+      if [ "$launcher" = local ]; then
+        train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" || true
+      else
+        train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" &   # submitted jobs run in parallel
+      fi
+    done
   done
 done
 wait

@@ -13,10 +13,9 @@ import json
 import os
 import sys
 
-from fairseq_emo.trn import read_trn, utt_of
 from fairseq_emo.units.suffix import split_token
 from fairseq_emo.vote import (accuracy_from_confusion, confusion, format_confusion, posterior_weighted_vote,
-                              read_emotions, vote)
+                              read_emotions, vote_hypotheses)
 
 
 def report(name, reference, predicted):
@@ -24,6 +23,13 @@ def report(name, reference, predicted):
     acc = accuracy_from_confusion(matrix)
     print(f"{name}WA {acc['WA']:.1f}\n{name}UA {acc['UA']:.1f}")
     print(format_confusion(matrix))
+
+
+def _write(path, predicted):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.writelines(f"{u} {e}\n" for u, e in predicted.items())
+    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:
@@ -34,38 +40,32 @@ def main(argv=None) -> int:
     parser.add_argument("--units-json", help="units.jsonl from decode.py (posteriors for ties/empty hypotheses)")
     parser.add_argument("--weighted", action="store_true", help="also the posterior-weighted vote (needs --units-json)")
     args = parser.parse_args(argv)
+    if args.weighted and not args.units_json:
+        parser.error("--weighted needs --units-json")
     try:
-        hyps = {utt_of(i): toks for i, toks in read_trn(args.hyp).items()}
-        details = {}
-        if args.units_json:
-            with open(args.units_json, encoding="utf-8") as f:
-                details = {r["utt_id"]: r for r in map(json.loads, f)}
-        elif args.weighted:
-            parser.error("--weighted needs --units-json")
-        predicted, unsuffixed = {}, 0
-        for utt, toks in hyps.items():
-            emotions = [split_token(t)[1] for t in toks]
-            unsuffixed += sum(1 for e in emotions if e is None)
-            mass = details.get(utt, {}).get("emotion_mass")
-            predicted[utt] = vote([e for e in emotions if e], mass)
+        results, unsuffixed = vote_hypotheses(args.hyp, args.units_json)
+        predicted = {u: r.emotion for u, r in results.items()}
         if unsuffixed:
             print(f"note: {unsuffixed} hypothesis token(s) carry no emotion suffix and were not counted "
                   f"(is {args.hyp} the trn WITH emotion?)", file=sys.stderr)
-        tmp = f"{args.out}.tmp"
-        with open(tmp, "w") as f:
-            f.writelines(f"{u} {e}\n" for u, e in predicted.items())
-        os.replace(tmp, args.out)
-        if args.ref:
-            reference = read_emotions(args.ref)
+        reference = read_emotions(args.ref) if args.ref else None
+        if reference is not None:
+            confusion(reference, predicted)  # every reference id predicted, before anything is written
+        _write(args.out, predicted)
+        if reference is not None:
             report("", reference, predicted)
+            fallback = {rule: sum(1 for r in results.values() if r.rule == rule) for rule in ("tie", "empty")}
+            print(f"decided by fallback: {fallback['tie']} tie(s), {fallback['empty']} empty hypothesis(es) "
+                  f"of {len(results)}")
             if args.weighted:
+                with open(args.units_json, encoding="utf-8") as f:
+                    details = {r["utt_id"]: r for r in map(json.loads, f)}
                 weighted = {u: posterior_weighted_vote([split_token(x["unit"])[1] for x in details[u]["units"]],
                                                        [x["posterior"] for x in details[u]["units"]],
-                                                       details[u]["emotion_mass"]) for u in hyps}
+                                                       details[u]["emotion_mass"]) for u in results}
                 print("posterior-weighted vote:")
                 report("weighted ", reference, weighted)
-                with open(args.out + ".weighted", "w") as f:
-                    f.writelines(f"{u} {e}\n" for u, e in weighted.items())
+                _write(args.out + ".weighted", weighted)
     except (FileNotFoundError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -47,7 +47,9 @@ def test_fold_files_and_invariants(tmp_path, table, scheme, n_folds):
                 assert {tok.rsplit("_", 1)[1] for tok in label.split()} == {u.emotion}
             ids_by_split[split] = set(ids)
         assert not (ids_by_split["train"] & ids_by_split["test"]) and not (ids_by_split["valid"] & ids_by_split["test"])
-        assert not (ids_by_split["train"] & ids_by_split["valid"])
+        # validation policy monitor (default, the paper): valid is drawn from train, which keeps it
+        assert ids_by_split["valid"] <= ids_by_split["train"] and info["valid_policy"] == "monitor"
+        assert ids_by_split["train"] | ids_by_split["test"] == set(utts)
         group = info["test_group"]
         if scheme == "speaker":
             assert {utts[i].speaker for i in ids_by_split["test"]} == {group}

@@ -5,7 +5,7 @@ import os
 import sys
 from typing import Callable
 
-from fairseq_emo.audio_cache import RATE_POLICIES
+from fairseq_emo.audio_cache import CACHE_DIRS, CORPUS_SUFFIX, RATE_POLICIES
 from fairseq_emo.corpora.common import AudioOptions, CorpusRead
 from fairseq_emo.emotions import EMOTIONS, POLICIES
 from fairseq_emo.table import summarize, write_table
@@ -17,15 +17,16 @@ def add_output_args(parser: argparse.ArgumentParser, audio: bool = True) -> None
                         help="skip unusable files (counted, listed in OUTDIR/skipped.tsv) instead of stopping")
     if audio:
         parser.add_argument("--rate-policy", choices=RATE_POLICIES, default="resample",
-                            help="audio not at 16 kHz mono: 'resample' with soxr (default), or 'relabel': keep "
+                            help="audio not at 16 kHz mono: 'resample' with soxr (default); 'relabel': keep "
                                  "the samples and declare them 16 kHz (the paper's 'tested directly on 8 kHz "
-                                 "audio'); see fairseq_emo/audio_cache.py")
-        parser.add_argument("--audio-cache", help="where converted audio is written once "
-                                                  "(default OUTDIR/wav16k, or OUTDIR/wav_relabelled)")
+                                 "audio'); 'bandlimit8k': down to 8 kHz and up to 16 kHz (the paper's Mandarin "
+                                 "condition from a 22.05 kHz copy); see fairseq_emo/audio_cache.py")
+        parser.add_argument("--audio-cache", help="where converted audio is written once (default "
+                                                  "OUTDIR/wav16k, OUTDIR/wav_relabelled or OUTDIR/wav_bandlimit8k)")
 
 
 def audio_options(args) -> AudioOptions:
-    default = "wav16k" if args.rate_policy == "resample" else "wav_relabelled"
+    default = CACHE_DIRS[args.rate_policy]
     return AudioOptions(cache_dir=os.path.abspath(args.audio_cache or os.path.join(args.out, default)),
                         rate_policy=args.rate_policy)
 
@@ -66,9 +67,10 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
     if not result.utterances:
         print(f"error: {source}: no usable utterance of the 4 classes", file=sys.stderr)
         return 2
-    if getattr(args, "rate_policy", "resample") == "relabel":
+    suffix = CORPUS_SUFFIX[getattr(args, "rate_policy", "resample")]
+    if suffix:
         # A different input condition: its manifests and results must never mix with the resampled ones.
-        result.corpus = f"{result.corpus}-relabel"
+        result.corpus = f"{result.corpus}{suffix}"
         for u in result.utterances:
             u.corpus = result.corpus
     table = os.path.join(args.out, "utterances.tsv")
@@ -87,6 +89,32 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
         print(f"audio: {len(converted)} file(s) at {', '.join(map(str, rates))} Hz -> 16 kHz mono by {policy!r} "
               f"(cached in {os.path.commonpath([os.path.dirname(u.wav) for u in converted])})")
     print(f"dropped by the 4-class label policy: {dropped or 'none'}")
+    _g2p_provenance(result, args.out)
     if result.other_files:
         print(f"not read: {result.other_files} non-audio file(s) in the audio folders (documents, lists, ...)")
     return 0
+
+
+ENGLISH_CORPORA = ("iemocap", "demo")  # tables whose phones come from the English G2P (g2p.py)
+
+
+def _g2p_provenance(result: CorpusRead, out: str) -> None:
+    """English tables: how many word tokens got their phones from CMUdict, the homograph table or g2p_en's neural
+    model -> printed, and OUTDIR/g2p_sources.tsv ('source<TAB>word<TAB>tokens', model words first)."""
+    if result.corpus not in ENGLISH_CORPORA:
+        return
+    from fairseq_emo.g2p import G2P_SOURCES, source_counts
+
+    counts = source_counts([u.word_list() for u in result.utterances])
+    total = sum(sum(c.values()) for c in counts.values())
+    if not total:
+        return
+    parts = [f"{source} {sum(counts[source].values())} ({100 * sum(counts[source].values()) / total:.2f} %, "
+             f"{len(counts[source])} distinct)" for source in G2P_SOURCES]
+    print(f"G2P provenance of {total} word tokens: " + ", ".join(parts))
+    path = os.path.join(out, "g2p_sources.tsv")
+    with open(f"{path}.tmp", "w", encoding="utf-8") as f:
+        f.write("source\tword\ttokens\n")
+        for source in reversed(G2P_SOURCES):
+            f.writelines(f"{source}\t{w}\t{n}\n" for w, n in counts[source].most_common())
+    os.replace(f"{path}.tmp", path)

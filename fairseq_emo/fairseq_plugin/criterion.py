@@ -7,12 +7,13 @@ special symbols <pad> </s> <unk>):
   uer_noemo  unit error rate with emotion suffixes stripped before alignment
   emo_wa     utterance emotion accuracy by the vote (vote.py), weighted = overall
   emo_ua     the same, unweighted = mean per-class recall
-(fairseq's own `uer` is kept as well; it differs from uer_emo only if the model emits special symbols.)
+Both error rates align with sclite's weights (substitution 4, insertion 3, deletion 3: scoring.align_counts),
+so the validation number is computed as Table 3's number is (sclite); a plain Levenshtein count can be lower.
+(fairseq's own `uer` is kept as well: plain Levenshtein, and it counts special symbols.)
 """
 import math
 from dataclasses import dataclass
 
-import editdistance
 import torch
 from fairseq.criterions import register_criterion
 from fairseq.criterions.ctc import CtcCriterion, CtcCriterionConfig
@@ -20,6 +21,7 @@ from fairseq.logging import metrics
 
 from fairseq_emo.ctc_greedy import emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.scoring import align_counts
 from fairseq_emo.vote import vote, weighted_and_unweighted_accuracy
 
 
@@ -75,8 +77,8 @@ class EmotionCtcCriterion(CtcCriterion):
             lp = lp[:length]
             hyp = [u.index for u in greedy_ctc(lp, self.nspecial)]
             ref = [t for t in target.tolist() if t >= self.nspecial]
-            out["_emo_errors"] += editdistance.eval(hyp, ref)
-            out["_noemo_errors"] += editdistance.eval([self.body_of[t] for t in hyp], [self.body_of[t] for t in ref])
+            out["_emo_errors"] += align_counts(ref, hyp).errors
+            out["_noemo_errors"] += align_counts([self.body_of[t] for t in ref], [self.body_of[t] for t in hyp]).errors
             out["_unit_total"] += len(ref)
             # posterior mass per emotion, summed over frames: breaks ties and decides empty hypotheses
             mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))

@@ -6,6 +6,8 @@ Extends fairseq's `audio_finetuning` with three guarantees:
 - no utterance is dropped by batch rounding: required_batch_size_multiple is forced to 1 (fairseq main drops
   the last batch otherwise, upstream #5036);
 - a missing pre-trained checkpoint (model.w2v_path) is reported before anything is built.
+It also logs the learning rate at the update where the Transformer unfreezes ('unfreeze: update N, lr X'),
+which the report shows per fold: the recipe's tri_stage schedule is already decaying there (recipe/paper.yaml).
 """
 import logging
 import os
@@ -51,6 +53,13 @@ class EmotionUnitFinetuningTask(AudioFinetuningTask):
             raise EmotionTaskError(f"model.w2v_path={w2v_path}: no such file. Point it at libri960_big.pt or at a "
                                    f"checkpoint made by scripts/make_w2v_checkpoint.py")
         return super().build_model(model_cfg, from_checkpoint)
+
+    def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        freeze = getattr(getattr(model, "w2v_encoder", None), "freeze_finetune_updates", None)
+        if freeze is not None and update_num == freeze and not getattr(self, "_unfreeze_logged", False):
+            self._unfreeze_logged = True
+            logger.info("unfreeze: update %d, lr %.6g", update_num, optimizer.get_lr())
+        return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
 
     def get_batch_iterator(self, dataset, max_tokens=None, max_sentences=None, max_positions=None,
                            ignore_invalid_inputs=False, required_batch_size_multiple=1, **kwargs):

@@ -1,0 +1,95 @@
+"""The baseline SER users reach for first, on the recipe's own folds: fold dirs -> per-fold pred.txt.
+
+eGeMAPS v02 functionals (88 features per utterance; openSMILE through the `opensmile` package, whose wheel ships
+the library: offline) and a multinomial logistic regression (scikit-learn), features standardised on the fold's
+train split, classes weighted by their inverse frequency (UA counts every class alike), trained on the train
+split as the validation policy left it, tested on the test split. It says how far prosody and voice quality
+alone go on a corpus, so that a figure of the recipe can be read beside it (on the demo corpus, whose emotions
+are prosody caricatures, it is the yardstick).
+Features are cached per utterance in one .npz (key: utterance id, audio path and length), so the folds and
+schemes of a corpus extract each utterance once.
+"""
+import json
+import os
+from typing import Dict, List, Sequence
+
+import numpy as np
+import soundfile
+
+from fairseq_emo.manifest import SplitEntry, read_split
+
+METHOD = "eGeMAPSv02 functionals + logistic regression"
+C = 1.0  # scikit-learn's default regularisation; not tuned (tuning would need a held-out slice)
+
+
+def _smile():
+    try:
+        import opensmile
+    except ImportError as err:
+        raise RuntimeError(f"the baseline needs the opensmile package ({err}); run `bash scripts/setup.sh`, "
+                           f"which installs it (pip install opensmile)") from None
+    return opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
+                           feature_level=opensmile.FeatureLevel.Functionals)
+
+
+def _key(e: SplitEntry) -> str:
+    return f"{e.utt_id}\t{e.wav}\t{e.frames}"
+
+
+def features(entries: Sequence[SplitEntry], cache: str) -> Dict[str, np.ndarray]:
+    """utt_id -> 88 eGeMAPS functionals; extracted once per (id, path, length) and kept in `cache`."""
+    known: Dict[str, np.ndarray] = {}
+    if os.path.isfile(cache):
+        with np.load(cache) as z:
+            known = dict(zip(z["keys"].tolist(), z["values"]))
+    missing = [e for e in entries if _key(e) not in known]
+    if missing:
+        smile = _smile()
+        for e in missing:
+            try:
+                samples, rate = soundfile.read(e.wav, dtype="float32")
+            except Exception as err:  # soundfile raises several types for damaged files
+                raise ValueError(f"utterance {e.utt_id}: unreadable audio {e.wav}: {err}") from None
+            if samples.ndim == 2:
+                samples = samples.mean(axis=1)
+            known[_key(e)] = smile.process_signal(samples, rate).to_numpy(dtype=np.float64)[0]
+        os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)
+        tmp = f"{cache}.tmp-{os.getpid()}.npz"
+        keys = sorted(known)
+        np.savez(tmp, keys=np.array(keys), values=np.stack([known[k] for k in keys]))
+        os.replace(tmp, cache)
+    return {e.utt_id: known[_key(e)] for e in entries}
+
+
+def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
+    """Train on fold_dir's train split, predict its test split -> out_dir/{pred.txt, ref_emotions.txt,
+    baseline.json} (baseline.json written last: the fold is done)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    train, test = read_split(fold_dir, "train", None), read_split(fold_dir, "test", None)
+    with open(os.path.join(fold_dir, "fold.json")) as f:
+        info = json.load(f)
+    feats = features(train + test, cache)
+    x_train = np.stack([feats[e.utt_id] for e in train])
+    y_train = [e.emotion for e in train]
+    scaler = StandardScaler().fit(x_train)
+    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+    model.fit(scaler.transform(x_train), y_train)
+    predicted = model.predict(scaler.transform(np.stack([feats[e.utt_id] for e in test]))) if test else []
+    os.makedirs(out_dir, exist_ok=True)
+    _write(os.path.join(out_dir, "pred.txt"), [f"{e.utt_id} {p}" for e, p in zip(test, predicted)])
+    _write(os.path.join(out_dir, "ref_emotions.txt"), [f"{e.utt_id} {e.emotion}" for e in test])
+    result = {"method": METHOD, "C": C, "class_weight": "balanced", "fold_dir": os.path.abspath(fold_dir),
+              "test_group": info["test_group"], "valid_policy": info.get("valid_policy"), "train": len(train),
+              "test": len(test), "features": int(x_train.shape[1]),
+              "correct": int(sum(p == e.emotion for e, p in zip(test, predicted)))}
+    _write(os.path.join(out_dir, "baseline.json"), [json.dumps(result, indent=1, sort_keys=True)])
+    return result
+
+
+def _write(path: str, lines: List[str]) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.writelines(line + "\n" for line in lines)
+    os.replace(tmp, path)

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""eGeMAPS + logistic-regression baseline on the recipe's folds (method: fairseq_emo/baseline.py).
+
+  python scripts/baseline.py --folds-dir manifests/demo/bpc/speaker --out exp/demo/baseline/speaker \
+      [--cache exp/demo/baseline/egemaps_features.npz] [--folds "1 2"]
+Per fold: OUT/fold<k>/pred.txt, ref_emotions.txt, baseline.json; a fold with baseline.json is done and skipped.
+Prints 'BASELINE fold<k> <test group> WA ..' per fold. The report (scripts/report.py) shows it beside Table 1.
+"""
+import argparse
+import os
+import re
+import sys
+
+from fairseq_emo.baseline import METHOD, run_fold
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds-dir", required=True, help="a scheme's manifest dir holding fold<k>/")
+    parser.add_argument("--out", required=True, help="exp/<corpus>/baseline/<scheme dir>")
+    parser.add_argument("--cache", help="feature cache (default OUT/../egemaps_features.npz)")
+    parser.add_argument("--folds", help="fold numbers, e.g. '1 2' (default: every fold)")
+    args = parser.parse_args(argv)
+    if not os.path.isdir(args.folds_dir):
+        print(f"error: {args.folds_dir}: no such fold directory (run make_manifests.py first)", file=sys.stderr)
+        return 2
+    found = sorted((int(m.group(1)) for m in (re.match(r"^fold(\d+)$", n) for n in os.listdir(args.folds_dir)) if m))
+    wanted = found
+    if args.folds:
+        try:
+            wanted = [int(k) for k in args.folds.split()]
+        except ValueError:
+            print(f"error: --folds takes fold numbers, got {args.folds!r}", file=sys.stderr)
+            return 2
+        absent = [k for k in wanted if k not in found]
+        if absent:
+            print(f"error: fold(s) {absent} not in {args.folds_dir} (it has {found})", file=sys.stderr)
+            return 2
+    cache = args.cache or os.path.join(os.path.dirname(os.path.abspath(args.out)), "egemaps_features.npz")
+    try:
+        for k in wanted:
+            out = os.path.join(args.out, f"fold{k}")
+            if os.path.isfile(os.path.join(out, "baseline.json")):
+                print(f"BASELINE fold{k}: done earlier, skipped ({out})")
+                continue
+            r = run_fold(os.path.join(args.folds_dir, f"fold{k}"), out, cache)
+            print(f"BASELINE fold{k} test={r['test_group']} WA={100 * r['correct'] / max(1, r['test']):.1f} "
+                  f"(n={r['test']}, train={r['train']}, {METHOD})")
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The report against the paper, on an experiment tree laid out as run.sh leaves it: real folds from
+make_manifests.py, decode outputs written here with known votes, sclite-format scores from the Python scorer.
+The expected numbers are recomputed in the test from the hypotheses, not read back from the report."""
+import json
+import os
+import random
+
+import pytest
+
+from conftest import run_script
+from fairseq_emo.stats import mcnemar_exact
+from fairseq_emo.trn import write_trn
+from iemocap_tree import default_turns, make_tree
+
+EMOS = ("neu", "hap", "ang", "sad")
+
+
+def lines(path):
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def fake_fold(manifest_fold, fold_dir, unit_ext, rng, seed=None, skill=0.7):
+    """DONE, train.log and decode_test/ for one fold; returns {utt: (reference, vote, strict)} as the rules say."""
+    os.makedirs(fold_dir / "decode_test" / "emo")
+    os.makedirs(fold_dir / "decode_test" / "noemo")
+    (fold_dir / "DONE").write_text(
+        f"config=tiny\nw2v=/models/w2v.pt\ndata={manifest_fold}\nlauncher=local\nseed={seed or '1 (fairseq default)'}\n"
+        f"device=cpu\nwall_seconds=12\ntest_checkpoint={fold_dir}/checkpoints/checkpoint_last.pt\n"
+        "checkpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n")
+    (fold_dir / "train.log").write_text("[2026-11-29 05:00:00,000][fairseq_emo.fairseq_plugin.task][INFO] - "
+                                        "unfreeze: update 10, lr 1.84e-05\n")
+    utts = [l.split("\t") for l in lines(manifest_fold / "test.utt")]
+    refs = [l.split() for l in lines(manifest_fold / f"test.{unit_ext}")]
+    rows_emo, rows_ref, rows_noemo_h, rows_noemo_r, units, truth = [], [], [], [], [], {}
+    for (utt, spk, emo), ref in zip(utts, refs):
+        kind = rng.random()
+        other = rng.choice([e for e in EMOS if e != emo])
+        bodies = [t.rsplit("_", 1)[0] for t in ref]
+        if kind < 0.15:          # empty hypothesis: posterior mass decides
+            hyp, mass = [], {e: (3.0 if e == (emo if rng.random() < 0.5 else other) else 1.0) for e in EMOS}
+            vote, strict = max(mass, key=mass.get), "none"
+        elif kind < 0.3:         # a tie: mass decides
+            hyp = [f"{bodies[0]}_{emo}", f"{bodies[0]}_{other}"]
+            mass = {e: (2.0 if e == other else 1.0) for e in EMOS}
+            vote, strict = other, "none"
+        else:                    # a clear majority, right with probability `skill`
+            winner = emo if rng.random() < skill else other
+            hyp = [f"{b}_{winner}" for b in bodies] * 2 + [f"{bodies[0]}_{emo if winner != emo else other}"]
+            mass = {e: 1.0 for e in EMOS}
+            vote, strict = winner, winner
+        truth[utt] = (emo, vote, strict)
+        rows_emo.append((spk, utt, hyp))
+        rows_ref.append((spk, utt, ref))
+        rows_noemo_h.append((spk, utt, [t.rsplit("_", 1)[0] for t in hyp]))
+        rows_noemo_r.append((spk, utt, bodies))
+        units.append(json.dumps({"utt_id": utt, "emotion_mass": mass, "units": []}))
+    dec = fold_dir / "decode_test"
+    write_trn(str(dec / "emo" / "hyp.trn"), rows_emo)
+    write_trn(str(dec / "emo" / "ref.trn"), rows_ref)
+    write_trn(str(dec / "noemo" / "hyp.trn"), rows_noemo_h)
+    write_trn(str(dec / "noemo" / "ref.trn"), rows_noemo_r)
+    (dec / "units.jsonl").write_text("\n".join(units) + "\n")
+    (dec / "ref_emotions.txt").write_text("".join(f"{u} {e}\n" for u, (e, _, _) in truth.items()))
+    run_script("vote.py", "--hyp", dec / "emo" / "hyp.trn", "--out", dec / "pred.txt", "--units-json",
+               dec / "units.jsonl")
+    return truth
+
+
+def wa(truth, which):
+    return 100.0 * sum(1 for e, v, s in truth.values() if (v if which == "vote" else s) == e) / len(truth)
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    make_tree(str(tmp / "corpus"), default_turns(per_speaker=8))
+    run_script("prepare_iemocap.py", "--iemocap", tmp / "corpus", "--out", tmp / "data")
+    table = tmp / "data" / "utterances.tsv"
+    for unit in ("bpc", "bpc-cv2", "utterance"):
+        for scheme in ("speaker", "session"):
+            run_script("make_manifests.py", "--table", table, "--unit", unit, "--folds", scheme,
+                       "--manifest-root", tmp / "manifests")
+    exp = tmp / "exp" / "iemocap"
+    rng = random.Random(7)
+    truths = {}
+    runs = [("bpc", "speaker", None, "bpc"), ("utterance", "speaker", None, "utterance"),
+            ("bpc-cv2", "speaker", None, "bpc-cv2"), ("bpc", "session", 1, "bpc.session.seed1"),
+            ("bpc", "session", 2, "bpc.session.seed2")]
+    for variant, scheme, seed, name in runs:
+        folds = sorted(d for d in os.listdir(tmp / "manifests" / "iemocap" / variant / scheme) if d.startswith("fold") and d[4:].isdigit())
+        truths[name] = {}
+        for fold in folds:
+            truths[name][fold] = fake_fold(tmp / "manifests" / "iemocap" / variant / scheme / fold,
+                                           exp / name / fold, variant.split("-")[0], rng, seed,
+                                           skill=0.9 if variant == "bpc" else 0.5)
+        run_script("score.py", "--exp", exp / name, "--scorer", "python")
+    proc = run_script("report.py", "--exp", exp)
+    return exp, truths, proc
+
+
+def test_results_per_scheme_with_protocol_and_result_lines(experiment):
+    exp, truths, proc = experiment
+    text = (exp / "report" / "report.md").read_text()
+    assert "## Fold scheme `speaker`" in text and "## Fold scheme `session`" in text
+    assert text.count("Protocol:") == 2 and text.count("validation policy `monitor`") == 2
+    results = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    assert len(results) == 5
+    pooled = {k: v for f in truths["bpc"].values() for k, v in f.items()}
+    line = next(l for l in results if "unit=bpc folds=speaker " in l)
+    assert f"WA={wa(pooled, 'vote'):.1f}" in line and f"strict WA={wa(pooled, 'strict'):.1f}" in line
+    assert "valid=monitor" in line
+    assert sum(1 for l in results if "folds=session seed=" in l) == 2
+
+
+def test_paper_figures_only_where_the_paper_ran(experiment):
+    exp, _, _ = experiment
+    text = (exp / "report" / "report.md").read_text()
+    speaker, session = text.split("## Fold scheme `session`")
+    assert "| 76.8 / 77.2 |" in speaker and "| 62.6 / 62.5 |" in speaker   # Table 1: bpc, utterance
+    assert "194,473" in speaker                                            # Table 3's N
+    assert "76.8" not in session and "reports no figure" in session
+
+
+def test_fallbacks_pure_majority_spread_and_lr(experiment):
+    exp, truths, _ = experiment
+    results = json.load(open(exp / "report" / "results.json"))
+    run = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "bpc")
+    pooled = {k: v for f in truths["bpc"].values() for k, v in f.items()}
+    assert run["rules"]["empty"] == sum(1 for _, _, s in pooled.values() if s == "none") - run["rules"]["tie"]
+    assert run["strict_accuracy"]["WA"] == pytest.approx(wa(pooled, "strict"))
+    fold_wa = [wa(truths["bpc"][f], "vote") for f in sorted(truths["bpc"], key=lambda f: int(f[4:]))]
+    assert run["fold_stats"]["WA"]["min"] == pytest.approx(min(fold_wa))
+    assert run["fold_stats"]["WA"]["max"] == pytest.approx(max(fold_wa))
+    assert [f["WA"] for f in run["folds"]] == pytest.approx(fold_wa)
+    assert all(f["unfreeze"] == {"update": 10, "lr": 1.84e-05} for f in run["folds"])
+    assert "1.84e-05 (update 10)" in (exp / "report" / "report.md").read_text()
+    assert results["provenance"]["packages"]["fairseq_emo"]
+
+
+def test_paired_tests_breakdowns_variants_and_seeds(experiment):
+    exp, truths, _ = experiment
+    results = json.load(open(exp / "report" / "results.json"))
+    tests = results["schemes"]["speaker"]["paired_tests"]
+    t = next(t for t in tests if {t["a"], t["b"]} == {"bpc", "utterance"})
+    a = {k: v[1] == v[0] for f in truths[t["a"]].values() for k, v in f.items()}
+    b = {k: v[1] == v[0] for f in truths[t["b"]].values() for k, v in f.items()}
+    a_only = sum(1 for u in a if a[u] and not b[u])
+    b_only = sum(1 for u in a if b[u] and not a[u])
+    assert (t["a_only"], t["b_only"]) == (a_only, b_only)
+    assert t["mcnemar_p"] == pytest.approx(mcnemar_exact(a_only, b_only))
+    assert t["folds"] == 4 and t["wilcoxon_p"] is None or 0 < t["wilcoxon_p"] <= 1
+    text = (exp / "report" / "report.md").read_text()
+    assert "Exact McNemar" in text and "Wilcoxon signed-rank" in text
+    assert "| units | seed | improvised | female | male |" in text
+    assert "### Variants of a unit type" in text and "| bpc | bpc-cv2 |" in text
+    seeds = results["over_seeds"]["session"]["bpc"]
+    assert seeds["seeds"] == [1, 2]
+    pooled = [wa({k: v for f in truths[f"bpc.session.seed{s}"].values() for k, v in f.items()}, "vote")
+              for s in (1, 2)]
+    assert seeds["WA_mean"] == pytest.approx(sum(pooled) / 2)
+
+
+def test_demo_report_says_synthetic_and_has_no_paper_figures(experiment, tmp_path):
+    exp, _, _ = experiment
+    import shutil
+    demo = tmp_path / "demo"
+    shutil.copytree(exp / "utterance", demo / "utterance")
+    for fold in (demo / "utterance").glob("fold*"):
+        data = dict(l.split("=", 1) for l in (fold / "DONE").read_text().splitlines())["data"]
+        info = json.load(open(os.path.join(data, "fold.json")))
+        info["corpus"] = "demo"
+        copy = tmp_path / "m" / fold.name
+        shutil.copytree(data, copy)
+        json.dump(info, open(copy / "fold.json", "w"))
+        (fold / "DONE").write_text((fold / "DONE").read_text().replace(data, str(copy)))
+    run_script("report.py", "--exp", demo)
+    text = (demo / "report" / "report.md").read_text()
+    assert "**Synthetic corpus.**" in text and "paper has no figures for this corpus" in text
+    assert "62.6" not in text
