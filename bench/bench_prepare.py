@@ -67,7 +67,8 @@ def main() -> int:
     print(f"table write + read:                            {t_table:7.2f} s")
 
     total = 0.0
-    for unit in UNIT_TYPES:
+    english = [u for u in UNIT_TYPES if u != "initfinal"]  # the table is English: initfinal needs pinyin
+    for unit in english:
         spec = UnitSpec(unit)
         t0 = time.perf_counter()
         labels = label_all(utterances, spec)
@@ -85,7 +86,7 @@ def main() -> int:
         n_tokens = sum(len(v) for v in labels.values())
         print(f"{unit:10s} label {t_label:5.2f} s  folds {t_folds:5.2f} s  write {t_all - t_label - t_folds:5.2f} s"
               f"  = {t_all:5.2f} s  ({n_tokens} tokens, {len(folds)} folds)")
-    print(f"units + manifests, 4 unit types x 10 folds: {total:.2f} s (target <= 10 s)")
+    print(f"units + manifests, {len(english)} unit types x 10 folds: {total:.2f} s (target <= 10 s)")
     return 0
 
 

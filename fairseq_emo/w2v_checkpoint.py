@@ -44,7 +44,8 @@ SIZES = {
     # tiny: trains on CPU in seconds; conv_pos/groups kept small so the positional conv is cheap.
     "tiny": Architecture(layers=2, dim=64, ffn=128, heads=2, conv_channels=64, conv_pos=16, conv_pos_groups=4,
                          final_dim=32),
-    # demo: the size the CPU demo fine-tunes from scratch (notes/fairseq.md: 2 x 128 learns the demo corpus).
+    # demo: the size the CPU demo fine-tunes from scratch (2 x 128 learns the demo corpus in minutes on 2 cores;
+    # docs/recipe.md, "fairseq on this stack").
     "demo": Architecture(layers=2, dim=128, ffn=256, heads=2, conv_channels=128, conv_pos=32, conv_pos_groups=4,
                          final_dim=64),
 }

@@ -50,21 +50,40 @@ def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_w2v, tmp_path):
 
 
 def test_run_sh_end_to_end_shortened(demo_tree, tmp_path):
+    # two fold schemes: each is trained, decoded, scored, voted and reported, with its own protocol line
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
            str(tmp_path), "--units", "utterance", "--train-units", "utterance", "--train-folds", "1",
-           "--config", "tiny"]
+           "--config", "tiny", "--folds", "speaker session"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
-    assert len(result) == 1 and result[0].startswith("RESULT corpus=demo unit=utterance folds=speaker WA=")
+    assert len(result) == 2, proc.stdout
+    assert result[0].startswith("RESULT corpus=demo unit=utterance folds=speaker WA=")
+    assert result[1].startswith("RESULT corpus=demo unit=utterance folds=session WA=")
     wa = float(result[0].split("WA=")[1].split()[0])
-    assert 0.0 <= wa <= 100.0
+    assert 0.0 <= wa <= 100.0 and "valid=monitor" in result[0]
     report = tmp_path / "exp" / "demo" / "report"
     text = (report / "report.md").read_text()
-    assert "fold scheme `speaker`" in text and "checkpoint_last.pt" in text and "Table 3" in text
+    assert "fold scheme `speaker`" in text and "fold scheme `session`" in text and text.count("Protocol:") == 2
+    assert "checkpoint_last.pt" in text and "Table 3" in text and "**Synthetic corpus.**" in text
+    # the eGeMAPS baseline ran on the same folds (stage 8) and stands beside Table 1 in both schemes
+    assert text.count("| baseline: eGeMAPSv02 functionals + logistic regression |") == 2
+    for scheme in ("speaker", "session"):
+        fold = tmp_path / "exp" / "demo" / "baseline" / scheme / "fold1"
+        assert json.load(open(fold / "baseline.json"))["test"] == len(open(fold / "ref_emotions.txt").readlines())
     assert (report / "confusion_utterance.png").stat().st_size > 1000
+    assert (report / "confusion_utterance.session.png").stat().st_size > 1000
     assert (report / "training_loss.png").stat().st_size > 1000
+    results = json.load(open(report / "results.json"))
+    assert set(results["schemes"]) == {"speaker", "session"}
     assert (tmp_path / "exp" / "demo" / "utterance" / "scores_test.tsv").is_file()
-    sys_files = list((tmp_path / "exp" / "demo" / "utterance" / "fold1" / "decode_test" / "emo").glob("*.sys"))
+    assert (tmp_path / "exp" / "demo" / "utterance.session" / "scores_test.tsv").is_file()
+    decode = tmp_path / "exp" / "demo" / "utterance" / "fold1" / "decode_test"
+    assert json.load(open(decode / "decode.json"))["utterances"] == len(open(decode / "ref_emotions.txt").readlines())
+    sys_files = list((decode / "emo").glob("*.sys"))
     assert sys_files, "sclite's report was not kept"
+    # a rerun skips every finished stage, the decode included
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and "stage 5: " in proc.stderr and "decode_test exists, skipped" in proc.stderr
+    assert "BASELINE fold1: done earlier, skipped" in proc.stdout

@@ -226,3 +226,21 @@ def test_run_sh_refuses_dialog_folds_on_mandarin(tmp_path):
                            str(tmp_path), "--stop-stage", "2", "--folds", "dialog"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 2 and "no IEMOCAP sessions or dialogs" in proc.stderr
+
+
+def test_g2p_provenance_is_counted_and_kept_beside_the_table(table, tmp_path):
+    from fairseq_emo.g2p import g2p_source
+
+    utts = read_table(table)
+    sources = os.path.join(os.path.dirname(table), "g2p_sources.tsv")
+    rows = [line.split("\t") for line in open(sources).read().splitlines()[1:]]
+    assert sum(int(n) for _, _, n in rows) == sum(len(u.word_list()) for u in utts)
+    assert all(src == g2p_source(word) for src, word, _ in rows)
+    # a made-up word goes to the neural model, and the prepare script says how many did
+    make_tree(str(tmp_path / "c"), default_turns(per_speaker=1))
+    txt = next((tmp_path / "c").rglob("transcriptions/*.txt"))
+    txt.write_text(txt.read_text().replace("]: ", "]: zorblax ", 1))
+    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "p")
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("G2P provenance"))
+    assert "model 1 (" in line
+    assert "model\tzorblax\t1" in (tmp_path / "p" / "g2p_sources.tsv").read_text()

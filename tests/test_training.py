@@ -2,6 +2,7 @@
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -214,3 +215,23 @@ def test_submitit_local_launcher_path(demo_manifests, tiny_w2v, tmp_path):
         assert "launcher=submitit_local" in (out / "DONE").read_text()
         assert "hydra/launcher=submitit_local" in (out / "cmd.sh").read_text()
         assert "Job completed successfully" in (out / "hydra" / "hydra_train.log").read_text()
+
+
+def test_seeds_train_own_directories_and_lr_at_unfreeze_is_logged(demo_manifests, tiny_w2v, tmp_path):
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "5", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", tmp_path, "--seeds", "1 2", "--",
+                     "model.freeze_finetune_updates=2", "optimization.max_update=4")
+    assert proc.returncode == 0, proc.stderr
+    weights = []
+    for seed in (1, 2):
+        fold = tmp_path / "demo" / f"bpc.seed{seed}" / "fold5"
+        done = dict(line.split("=", 1) for line in (fold / "DONE").read_text().splitlines())
+        assert done["seed"] == str(seed) and int(done["wall_seconds"]) >= 0 and done["device"] == "cpu"
+        assert f"common.seed={seed}" in (fold / "cmd.sh").read_text()
+        log = (fold / "train.log").read_text()
+        assert re.search(r"unfreeze: update 2, lr [0-9.e-]+", log), log[-2000:]
+        weights.append(torch.load(str(fold / "checkpoints" / "checkpoint_last.pt"), weights_only=False)["model"])
+    name = "w2v_encoder.proj.weight"
+    assert not torch.equal(weights[0][name], weights[1][name]), "two seeds gave the same output layer"
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--seeds", "1 two", "--w2v", tiny_w2v)
+    assert proc.returncode == 2 and "--seeds takes non-negative integers" in proc.stderr
