@@ -1,5 +1,6 @@
 """Audio file facts read with soundfile: path -> (frames, sample rate, channels), with errors that name the file."""
 import os
+import struct
 from dataclasses import dataclass
 
 import soundfile
@@ -28,4 +29,33 @@ def read_header(path: str) -> AudioHeader:
         raise AudioProblem(f"unreadable audio file {path}: {err}") from None
     if info.frames <= 0:
         raise AudioProblem(f"empty audio file {path} (0 samples)")
+    declared = wav_declared_bytes(path)
+    if declared is not None:
+        declared_bytes, available = declared
+        if available < declared_bytes:
+            # libsndfile quietly reads what is there; a cut-off copy would train on part of an utterance
+            raise AudioProblem(f"truncated audio file {path}: its header declares {declared_bytes} bytes of "
+                               f"samples, the file holds {available}; copy it again")
     return AudioHeader(frames=int(info.frames), sample_rate=int(info.samplerate), channels=int(info.channels))
+
+
+def wav_declared_bytes(path: str):
+    """RIFF/WAVE: (bytes of samples the 'data' chunk declares, bytes present after it), else None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            size = os.fstat(f.fileno()).st_size
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                name, length = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if name == b"data":
+                    if length == 0xFFFFFFFF:  # streaming writers leave the size open
+                        return None
+                    return length, size - f.tell()
+                f.seek(length + (length & 1), os.SEEK_CUR)
+    except OSError:
+        return None

@@ -11,9 +11,13 @@ Rate policies (prepare_* --rate-policy):
             (LDC lists Mandarin Affective Speech at 22,050 Hz). Audio already at 8 kHz or below is only resampled.
             Applied to every file, 16 kHz ones included, so the whole table is band-limited alike.
 A file that is already 16 kHz mono is used in place under resample and relabel (nothing is copied).
-Converted files go to <cache>/<relpath>.wav once: each appears by an atomic rename, so one that exists is
-complete and is reused on the next run. Delete the cache folder to convert again.
+Converted files go to <cache>/<relpath>.wav, each with a key file <relpath>.wav.key saying what produced it:
+the source (absolute path, size, modification time), the policy, the target rate and the converter settings.
+A cached file is reused only when its key matches; otherwise (another policy sharing the cache, a replaced
+recording, an older converter) it is converted again, never served stale. The wav appears by an atomic
+rename and its key after it, so a crash in between leaves no key and the file is simply converted again.
 """
+import json
 import os
 from typing import Tuple
 
@@ -24,6 +28,7 @@ import soxr
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioHeader, AudioProblem
 
 RATE_POLICIES = ("resample", "relabel", "bandlimit8k")
+CONVERTER = "soxr VHQ; channels averaged; clipped to [-1, 1]; PCM_16"  # part of the cache key
 BANDLIMIT_RATE = 8000
 CACHE_DIRS = {"resample": "wav16k", "relabel": "wav_relabelled", "bandlimit8k": "wav_bandlimit8k"}
 # the corpus name a policy gives a table, so that results of different input conditions never mix
@@ -57,8 +62,14 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
     if not needs_conversion(header, policy):
         return source, header.frames
     target = os.path.abspath(os.path.join(cache_dir, os.path.splitext(relpath)[0] + ".wav"))
-    if os.path.isfile(target):
-        return target, soundfile.info(target).frames
+    stat = os.stat(source)
+    key = json.dumps({"source": os.path.abspath(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                      "policy": policy, "rate": FAIRSEQ_SAMPLE_RATE, "converter": CONVERTER}, sort_keys=True)
+    key_path = target + ".key"
+    if os.path.isfile(target) and os.path.isfile(key_path):
+        with open(key_path, encoding="utf-8") as f:
+            if f.read() == key:
+                return target, soundfile.info(target).frames
     try:
         samples, rate = soundfile.read(source, dtype="float32")
     except Exception as err:  # soundfile raises several types for damaged files
@@ -67,5 +78,10 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
     os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = f"{target}.tmp-{os.getpid()}.wav"
     soundfile.write(tmp, out, FAIRSEQ_SAMPLE_RATE, subtype="PCM_16")
+    if os.path.isfile(key_path):
+        os.remove(key_path)  # the old key must not outlive the file it described
     os.replace(tmp, target)
+    with open(key_path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(key)
+    os.replace(key_path + ".tmp", key_path)
     return target, len(out)

@@ -199,6 +199,60 @@ def write_eval_set(out_dir: str, utterances: Sequence[Utterance], root: str, pro
     return _move_into_place(tmp, os.path.abspath(out_dir), 0, counts, force)
 
 
+def stale_folds(out_dir: str, folds: Sequence[Fold]) -> List[str]:
+    """fold<k> dirs in out_dir that the new folds do not have (an earlier, larger table wrote them)."""
+    if not os.path.isdir(out_dir):
+        return []
+    keep = {f"fold{f.index}" for f in folds}
+    found = [n for n in os.listdir(out_dir) if n.startswith("fold") and n[4:].isdigit()
+             and os.path.isdir(os.path.join(out_dir, n))]
+    return sorted((n for n in found if n not in keep), key=lambda n: int(n[4:]))
+
+
+def check_removable(out_dir: str, names: Sequence[str]) -> None:
+    """Stale fold dirs may be removed only if this module wrote everything in them (fold.json and the split
+    files); a fold holding anything else (a user's file) is refused before anything changes."""
+    def ours(name: str) -> bool:
+        return (name == "fold.json" or name.startswith("dict.")
+                or name.split(".", 1)[0] in SPLITS and not name.endswith((".pt", ".log")))
+    for n in names:
+        files = os.listdir(os.path.join(out_dir, n))
+        other = [f for f in files if not ours(f)]
+        if "fold.json" not in files or other:
+            raise ExistingFoldDiffers(f"{os.path.join(out_dir, n)} holds files make_manifests.py did not write "
+                                      f"({', '.join(other) or 'no fold.json'}); move them away and rerun")
+
+
+def remove_stale_folds(out_dir: str, names: Sequence[str]) -> None:
+    check_removable(out_dir, names)
+    for n in names:
+        shutil.rmtree(os.path.join(out_dir, n))
+
+
+def remove_orphans(out_dir: str) -> List[str]:
+    """Temporary '.fold<k>.tmp-<pid>' dirs whose writer is gone (a crash, a full disk) -> removed, listed."""
+    removed = []
+    if not os.path.isdir(out_dir):
+        return removed
+    for name in os.listdir(out_dir):
+        if name.startswith(".") and ".tmp-" in name:
+            pid = name.rsplit(".tmp-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
+                removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_fold_index(out_dir: str, folds: Sequence[Fold]) -> None:
     """DIR/folds.tsv: which group each fold tests, and the split sizes."""
     lines = ["fold\ttest_group\ttrain\tvalid\ttest"]

@@ -24,8 +24,8 @@ from collections import Counter
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.folds import make_folds
 from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir
-from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, write_eval_set,
-                                  write_fold, write_fold_index)
+from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, check_removable,
+                                  remove_orphans, remove_stale_folds, stale_folds, write_eval_set, write_fold, write_fold_index)
 from fairseq_emo.table import read_table
 from fairseq_emo.units import NONSPEECH_BODY, UNIT_TYPES, UnitSpec
 from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, describe_bpc_sets
@@ -101,8 +101,19 @@ def main(argv=None) -> int:
                         syllabifier=spec.syllabifier, scheme=scheme_name, seed=args.seed,
                         valid_fraction=args.valid_fraction, table=os.path.abspath(args.table))
         os.makedirs(out, exist_ok=True)
+        for name in remove_orphans(out):
+            print(f"removed {os.path.join(out, name)}: left by an interrupted run whose process is gone")
+        stale = stale_folds(out, folds)
+        if stale and not args.force:
+            raise ExistingFoldDiffers(f"{out} holds {', '.join(stale)}, which this table does not make ({len(folds)} "
+                                      f"folds): written from another table? Move them away, or pass --force to "
+                                      f"replace the folds and remove those")
+        check_removable(out, stale)
         reports = [write_fold(out, f, args.folds, spec, labels, dictionary, root, protocol, args.force)
                    for f in folds]
+        if stale:
+            remove_stale_folds(out, stale)
+            print(f"removed {', '.join(stale)} from {out} (--force: folds of an earlier table)")
         write_fold_index(out, folds)
     except ExistingFoldDiffers as err:
         print(f"error: {err}", file=sys.stderr)

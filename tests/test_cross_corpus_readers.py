@@ -193,3 +193,24 @@ def test_speaker_groups_and_all_scheme(trees, tmp_path):
     proc = run_script("make_manifests.py", "--table", tmp_path / "t" / "utterances.tsv", "--unit", "bpc",
                       "--manifest-root", tmp_path / "m", check=False)
     assert proc.returncode == 2 and "English ARPAbet" in proc.stderr
+
+
+def test_shared_audio_cache_never_serves_another_policy_or_a_replaced_recording(trees, tmp_path):
+    cache = tmp_path / "cache"
+    run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", tmp_path / "o1", "--audio-cache", cache)
+    run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", tmp_path / "o2", "--audio-cache", cache,
+               "--rate-policy", "relabel")
+    relabelled = read_table(str(tmp_path / "o2" / "utterances.tsv"))
+    assert {r.corpus for r in relabelled} == {"mandarin-relabel"}
+    for r in relabelled:  # the relabelled table holds the original samples, not the resampled cache entry
+        data, _ = soundfile.read(r.wav, dtype="int16")
+        assert np.array_equal(data, soundfile.read(r.source_wav, dtype="int16")[0])
+    # a recording replaced in the corpus is converted again
+    mas = copy_tree(trees["mas"], tmp_path / "mas")
+    run_script("prepare_mandarin.py", "--mas", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")
+    first = read_table(str(tmp_path / "o3" / "utterances.tsv"))[0]
+    samples, rate = soundfile.read(first.source_wav)
+    soundfile.write(first.source_wav, samples[: len(samples) // 2], rate)
+    run_script("prepare_mandarin.py", "--mas", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")
+    again = {u.utt_id: u for u in read_table(str(tmp_path / "o3" / "utterances.tsv"))}[first.utt_id]
+    assert abs(again.frames - first.frames / 2) <= 2 and soundfile.info(again.wav).frames == again.frames

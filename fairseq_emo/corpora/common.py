@@ -27,6 +27,10 @@ class CorpusRead:
     dropped_labels: Dict[str, int] = field(default_factory=dict)  # raw label -> count, dropped by policy
     corpus: str = ""
     other_files: int = 0  # files that are not audio where audio was expected (counted, reported, not read)
+    tolerated: Dict[str, int] = field(default_factory=dict)  # harmless irregularities, counted and reported
+
+    def tolerate(self, what: str, count: int = 1) -> None:
+        self.tolerated[what] = self.tolerated.get(what, 0) + count
 
     def drop(self, raw: str, count: int = 1) -> None:
         self.dropped_labels[raw] = self.dropped_labels.get(raw, 0) + count

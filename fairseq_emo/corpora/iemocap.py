@@ -11,8 +11,11 @@ Assumed layout (the release's own; the demo corpus copies it):
 Speaker = session + gender letter of the *turn* (Ses01F_impro01_M003 is spoken by Ses01M): the dialog prefix
 names who wore the motion-capture markers, not who speaks.
 Every labelled turn is kept or dropped by the label policy (emotions.py). A kept turn that cannot be used
-(no transcript line, missing/unreadable wav, wrong rate, not mono) is a Problem: an error by default, or a
-counted, reported skip when the caller allows it.
+(no transcript line, missing/unreadable/truncated wav, wrong rate, not mono) is a Problem: an error by default,
+or a counted, reported skip when the caller allows it. So are: a Session folder whose dialog/EmoEvaluation is
+missing or holds no file (all its turns would vanish), a transcript line that is not UTF-8, a turn with two
+different transcript lines or two different labels. Tolerated and counted (reported by the prepare script):
+whitespace around a turn line, a turn or transcript line repeated identically.
 """
 import glob
 import os
@@ -28,7 +31,7 @@ from fairseq_emo.transcript import transcript_words
 
 EVALUATION_LINE = re.compile(r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\t(\S+)\t(\S+)\t\[")
 TRANSCRIPT_LINE = re.compile(r"^(\S+)\s+\[[\d.]+-[\d.]+\]:\s?(.*)$")
-TURN_ID = re.compile(r"^(Ses(\d\d)[FM]_\S+)_([FM])[0-9A-Z]+$")
+TURN_ID = re.compile(r"^(Ses(\d\d)[FM]_[A-Za-z0-9_]+)_([FM])[0-9A-Z]+$")  # no path characters
 DEMO_MARKER = "DEMO_CORPUS.txt"  # written by the demo generator; lets tables say which corpus they hold
 
 
@@ -47,31 +50,74 @@ def _text_files(folder: str) -> List[str]:
     return sorted(p for p in glob.glob(os.path.join(folder, "*.txt")) if not os.path.basename(p).startswith("._"))
 
 
-def read_evaluations(session_dir: str) -> List[Tuple[str, str, str]]:
-    """(utt_id, raw label, file:line) for every turn line of a session's EmoEvaluation files."""
-    turns = []
-    for path in _text_files(os.path.join(session_dir, "dialog", "EmoEvaluation")):
+def read_evaluations(session_dir: str, result: CorpusRead) -> List[Tuple[str, str, str]]:
+    """(utt_id, raw label, file:line) for every turn line of a session's EmoEvaluation files; a turn labelled
+    twice alike is kept once (counted), differently is a Problem (the turn is left out)."""
+    folder = os.path.join(session_dir, "dialog", "EmoEvaluation")
+    files = _text_files(folder)
+    if not files:
+        why = "is missing" if not os.path.isdir(folder) else "holds no <dialog>.txt file"
+        result.problems.append(Problem(os.path.basename(session_dir), folder,
+                                       f"{why}: every turn of this session would be lost"))
+        return []
+    turns: Dict[str, Tuple[str, str, str]] = {}
+    conflicts = set()
+    for path in files:
         with open(path, encoding="utf-8", errors="replace") as f:
             for lineno, line in enumerate(f, start=1):
-                match = EVALUATION_LINE.match(line)
+                stripped = line.strip()
+                match = EVALUATION_LINE.match(stripped)
                 if match:
-                    turns.append((match.group(3), match.group(4), f"{path}:{lineno}"))
-                elif line.startswith("["):  # looks like a turn line but is not one: never skip it unseen
+                    if stripped != line.rstrip("\n"):
+                        result.tolerate("EmoEvaluation turn lines with surrounding whitespace")
+                    utt, raw, where = match.group(3), match.group(4), f"{path}:{lineno}"
+                    if utt in turns:
+                        if turns[utt][1] == raw:
+                            result.tolerate("turns labelled twice with the same label")
+                            continue
+                        conflicts.add(utt)
+                        result.problems.append(Problem(utt, where, f"labelled {raw!r} here and "
+                                                       f"{turns[utt][1]!r} at {turns[utt][2]}"))
+                        continue
+                    turns[utt] = (utt, raw, where)
+                elif stripped.startswith("["):  # looks like a turn line but is not one: never skip it unseen
                     raise ValueError(f"{path}:{lineno}: malformed turn line (expected "
                                      f"'[start - end]<TAB>turn<TAB>label<TAB>[v, a, d]'): {line.strip()!r}")
-    return turns
+    return [t for utt, t in turns.items() if utt not in conflicts]
 
 
-def read_transcripts(session_dir: str) -> Dict[str, str]:
-    """utt_id -> transcript text, from a session's transcriptions/*.txt."""
-    texts = {}
+def read_transcripts(session_dir: str, result: CorpusRead) -> Tuple[Dict[str, str], Dict[str, Problem]]:
+    """(utt_id -> transcript text, utt_id -> Problem) from a session's transcriptions/*.txt. A line that is not
+    UTF-8, or a second, different line for a turn, is a Problem and the turn gets no text (reported, not
+    guessed); the caller reports it only for turns the label policy keeps."""
+    texts: Dict[str, Tuple[str, str]] = {}
+    problems: Dict[str, Problem] = {}
     for path in _text_files(os.path.join(session_dir, "dialog", "transcriptions")):
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                match = TRANSCRIPT_LINE.match(line.rstrip("\n"))
-                if match:
-                    texts[match.group(1)] = match.group(2).strip()
-    return texts
+        with open(path, "rb") as f:
+            for lineno, raw_line in enumerate(f, start=1):
+                where = f"{path}:{lineno}"
+                try:
+                    line = raw_line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    match = TRANSCRIPT_LINE.match(raw_line.decode("latin-1").strip())
+                    if match:
+                        problems.setdefault(match.group(1), Problem(
+                            match.group(1), where, f"transcript line is not UTF-8 ({err.reason} at byte "
+                            f"{err.start}); convert the file, e.g. iconv -f latin1 -t utf-8"))
+                    continue
+                match = TRANSCRIPT_LINE.match(line.strip())
+                if not match:
+                    continue
+                utt, text = match.group(1), match.group(2).strip()
+                if utt in texts:
+                    if texts[utt][0] == text:
+                        result.tolerate("transcript lines repeated identically")
+                    else:
+                        problems.setdefault(utt, Problem(utt, where, f"second transcript line {text!r}; "
+                                                         f"{texts[utt][1]} says {texts[utt][0]!r}"))
+                    continue
+                texts[utt] = (text, where)
+    return {utt: text for utt, (text, _) in texts.items() if utt not in problems}, problems
 
 
 def read_iemocap(root: str) -> CorpusRead:
@@ -81,8 +127,8 @@ def read_iemocap(root: str) -> CorpusRead:
     result = CorpusRead(utterances=[], corpus=corpus)
     sessions = sorted(glob.glob(os.path.join(release, "Session[1-5]")))
     for session_dir in sessions:
-        transcripts = read_transcripts(session_dir)
-        for utt_id, raw, where in read_evaluations(session_dir):
+        transcripts, transcript_problems = read_transcripts(session_dir, result)
+        for utt_id, raw, where in read_evaluations(session_dir, result):
             try:
                 emotion = iemocap_emotion(raw)
             except ValueError as err:
@@ -95,6 +141,9 @@ def read_iemocap(root: str) -> CorpusRead:
                 raise ValueError(f"{where}: turn id {utt_id!r} does not look like Ses01F_impro01_F000")
             dialog, session_no, gender = turn.group(1), turn.group(2), turn.group(3)
             wav = os.path.abspath(os.path.join(session_dir, "sentences", "wav", dialog, utt_id + ".wav"))
+            if utt_id in transcript_problems:
+                result.problems.append(transcript_problems[utt_id])
+                continue
             if utt_id not in transcripts:
                 result.problems.append(Problem(utt_id, where, "labelled in EmoEvaluation but absent from "
                                                f"{session_dir}/dialog/transcriptions/{dialog}.txt"))

@@ -90,6 +90,8 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
               f"(cached in {os.path.commonpath([os.path.dirname(u.wav) for u in converted])})")
     print(f"dropped by the 4-class label policy: {dropped or 'none'}")
     _g2p_provenance(result, args.out)
+    for what, n in sorted(result.tolerated.items()):
+        print(f"tolerated: {n} {what}")
     if result.other_files:
         print(f"not read: {result.other_files} non-audio file(s) in the audio folders (documents, lists, ...)")
     return 0
