@@ -3,7 +3,9 @@
   fairseq-emo predict --checkpoint CKPT AUDIO... [--format jsonl|csv] [--out FILE] [--ctm FILE] [--plot PNG]
 AUDIO may be files, directories (searched recursively) or list files (@paths.txt, *.lst). Output: JSON lines
 (one record per file, chunks and timeline inside) or CSV (one row per file and per chunk), to --out or stdout.
-Exit status 0 when every file succeeded, 1 when some failed (their errors are in the output), 2 on bad usage.
+Exit status 0 when every file succeeded, 1 when some failed (their errors are in the output), 2 on bad usage or
+unusable input (an output path that cannot be written, a file that is not a fine-tuned checkpoint), before any
+audio is decoded. Results are written and flushed file by file.
 """
 import argparse
 import csv
@@ -28,15 +30,44 @@ def _predict(args) -> int:
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
         return 2
+    # every output path is checked before any audio is decoded: a typo must not cost a whole batch
+    for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+            print(f"error: {flag} {path}: folder {folder} does not exist or is not writable", file=sys.stderr)
+            return 2
+    import torch
+
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        print(f"error: --device {args.device}: this torch build sees no CUDA device; use --device cpu",
+              file=sys.stderr)
+        return 2
     files = expand_inputs(args.audio)
     if not files:
         print("error: no audio files given or found", file=sys.stderr)
         return 2
-    predictor = Predictor(args.checkpoint, args.device)
+    try:
+        predictor = Predictor(args.checkpoint, args.device)
+    except Exception as err:  # a junk file or a checkpoint of another kind fails in many ways inside fairseq
+        print(f"error: {args.checkpoint} is not a usable fine-tuned fairseq_emo checkpoint "
+              f"({type(err).__name__}: {str(err)[:300]}); give the checkpoint_last.pt of a trained fold",
+              file=sys.stderr)
+        return 2
     start = time.perf_counter()
     results = []
-    for path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
-        results.append(predictor.predict_file(path, args.chunk_seconds))
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    try:
+        if args.format == "csv":
+            out.write(_format([], "csv"))  # the header
+        for path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
+            result = predictor.predict_file(path, args.chunk_seconds)
+            results.append(result)
+            # written and flushed per file: an interrupted batch keeps every file it finished
+            out.write(_format([result], args.format, header=False))
+            out.flush()
+    finally:
+        if args.out:
+            out.close()
     seconds = time.perf_counter() - start
     audio = sum(r.get("duration", 0.0) for r in results)
     failed = [r for r in results if "error" in r]
@@ -45,12 +76,6 @@ def _predict(args) -> int:
     for r in results:
         if r.get("mixed_to_mono"):
             print(f"note: {r['file']}: {r['channels']} channels averaged to mono", file=sys.stderr)
-    text = _format(results, args.format)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
     if args.ctm:
         with open(args.ctm, "w", encoding="utf-8") as f:
             f.write("".join(line + "\n" for line in ctm_lines(results)))
@@ -65,12 +90,13 @@ def _predict(args) -> int:
     return 1 if failed else 0
 
 
-def _format(results, fmt: str) -> str:
+def _format(results, fmt: str, header: bool = True) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["file", "scope", "start", "end", "emotion", "vote_share", "mass_share", "units", "error"])
+    if header:
+        writer.writerow(["file", "scope", "start", "end", "emotion", "vote_share", "mass_share", "units", "error"])
     for r in results:
         writer.writerow([r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""), r.get("vote_share", ""),
                          r.get("mass_share", ""), "", r.get("error", "")])

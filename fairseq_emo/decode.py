@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.label_check import MIN_SAMPLES
 from fairseq_emo.manifest import SplitEntry, read_split  # noqa: F401  (decode.read_split: public)
 from fairseq_emo.trn import write_trn
 from fairseq_emo.units.suffix import strip_emotion
@@ -59,7 +60,13 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
         for batch in _batches(entries, batch_size):
             waves = []
             for i in batch:
-                wav, rate = soundfile.read(entries[i].wav, dtype="float32")
+                try:
+                    wav, rate = soundfile.read(entries[i].wav, dtype="float32")
+                except Exception as err:  # soundfile raises several types for missing or damaged files
+                    raise ValueError(f"utterance {entries[i].utt_id}: cannot read {entries[i].wav}: {err}") from None
+                if len(wav) < MIN_SAMPLES:
+                    raise ValueError(f"utterance {entries[i].utt_id}: {entries[i].wav} has {len(wav)} samples; "
+                                     f"the model needs at least {MIN_SAMPLES} (one 20-ms frame)")
                 if rate != 16000 or wav.ndim != 1:
                     raise ValueError(f"{entries[i].wav}: {rate} Hz, shape {wav.shape}; decoding needs 16 kHz mono")
                 x = torch.from_numpy(wav)

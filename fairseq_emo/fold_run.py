@@ -2,11 +2,18 @@
 
   DONE        'key=value' lines: config, w2v, data, launcher, test_checkpoint, checkpoint_rule
   train.log   fairseq's log; with common.log_format=json its metric lines are '[<tag>][INFO] - {json}'
-One reader for both, used by decoding, the report and the benchmarks.
+  checkpoints/ checkpoint_last.pt and fairseq's checkpoint_<epoch>_<update>.pt
+One reader for both, used by decoding, the report and the benchmarks; and `resume_state`, which decides how a
+fold's next attempt starts (run_folds.sh asks it: python -m fairseq_emo.fold_run resume-state DIR).
 """
+import glob
 import json
 import os
-from typing import Dict, Iterable, List
+import re
+import shutil
+import sys
+import time
+from typing import Dict, Iterable, List, Optional, Tuple
 
 
 def read_key_values(path: str) -> Dict[str, str]:
@@ -27,3 +34,60 @@ def log_records(lines: Iterable[str], tag: str) -> List[Dict]:
     """fairseq json log lines of one tag ('train_inner', 'train', 'valid') -> their dicts, in order."""
     marker = f"[{tag}][INFO] - {{"
     return [json.loads(line.split(" - ", 1)[1]) for line in lines if marker in line]
+
+
+def checkpoint_progress(path: str) -> Optional[Tuple[int, int]]:
+    """(updates done, the run's max_update) of a fairseq checkpoint, or None when it cannot be loaded
+    (fairseq writes checkpoint_last.pt by a plain copy: an interrupted copy leaves a truncated file)."""
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)  # our own training's files
+        return int(state["optimizer_history"][-1]["num_updates"]), int(state["cfg"]["optimization"]["max_update"])
+    except Exception:  # truncated zip, unpickling errors, missing keys: all mean "not usable"
+        return None
+
+
+def resume_state(checkpoint_dir: str) -> Tuple[str, str]:
+    """-> (state, message): 'fresh' (nothing to resume), 'resume' (checkpoint_last.pt is loadable and
+    unfinished), 'finished' (it is at its max_update: training again would add an update and change the test
+    checkpoint). An unloadable checkpoint_last.pt is kept as checkpoint_last.pt.broken-<time> and replaced by
+    the newest loadable checkpoint_<epoch>_<update>.pt, and the message says which."""
+    last = os.path.join(checkpoint_dir, "checkpoint_last.pt")
+    message = ""
+    progress = checkpoint_progress(last) if os.path.isfile(last) else None
+    if progress is None:
+        periodic = sorted(glob.glob(os.path.join(checkpoint_dir, "checkpoint_*_*.pt")),
+                          key=lambda p: int(re.search(r"_(\d+)\.pt$", p).group(1)), reverse=True)
+        if os.path.isfile(last):
+            broken = f"{last}.broken-{time.strftime('%Y%m%d%H%M%S')}"
+            os.replace(last, broken)
+            message = f"checkpoint_last.pt could not be loaded (kept as {os.path.basename(broken)}); "
+        for candidate in periodic:
+            progress = checkpoint_progress(candidate)
+            if progress is not None:
+                shutil.copyfile(candidate, last + ".tmp")
+                os.replace(last + ".tmp", last)
+                message += f"resuming from {os.path.basename(candidate)} (update {progress[0]})"
+                break
+        else:
+            return "fresh", message + ("no loadable checkpoint: training starts again" if message else "")
+    done, max_update = progress
+    if done >= max_update:
+        return "finished", (message + "; " if message else "") + \
+            f"checkpoint_last.pt is at update {done} of {max_update}: finished"
+    return "resume", message or f"resuming from checkpoint_last.pt (update {done} of {max_update})"
+
+
+def main(argv=None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != "resume-state":
+        print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR", file=sys.stderr)
+        return 2
+    state, message = resume_state(args[1])
+    print(f"{state}\t{message}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -135,6 +135,15 @@ def write_fold(out_dir: str, fold: Fold, scheme: str, spec: UnitSpec, labels: Di
     tmp = os.path.join(out_dir, f".fold{fold.index}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
+    try:
+        return _write_fold_files(tmp, final, fold, ext, labels, dictionary, root, protocol, force)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # a full disk must not leave a half-written fold behind
+        raise
+
+
+def _write_fold_files(tmp: str, final: str, fold: Fold, ext: str, labels: Dict[str, List[str]],
+                      dictionary: Sequence[str], root: str, protocol: Dict, force: bool) -> WriteReport:
     counts = {}
     for name, utts in (("train", fold.train), ("valid", fold.valid), ("test", fold.test)):
         manifest = [root] + [f"{_relpath(u.wav, root)}\t{u.frames}" for u in utts]

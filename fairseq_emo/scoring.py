@@ -145,7 +145,11 @@ def score_sclite(ref_path: str, hyp_path: str, out_dir: str, name: str = "score"
 
 
 def score(ref_path: str, hyp_path: str, scorer: str = "sclite", out_dir: str = None, name: str = "score"):
-    """Dispatch by scorer name; sclite needs out_dir for its reports."""
+    """Dispatch by scorer name; sclite needs out_dir for its reports. A reference without any unit is an error
+    for both scorers alike (sclite would crash, and a rate over N = 0 means nothing)."""
+    if sum(len(tokens) for tokens in read_trn(ref_path).values()) == 0:
+        raise ValueError(f"{ref_path}: the reference holds no unit (no utterance, or only empty ones): nothing to "
+                         f"score. A test-only set without transcripts is voted, not scored")
     if scorer == "sclite":
         return score_sclite(ref_path, hyp_path, out_dir or os.path.dirname(os.path.abspath(hyp_path)), name)
     if scorer == "python":

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check a fold directory and the pre-trained checkpoint before training; prints one line per problem.
+"""Check a fold directory and the pre-trained checkpoint before training; prints one line per problem:
+labels against manifest and dictionary, every audio file readable and long enough, ids fit for sclite.
 
   python scripts/check_fold.py --data manifests/demo/bpc/speaker/fold1 --labels bpc --w2v exp/w2v_tiny.pt
 Exit 0 when training can start; 2 with the reasons otherwise (the fold loop calls this before fairseq).
@@ -8,7 +9,7 @@ import argparse
 import os
 import sys
 
-from fairseq_emo.label_check import LabelCheckError, check_split
+from fairseq_emo.label_check import LabelCheckError, check_audio, check_split
 
 
 def main(argv=None) -> int:
@@ -27,12 +28,13 @@ def main(argv=None) -> int:
     for split in args.splits.split(","):
         try:
             counts.append(f"{split}={check_split(args.data, args.labels, split, args.delimiter)}")
+            check_audio(args.data, split)
         except LabelCheckError as err:
             problems.append(str(err))
     if problems:
         print("error: " + "\nerror: ".join(problems), file=sys.stderr)
         return 2
-    print(f"{args.data}: {' '.join(counts)} utterances, labels and dictionary consistent")
+    print(f"{args.data}: {' '.join(counts)} utterances, labels, dictionary and audio consistent")
     return 0
 
 

@@ -121,6 +121,9 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a full disk, a read-only folder: nothing half-written is left behind
+        print(f"error: writing folds failed: {err}", file=sys.stderr)
+        return 2
 
     tokens = Counter(strip_emotion(t) for toks in labels.values() for t in toks)
     nonspeech = tokens.get(NONSPEECH_BODY, 0)

@@ -112,6 +112,12 @@ for scheme in $schemes; do
     *) echo "run.sh: unknown fold scheme '$scheme' (speaker, dialog, session)" >&2; exit 2 ;;
   esac
 done
+for u in $units ${train_units:-}; do
+  [[ "$u" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "run.sh: '$u' is not a unit (variant) name" >&2; exit 2; }
+done
+for k in ${train_folds:-}; do
+  [[ "$k" =~ ^([0-9]+|all)$ ]] || { echo "run.sh: --train-folds takes fold numbers or 'all', got '$k'" >&2; exit 2; }
+done
 case "$valid_policy" in monitor|heldout) ;; *) echo "run.sh: --valid-policy monitor|heldout, not '$valid_policy'" >&2; exit 2 ;; esac
 for s in $seeds; do
   [[ "$s" =~ ^[0-9]+$ ]] || { echo "run.sh: --seeds takes non-negative integers, e.g. --seeds \"1 2 3\"; got '$s'" >&2; exit 2; }

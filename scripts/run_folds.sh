@@ -15,7 +15,11 @@
 #   DONE           written when training finished (config, data, seed, device, wall time, checkpoint rule);
 #                  such folds are skipped
 #   FAILED         exit status and log tail of the last failed attempt
-# An interrupted fold resumes from checkpoints/checkpoint_last.pt when the loop is run again.
+# An interrupted fold resumes from checkpoints/checkpoint_last.pt when the loop is run again; an unloadable
+# (truncated) checkpoint_last.pt is set aside and the newest loadable checkpoint_<e>_<u>.pt is used; a
+# checkpoint already at max_update is recognised as finished (fairseq would otherwise add an update).
+# A fold is locked (flock on <fold>/LOCK) while a runner trains it: a second runner on the same exp dir skips
+# it and says so. fairseq-hydra-train dies with the loop (parent-death signal), even on kill -9.
 # Extra arguments after -- go to fairseq-hydra-train (hydra overrides, e.g. optimization.max_update=100).
 #
 # --launcher local (default) trains folds one after another in this shell. --launcher slurm submits every fold
@@ -56,14 +60,36 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$launcher" in local|slurm|submitit_local) ;; *) echo "run_folds.sh: --launcher local|slurm|submitit_local" >&2; exit 2 ;; esac
+# Names and paths are checked before anything runs: unit names are words (no glob or space can slip through an
+# unquoted loop), fold numbers are numbers, and hydra's override grammar cannot take ',', '=', spaces, quotes or
+# brackets in a path (it would stop with "Ambiguous value" deep inside fairseq-hydra-train).
+for u in $units; do
+  [[ "$u" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "run_folds.sh: --units: '$u' is not a unit (variant) name" >&2; exit 2; }
+done
+for k in $folds; do
+  [[ "$k" =~ ^[0-9]+$ ]] || { echo "run_folds.sh: --folds takes fold numbers, e.g. --folds \"1 2\"; got '$k'" >&2; exit 2; }
+done
+hydra_safe() {
+  [[ "$2" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || {
+    echo "run_folds.sh: $1 $2: hydra overrides cannot take this path (',' '=' spaces quotes brackets ...);" \
+      "use a directory whose path has only letters, digits and _ . / + @ % : ~ -" >&2; exit 2; }
+}
 for s in $seeds; do
   [[ "$s" =~ ^[0-9]+$ ]] || { echo "run_folds.sh: --seeds takes non-negative integers, e.g. --seeds \"1 2 3\"; got '$s'" >&2; exit 2; }
 done
 [ -n "$w2v" ] || { echo "run_folds.sh: --w2v <pre-trained checkpoint> is required" >&2; exit 2; }
 [ -f "$w2v" ] || { echo "run_folds.sh: --w2v $w2v: no such file" >&2; exit 2; }
 w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
+hydra_safe --w2v "$w2v"
 manifests=$(mkdir -p "$manifests" && cd "$manifests" && pwd)
 exp=$(mkdir -p "$exp" && cd "$exp" && pwd)
+hydra_safe --manifests "$manifests"
+hydra_safe --exp "$exp"
+hydra_safe "(this repository)" "$repo"
+if [ -n "$config" ] && [ ! -f "$repo/configs/$config.yaml" ]; then
+  echo "run_folds.sh: --config $config: no configs/$config.yaml; choose one of:" \
+    "$(cd "$repo/configs" && ls *.yaml | sed 's/\.yaml$//' | tr '\n' ' ')" >&2; exit 2
+fi
 
 if [ -z "${PYTHON:-}" ]; then
   if [ -x "$repo/.venv/bin/python" ]; then PYTHON=$repo/.venv/bin/python; else PYTHON=python3; fi
@@ -97,14 +123,21 @@ train_fold() {
   cmd+=(${extra[@]+"${extra[@]}"})
   printf '%q ' "${cmd[@]}" > "$out/cmd.sh"; echo >> "$out/cmd.sh"
   rm -f "$out"/decode_*/decode.json   # decodes of an earlier model of this fold are stale from now on
-  if [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
-    log "$name: resuming from $out/checkpoints/checkpoint_last.pt"
-  else
-    log "$name: $data -> $out"
+  local resume="fresh"$'\t'
+  if [ -d "$out/checkpoints" ]; then
+    resume=$("$PYTHON" -m fairseq_emo.fold_run resume-state "$out/checkpoints" 2>>"$out/train.log") \
+      || { log "$name: FAILED to inspect $out/checkpoints"; return 1; }
   fi
+  case "${resume%%$'\t'*}" in
+    resume) log "$name: ${resume#*$'\t'}" ;;
+    finished) log "$name: ${resume#*$'\t'}; not trained again" ;;
+    *) [ -n "${resume#*$'\t'}" ] && log "$name: ${resume#*$'\t'}"; log "$name: $data -> $out" ;;
+  esac
   echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/cmd.sh")" >> "$out/train.log"
   started=$(date +%s)
-  if "${cmd[@]}" >> "$out/train.log" 2>&1; then status=0; else status=$?; fi
+  if [ "${resume%%$'\t'*}" = finished ]; then
+    status=0
+  elif setpriv --pdeathsig KILL -- "${cmd[@]}" >> "$out/train.log" 2>&1; then status=0; else status=$?; fi
   finished=$(date +%s)
   if [ "$status" -eq 0 ] && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
     rm -f "$out/FAILED" "$out/check.err"
@@ -123,6 +156,7 @@ train_fold() {
 
 outs=()
 missing=()
+skipped_locked=()
 for unit in $units; do
   data_root=$manifests/$corpus/$unit/$scheme
   [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; missing+=("$unit"); continue; }
@@ -138,16 +172,27 @@ for unit in $units; do
       out=$exp/$corpus/$run_name/fold$k
       outs+=("$out")
       if [ -f "$out/DONE" ]; then log "$run_name fold$k: finished earlier, skipped ($out/DONE)"; continue; fi
+      mkdir -p "$out"
+      exec {lock_fd}>>"$out/LOCK"
+      if ! flock -n "$lock_fd"; then
+        log "$run_name fold$k: another runner holds $out/LOCK ($(cat "$out/LOCK.pid" 2>/dev/null || echo 'pid unknown')), skipped"
+        exec {lock_fd}>&-; skipped_locked+=("$out"); continue
+      fi
+      echo "$$ $(hostname) $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$out/LOCK.pid"
       if [ "$launcher" = local ]; then
         train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" || true
       else
         train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" &   # submitted jobs run in parallel
       fi
+      exec {lock_fd}>&-   # a background job keeps its own copy of the lock until it ends
     done
   done
 done
 wait
 failed=("${missing[@]}")
-for out in "${outs[@]}"; do [ -f "$out/DONE" ] || failed+=("${out#$exp/}"); done
-log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} )) of ${#outs[@]} fold(s) done, ${#failed[@]} failed${failed:+: ${failed[*]}}"
+for out in "${outs[@]}"; do
+  [ -f "$out/DONE" ] || [[ " ${skipped_locked[*]} " == *" $out "* ]] || failed+=("${out#$exp/}")
+done
+log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} - ${#skipped_locked[@]} )) of ${#outs[@]} fold(s) done,"\
+  "${#failed[@]} failed${failed:+: ${failed[*]}}${skipped_locked:+, ${#skipped_locked[@]} left to another runner}"
 [ ${#failed[@]} -eq 0 ]

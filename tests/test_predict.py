@@ -115,3 +115,19 @@ def test_long_file_is_chunked_and_memory_bounded(audio_dir, tiny_finetuned, tmp_
     # memory is bounded by the chunk, not the recording: 3 minutes cost about what one 20-s chunk costs (the
     # whole waveform in memory is ~16 MiB); without the mmap setting the heap grew by >200 MiB here
     assert long - one_chunk < 60, f"peak RSS {long:.0f} MiB for 3 minutes vs {one_chunk:.0f} MiB for 20 seconds"
+
+
+def test_predict_fails_early_on_unusable_outputs_and_checkpoints(audio_dir, tiny_finetuned, tmp_path):
+    wav = audio_dir / "speech16000.wav"
+    proc = run_cli("--checkpoint", tiny_finetuned, wav, "--out", tmp_path / "no" / "such" / "dir" / "o.jsonl")
+    assert proc.returncode == 2 and "--out" in proc.stderr and "does not exist" in proc.stderr
+    assert "file(s) done" not in proc.stderr          # nothing was decoded
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint at all")
+    proc = run_cli("--checkpoint", junk, wav)
+    assert proc.returncode == 2 and "is not a usable fine-tuned fairseq_emo checkpoint" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # results appear file by file: the output holds one line per finished file
+    out = tmp_path / "o.jsonl"
+    proc = run_cli("--checkpoint", tiny_finetuned, wav, audio_dir / "speech48000.wav", "--out", out)
+    assert proc.returncode == 0 and len(out.read_text().splitlines()) == 2

@@ -137,3 +137,161 @@ def test_forced_rewrite_leaves_exactly_the_new_folds(tmp_path):
     assert "removed fold3, fold4" in proc.stdout
     assert sorted(os.listdir(out)) == ["fold1", "fold2", "folds.tsv"]
     assert len(open(out / "folds.tsv").read().splitlines()) == 3
+
+
+def _fold_updates(fold):
+    import torch
+
+    state = torch.load(str(fold / "checkpoints" / "checkpoint_last.pt"), weights_only=False, mmap=True)
+    return state["optimizer_history"][-1]["num_updates"]
+
+
+def test_finished_fold_without_done_is_not_trained_again_and_truncated_last_falls_back(
+        demo_manifests, tiny_w2v, tmp_path):
+    from conftest import run_folds
+
+    common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
+              demo_manifests, "--exp", tmp_path, "--folds", "7", "--", "optimization.max_update=6"]
+    assert run_folds(*common).returncode == 0
+    fold = tmp_path / "demo" / "bpc" / "fold7"
+    assert _fold_updates(fold) == 6
+    (fold / "DONE").unlink()
+    proc = run_folds(*common)
+    assert proc.returncode == 0 and "at update 6 of 6: finished; not trained again" in proc.stderr
+    assert _fold_updates(fold) == 6 and (fold / "DONE").exists()
+    # a truncated checkpoint_last.pt (fairseq copies it non-atomically): the newest loadable one takes over
+    periodic = sorted((fold / "checkpoints").glob("checkpoint_*_*.pt"))
+    assert periodic, "the tiny config saves every 2 updates"
+    last = fold / "checkpoints" / "checkpoint_last.pt"
+    last.write_bytes(last.read_bytes()[:5000])
+    (fold / "DONE").unlink()
+    proc = run_folds(*common)
+    assert proc.returncode == 0, proc.stderr
+    assert "checkpoint_last.pt could not be loaded" in proc.stderr and f"resuming from {periodic[-1].name}" in proc.stderr
+    assert list((fold / "checkpoints").glob("checkpoint_last.pt.broken-*"))
+    assert _fold_updates(fold) == 6
+
+
+def test_second_runner_skips_a_locked_fold_and_killing_the_loop_kills_training(demo_manifests, tiny_w2v, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO, run_folds
+
+    env = dict(os.environ, PYTHON=sys.executable)
+    cmd = ["bash", os.path.join(REPO, "scripts", "run_folds.sh"), "--corpus", "demo", "--units", "bpc", "--config",
+           "tiny", "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", str(tmp_path), "--folds", "8", "--",
+           "optimization.max_update=400"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    fold = tmp_path / "demo" / "bpc" / "fold8"
+    deadline = time.time() + 120
+    while time.time() < deadline and "[train_inner]" not in (
+            (fold / "train.log").read_text() if (fold / "train.log").exists() else ""):
+        time.sleep(0.5)
+    second = run_folds("--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
+                       demo_manifests, "--exp", tmp_path, "--folds", "8")
+    assert second.returncode == 0 and "another runner holds" in second.stderr and "skipped" in second.stderr
+    trainers = subprocess.run(["pgrep", "-f", f"checkpoint.save_dir={fold}/checkpoints"], capture_output=True,
+                              text=True).stdout.split()
+    assert trainers, "fairseq-hydra-train is not running"
+    first.send_signal(signal.SIGKILL)   # kill -9 of the loop alone
+    first.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and subprocess.run(["pgrep", "-f", f"checkpoint.save_dir={fold}/checkpoints"],
+                                                    capture_output=True).returncode == 0:
+        time.sleep(0.5)
+    assert subprocess.run(["pgrep", "-f", f"checkpoint.save_dir={fold}/checkpoints"],
+                          capture_output=True).returncode != 0, "training outlived the loop"
+
+
+def test_check_fold_refuses_short_missing_audio_and_unsafe_ids(demo_manifests, tmp_path):
+    src = os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1")
+    fold = tmp_path / "fold"
+    shutil.copytree(src, fold)
+    assert run_script("check_fold.py", "--data", fold, "--labels", "bpc").returncode == 0
+    lines = open(fold / "train.tsv").read().splitlines()
+    root, first = lines[0], lines[1].split("\t")[0]
+    short = tmp_path / "short.wav"
+    soundfile.write(str(short), np.zeros(100, dtype="float32"), 16000)
+    lines[1] = f"{os.path.relpath(short, root)}\t100"
+    lines[2] = f"{first}.missing.wav\t{lines[2].split(chr(9))[1]}"
+    open(fold / "train.tsv", "w").write("\n".join(lines) + "\n")
+    utt = open(fold / "test.utt").read().splitlines()
+    utt[0] = "Ses01F impro01 F000\tSes01F\tneu"
+    open(fold / "test.utt", "w").write("\n".join(utt) + "\n")
+    proc = run_script("check_fold.py", "--data", fold, "--labels", "bpc", check=False)
+    assert proc.returncode == 2
+    assert "has 100 samples; the model needs at least 400" in proc.stderr
+    assert "cannot read" in proc.stderr and ".missing.wav" in proc.stderr
+    assert "test.utt:1" in proc.stderr and "spaces or parentheses" in proc.stderr
+
+
+def test_prepare_refuses_ids_that_break_trn_and_drops_a_stale_skip_list(tmp_path):
+    from fairseq_emo.corpora.common import CorpusRead
+    from fairseq_emo.corpora.prepare_cli import finish
+    from fairseq_emo.table import Utterance
+
+    def utt(utt_id, speaker):
+        return Utterance(utt_id=utt_id, speaker=speaker, session="s", gender="F", dialog="d", emotion="neu",
+                         raw_emotion="neutral", text="", words="", phones="", wav="/x.wav", frames=16000,
+                         sample_rate=16000, corpus="mandarin")
+
+    class Args:
+        out = str(tmp_path)
+        skip_bad = False
+    (tmp_path / "skipped.tsv").write_text("utt_id\treason\tpath\nold\tfrom an earlier run\t/x\n")
+    result = CorpusRead(utterances=[utt("f 01_anger_s01", "f 01"), utt("ok_1", "f02"), utt("ok_1", "f02")],
+                        corpus="mandarin")
+    assert finish(result, Args(), "tree") == 2
+    assert {p.utt_id for p in result.problems} == {"f 01_anger_s01", "ok_1"}
+    assert not (tmp_path / "skipped.tsv").exists() and not (tmp_path / "utterances.tsv").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--units", "z*"], "'z*' is not a unit"),
+    (["--folds", "1 x"], "--folds takes fold numbers"),
+    (["--config", "nosuch"], "no configs/nosuch.yaml; choose one of"),
+    (["--exp", "EXP/a,b"], "hydra overrides cannot take this path"),
+])
+def test_run_folds_refuses_bad_names_and_paths_before_anything_runs(tiny_w2v, tmp_path, args, message):
+    from conftest import run_folds
+
+    args = [str(a).replace("EXP", str(tmp_path)) for a in args]
+    proc = run_folds("--corpus", "demo", "--w2v", tiny_w2v, "--manifests", tmp_path / "m", *args)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "a,b").exists() or not os.listdir(tmp_path / "a,b")
+
+
+def test_empty_references_are_one_error_for_both_scorers(tmp_path):
+    (tmp_path / "ref.trn").write_text(" (S1-u1)\n (S1-u2)\n")
+    (tmp_path / "hyp.trn").write_text(" (S1-u1)\n (S1-u2)\n")
+    for scorer in ("python", "sclite"):
+        proc = run_script("score.py", "--ref", tmp_path / "ref.trn", "--hyp", tmp_path / "hyp.trn", "--scorer",
+                          scorer, check=False)
+        assert proc.returncode == 2 and "holds no unit" in proc.stderr, (scorer, proc.stderr)
+
+
+def test_full_disk_while_writing_folds_is_a_message_and_leaves_nothing_half_written(tmp_path, monkeypatch):
+    import errno
+
+    import fairseq_emo.manifest as manifest
+
+    release = tree(tmp_path)
+    run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "t")
+    calls = {"n": 0}
+    real = manifest._write_text
+
+    def filling_up(path, lines):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, lines)
+
+    monkeypatch.setattr(manifest, "_write_text", filling_up)
+    out = tmp_path / "m"
+    proc = run_script("make_manifests.py", "--table", tmp_path / "t" / "utterances.tsv", "--unit", "bpc", "--out",
+                      out, check=False)
+    assert proc.returncode == 2 and "No space left on device" in proc.stderr and "Traceback" not in proc.stderr
+    assert not [n for n in os.listdir(out) if ".tmp-" in n]

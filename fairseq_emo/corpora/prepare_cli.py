@@ -51,10 +51,13 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
     """Apply the problem policy, write the table, print counts; returns the exit status."""
     os.makedirs(args.out, exist_ok=True)
     skipped_path = os.path.join(args.out, "skipped.tsv")
+    _check_ids(result)
     if result.problems:
         listing = "\n".join(f"  {p.utt_id}: {p.reason} ({p.path})" for p in result.problems[:20])
         more = f"\n  ... and {len(result.problems) - 20} more" if len(result.problems) > 20 else ""
         if not args.skip_bad:
+            if os.path.exists(skipped_path):
+                os.remove(skipped_path)  # our own list from an earlier run: it does not describe this one
             print(f"error: {len(result.problems)} {item}(s) of the 4 kept classes cannot be used:\n{listing}{more}\n"
                   f"Fix them, or rerun with --skip-bad to skip them (listed in {skipped_path}).", file=sys.stderr)
             return 2
@@ -95,6 +98,29 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
     if result.other_files:
         print(f"not read: {result.other_files} non-audio file(s) in the audio folders (documents, lists, ...)")
     return 0
+
+
+def _check_ids(result: CorpusRead) -> None:
+    """Ids and speakers that would break sclite's trn lines ('<units> (<speaker>-<utt>)') or repeat become
+    problems here, at prepare time, instead of failing in scoring after training."""
+    from collections import Counter
+
+    from fairseq_emo.corpora.common import Problem
+    from fairseq_emo.label_check import TRN_UNSAFE
+
+    kept = []
+    counts = Counter(u.utt_id for u in result.utterances)
+    for u in result.utterances:
+        if TRN_UNSAFE.search(u.utt_id) or TRN_UNSAFE.search(u.speaker) or "-" in u.speaker:
+            result.problems.append(Problem(u.utt_id, u.wav, f"id {u.utt_id!r} / speaker {u.speaker!r}: spaces or "
+                                           f"parentheses (or '-' in a speaker) break sclite's trn lines; rename "
+                                           f"the file or folder"))
+        elif counts[u.utt_id] > 1:
+            result.problems.append(Problem(u.utt_id, u.wav, f"utterance id {u.utt_id} occurs {counts[u.utt_id]} "
+                                           f"times; ids must be unique"))
+        else:
+            kept.append(u)
+    result.utterances = kept
 
 
 ENGLISH_CORPORA = ("iemocap", "demo")  # tables whose phones come from the English G2P (g2p.py)
