@@ -79,14 +79,45 @@ def resume_state(checkpoint_dir: str) -> Tuple[str, str]:
     return "resume", message or f"resuming from checkpoint_last.pt (update {done} of {max_update})"
 
 
+def finalize(checkpoint_dir: str, keep_optimizer: bool = False) -> str:
+    """After DONE, keep what is used: checkpoint_last.pt (the test checkpoint) and the dictionary. The periodic
+    and best checkpoints (kept only so that an interrupted fold could resume) are removed, and unless
+    keep_optimizer the optimizer state is stripped from checkpoint_last.pt (for wav2vec 2.0 Large it is most of
+    the file: fp32 master weights and Adam's two moments). The update count stays, so a rerun still knows the
+    fold is finished. -> a one-line summary with the sizes."""
+    import torch
+
+    removed = 0
+    for path in glob.glob(os.path.join(checkpoint_dir, "checkpoint_*_*.pt")) + \
+            glob.glob(os.path.join(checkpoint_dir, "checkpoint_best.pt")):
+        removed += os.path.getsize(path)
+        os.remove(path)
+    last = os.path.join(checkpoint_dir, "checkpoint_last.pt")
+    before = os.path.getsize(last)
+    if not keep_optimizer:
+        state = torch.load(last, map_location="cpu", weights_only=False)  # our own training's file
+        if state.get("last_optimizer_state") is not None:
+            state["last_optimizer_state"] = None
+            torch.save(state, last + ".tmp")
+            os.replace(last + ".tmp", last)
+    after = os.path.getsize(last)
+    return (f"checkpoint_last.pt {before / 2**20:.1f} -> {after / 2**20:.1f} MiB"
+            f"{' (optimizer state stripped)' if after < before else ''}; removed {removed / 2**20:.1f} MiB of "
+            f"periodic/best checkpoints")
+
+
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or args[0] != "resume-state":
-        print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR", file=sys.stderr)
-        return 2
-    state, message = resume_state(args[1])
-    print(f"{state}\t{message}")
-    return 0
+    if len(args) == 2 and args[0] == "resume-state":
+        state, message = resume_state(args[1])
+        print(f"{state}\t{message}")
+        return 0
+    if len(args) in (2, 3) and args[0] == "finalize" and args[2:] in ([], ["--keep-optimizer"]):
+        print(finalize(args[1], keep_optimizer=bool(args[2:])))
+        return 0
+    print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR\n"
+          "       python -m fairseq_emo.fold_run finalize CHECKPOINT_DIR [--keep-optimizer]", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

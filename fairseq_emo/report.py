@@ -121,6 +121,10 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         with open(os.path.join(done["data"], "fold.json")) as f:
             info = json.load(f)
         acc = accuracy_from_confusion(confusion(ref, pred))
+        decode_info = {}
+        if os.path.isfile(os.path.join(dec, "decode.json")):
+            with open(os.path.join(dec, "decode.json")) as f:
+                decode_info = json.load(f)
         fold = os.path.basename(d)
         fold_scores = scores.get(fold, {})
         summary["folds"].append({
@@ -129,7 +133,8 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
             "uer_emo": float(fold_scores["emo"]["Err"]) if "emo" in fold_scores else None,
             "uer_noemo": float(fold_scores["noemo"]["Err"]) if "noemo" in fold_scores else None,
             "unfreeze": lr_at_unfreeze(d), "train_seconds": float(done["wall_seconds"]) if "wall_seconds" in done
-            else None, "device": done.get("device"), "counts": info["counts"]})
+            else None, "device": done.get("device"), "counts": info["counts"],
+            "decode_seconds": decode_info.get("decode_seconds"), "decode_device": decode_info.get("device")})
         reference.update(ref)
         predicted.update(pred)
         strict.update({u: votes[u].strict for u in ref})

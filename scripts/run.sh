@@ -25,6 +25,7 @@
 # <run> = <unit variant>[.<scheme>][.seed<s>] (fairseq_emo/layout.py); stages 4-9 run for every scheme of --folds.
 # Validation (--valid-policy): monitor (default, the paper: every utterance of the training speakers trains, the
 # valid split is drawn from them and only draws the curve) or heldout (valid removed from train).
+# Hydra overrides for training go after --, e.g.  -- optimization.max_update=20000 (recorded in each fold's cmd.sh).
 # The demo (no arguments) fits 15 CPU minutes: BPC and utterance units, configs/demo.yaml, folds 1 and 2
 # (held-out speakers Ses01F and Ses01M). --train-folds all --train-units "..." runs more.
 set -euo pipefail
@@ -49,11 +50,14 @@ train_folds=""   # default: every fold
 valid_policy=monitor
 rate_policy=resample  # mandarin: resample | bandlimit8k (the paper's 8 kHz condition from a 22.05 kHz copy) | relabel
 seeds=""         # default: one run per fold with fairseq's default seed
+pool=()          # --jobs/--gpus/--stagger/--keep-optimizer, passed to run_folds.sh
+overrides=()     # after --: hydra overrides for training (run_folds.sh -- ...)
 
 usage() { awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
   "--units 'u1 u2' --folds 'speaker dialog session' --num-folds K --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
   "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"\
-  "--valid-policy monitor|heldout --seeds '1 2 3' --rate-policy resample|bandlimit8k|relabel (mandarin)"; }
+  "--valid-policy monitor|heldout --seeds '1 2 3' --rate-policy resample|bandlimit8k|relabel (mandarin)"\
+  "--jobs N --gpus '0 1' --stagger S --keep-optimizer (run_folds.sh); -- <hydra overrides for training>"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage) stage=$2; shift 2 ;;
@@ -75,6 +79,9 @@ while [ $# -gt 0 ]; do
     --valid-policy) valid_policy=$2; shift 2 ;;
     --rate-policy) rate_policy=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
+    --jobs|--gpus|--stagger) pool+=("$1" "$2"); shift 2 ;;
+    --keep-optimizer) pool+=("$1"); shift ;;
+    --) shift; overrides=("$@"); break ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -230,7 +237,8 @@ for sd in $scheme_dirs; do
     log "stage 4: manifests/$name/{${train_units// /,}}/$sd -> $work/exp/$name (config ${config:-paper_<unit>}${seeds:+, seeds $seeds})"
     PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$name" --units "$train_units" --scheme "$sd" \
       --w2v "$w2v" --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"} \
-      ${train_folds:+--folds "$train_folds"} ${seeds:+--seeds "$seeds"} || train_failed=1   # listed; go on
+      ${train_folds:+--folds "$train_folds"} ${seeds:+--seeds "$seeds"} ${pool[@]+"${pool[@]}"} \
+      ${overrides[@]+-- "${overrides[@]}"} || train_failed=1   # listed; go on
   fi
   if want 5; then
     for run in $(run_dirs "$sd"); do

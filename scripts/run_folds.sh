@@ -22,6 +22,12 @@
 # it and says so. fairseq-hydra-train dies with the loop (parent-death signal), even on kill -9.
 # Extra arguments after -- go to fairseq-hydra-train (hydra overrides, e.g. optimization.max_update=100).
 #
+# After DONE only checkpoint_last.pt (the test checkpoint, optimizer state stripped unless --keep-optimizer) and
+# the dictionary stay in checkpoints/.
+# --jobs N (local launcher) trains up to N folds at once, each process with OMP/MKL threads = 1 when N > 1;
+# --gpus "0 1" deals the running folds over those GPUs (CUDA_VISIBLE_DEVICES), --stagger S waits S seconds
+# between starts (so that one fold's frozen phase overlaps another's unfrozen one). A failing fold never stops
+# the others; resume, locks and DONE work as for one fold at a time.
 # --launcher local (default) trains folds one after another in this shell. --launcher slurm submits every fold
 # at once as a Slurm job through hydra's submitit launcher (hydra-submitit-launcher) and waits for them;
 # --launcher submitit_local does the same with local processes (how the tests exercise that path). Slurm
@@ -40,6 +46,10 @@ manifests=$repo/manifests
 exp=$repo/exp
 launcher=local
 seeds=""            # default: one run, fairseq's default seed (1), no .seed<s> in the directory name
+jobs=1
+gpus=""
+stagger=0
+keep_optimizer=false
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -55,6 +65,10 @@ while [ $# -gt 0 ]; do
     --) shift; extra=("$@"); break ;;
     --launcher) launcher=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --gpus) gpus=$2; shift 2 ;;
+    --stagger) stagger=$2; shift 2 ;;
+    --keep-optimizer) keep_optimizer=true; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run_folds.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -69,6 +83,18 @@ done
 for k in $folds; do
   [[ "$k" =~ ^[0-9]+$ ]] || { echo "run_folds.sh: --folds takes fold numbers, e.g. --folds \"1 2\"; got '$k'" >&2; exit 2; }
 done
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "run_folds.sh: --jobs takes a positive number, got '$jobs'" >&2; exit 2; }
+[[ "$stagger" =~ ^[0-9]+$ ]] || { echo "run_folds.sh: --stagger takes seconds, got '$stagger'" >&2; exit 2; }
+for g in $gpus; do
+  [[ "$g" =~ ^[0-9]+$ ]] || { echo "run_folds.sh: --gpus takes GPU indices, e.g. --gpus \"0 1\"; got '$g'" >&2; exit 2; }
+done
+if [ "$jobs" -gt 1 ] && [ "$launcher" != local ]; then
+  echo "run_folds.sh: --jobs applies to --launcher local (Slurm bounds its own queue)" >&2; exit 2
+fi
+if [ "$jobs" -gt 1 ]; then   # N processes share the cores: one thread each, and results independent of N
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
+fi
+read -r -a gpu_list <<< "$gpus"
 hydra_safe() {
   [[ "$2" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || {
     echo "run_folds.sh: $1 $2: hydra overrides cannot take this path (',' '=' spaces quotes brackets ...);" \
@@ -142,10 +168,12 @@ train_fold() {
   if [ "$status" -eq 0 ] && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
     rm -f "$out/FAILED" "$out/check.err"
     cp "$data/dict.$labels.txt" "$out/checkpoints/"   # predict/decode can then run from the checkpoint dir alone
+    local keep=(); $keep_optimizer && keep=(--keep-optimizer)
+    log "$name: $("$PYTHON" -m fairseq_emo.fold_run finalize "$out/checkpoints" ${keep[@]+"${keep[@]}"} 2>>"$out/train.log")"
     # wall_seconds: the last attempt only (a resumed fold's earlier attempts are in train.log)
-    printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\nseed=%s\ndevice=%s\nfinished=%s\nwall_seconds=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
-      "$cfg" "$w2v" "$data" "$launcher" "${seed:-1 (fairseq default)}" "$device" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-      "$((finished - started))" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
+    printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\nseed=%s\ndevice=%s\ngpu=%s\njobs=%s\nfinished=%s\nwall_seconds=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
+      "$cfg" "$w2v" "$data" "$launcher" "${seed:-1 (fairseq default)}" "$device" "${CUDA_VISIBLE_DEVICES:-}" "$jobs" \
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((finished - started))" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
     log "$name: done"
   else
     { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"
@@ -157,6 +185,7 @@ train_fold() {
 outs=()
 missing=()
 skipped_locked=()
+launched=0
 for unit in $units; do
   data_root=$manifests/$corpus/$unit/$scheme
   [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; missing+=("$unit"); continue; }
@@ -179,8 +208,15 @@ for unit in $units; do
         exec {lock_fd}>&-; skipped_locked+=("$out"); continue
       fi
       echo "$$ $(hostname) $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$out/LOCK.pid"
-      if [ "$launcher" = local ]; then
+      if [ "$launcher" = local ] && [ "$jobs" -eq 1 ]; then
         train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" || true
+      elif [ "$launcher" = local ]; then   # a bounded pool of background folds
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+        [ "$launched" -gt 0 ] && [ "$stagger" -gt 0 ] && sleep "$stagger"
+        gpu=""; [ ${#gpu_list[@]} -gt 0 ] && gpu=${gpu_list[$((launched % ${#gpu_list[@]}))]}
+        ( [ -n "$gpu" ] && export CUDA_VISIBLE_DEVICES=$gpu
+          train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" ) &
+        launched=$((launched + 1))
       else
         train_fold "$run_name" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" &   # submitted jobs run in parallel
       fi

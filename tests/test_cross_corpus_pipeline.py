@@ -6,10 +6,14 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, require_tool
 from fairseq_emo.trn import read_trn
 from fairseq_emo.units.initfinal import INITIALS
 from fairseq_emo.vote import accuracy_from_confusion, confusion, read_emotions
+
+pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
 
 def run_bash(script, *args):

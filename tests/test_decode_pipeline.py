@@ -4,8 +4,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, run_folds, run_script
 from fairseq_emo.trn import read_trn
+
+pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
 
 def last_valid(log_path):

@@ -3,11 +3,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 import soundfile
 
 from conftest import REPO
 from fairseq_emo.corpora.iemocap import read_iemocap
 from fairseq_emo.demo_corpus import plan_turns
+
+pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
 
 def test_demo_tree_is_iemocap_shaped_and_deterministic(demo_tree, tmp_path):

@@ -13,6 +13,8 @@ import soxr
 
 from conftest import require_tool
 
+pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
+
 CLI = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
 
 

@@ -14,6 +14,8 @@ import torch
 
 from conftest import REPO, run_folds, run_script
 
+pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
+
 FAIRSEQ_HYDRA_TRAIN = os.path.join(os.path.dirname(sys.executable), "fairseq-hydra-train")
 
 
@@ -235,3 +237,34 @@ def test_seeds_train_own_directories_and_lr_at_unfreeze_is_logged(demo_manifests
     assert not torch.equal(weights[0][name], weights[1][name]), "two seeds gave the same output layer"
     proc = run_folds("--corpus", "demo", "--units", "bpc", "--seeds", "1 two", "--w2v", tiny_w2v)
     assert proc.returncode == 2 and "--seeds takes non-negative integers" in proc.stderr
+
+
+def test_concurrent_folds_give_the_weights_of_sequential_ones(demo_manifests, tiny_w2v, tmp_path):
+    # the same two folds, one after another and two at once, one thread per process in both runs
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
+              demo_manifests, "--folds", "9 10"]
+    one = run_folds(*common, "--exp", tmp_path / "seq", "--", "optimization.max_update=6", env=env)
+    two = run_folds(*common, "--exp", tmp_path / "par", "--jobs", "2", "--keep-optimizer", "--",
+                    "optimization.max_update=6", env=env)
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    for k in (9, 10):
+        a = torch.load(str(tmp_path / "seq/demo/bpc" / f"fold{k}" / "checkpoints/checkpoint_last.pt"),
+                       weights_only=False)
+        b = torch.load(str(tmp_path / "par/demo/bpc" / f"fold{k}" / "checkpoints/checkpoint_last.pt"),
+                       weights_only=False)
+        assert a["model"].keys() == b["model"].keys()
+        assert all(torch.equal(a["model"][n], b["model"][n]) for n in a["model"]), f"fold{k} differs"
+        assert a["last_optimizer_state"] is None and b["last_optimizer_state"] is not None  # --keep-optimizer
+        done = (tmp_path / "par/demo/bpc" / f"fold{k}" / "DONE").read_text()
+        assert "jobs=2" in done
+    # both folds ran at once: their training intervals (DONE: finish time and wall seconds) overlap
+    from datetime import datetime
+    spans = []
+    for k in (9, 10):
+        done = dict(l.split("=", 1) for l in (tmp_path / "par/demo/bpc" / f"fold{k}" / "DONE").read_text().splitlines())
+        end = datetime.strptime(done["finished"], "%Y-%m-%dT%H:%M:%SZ").timestamp()
+        spans.append((end - int(done["wall_seconds"]), end))
+    assert min(e for _, e in spans) - max(s for s, _ in spans) >= 2, spans
+    proc = run_folds(*common, "--exp", tmp_path / "x", "--jobs", "0")
+    assert proc.returncode == 2 and "--jobs takes a positive number" in proc.stderr
