@@ -1,6 +1,7 @@
 """`fairseq-emo` command line (console script from setup.py).
 
   fairseq-emo predict --checkpoint CKPT AUDIO... [--format jsonl|csv] [--out FILE] [--ctm FILE] [--plot PNG]
+  fairseq-emo info CKPT [--json]     what the checkpoint is: its record (corpus, units, fold, protocol, scores)
 AUDIO may be files, directories (searched recursively) or list files (@paths.txt, *.lst). Output: JSON lines
 (one record per file, chunks and timeline inside) or CSV (one row per file and per chunk), to --out or stdout.
 Exit status 0 when every file succeeded, 1 when some failed (their errors are in the output), 2 on bad usage or
@@ -53,6 +54,12 @@ def _predict(args) -> int:
               f"({type(err).__name__}: {str(err)[:300]}); give the checkpoint_last.pt of a trained fold",
               file=sys.stderr)
         return 2
+    from fairseq_emo import model_record
+
+    record = model_record.read(args.checkpoint)
+    print(f"model: {model_record.describe(record)}", file=sys.stderr)
+    model = {k: record.get(k) for k in ("corpus", "unit_variant", "scheme", "test_group", "valid_policy",
+                                        "evaluation")} if record else None
     start = time.perf_counter()
     results = []
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
@@ -61,6 +68,8 @@ def _predict(args) -> int:
             out.write(_format([], "csv"))  # the header
         for path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
             result = predictor.predict_file(path, args.chunk_seconds)
+            if args.format == "jsonl":
+                result["model"] = model  # what made these predictions (None: a checkpoint without a record)
             results.append(result)
             # written and flushed per file: an interrupted batch keeps every file it finished
             out.write(_format([result], args.format, header=False))
@@ -120,10 +129,36 @@ def main(argv=None) -> int:
     p.add_argument("--chunk-seconds", type=float, default=20.0, help="longest chunk decoded at once (default 20)")
     p.add_argument("--device", default="cuda" if __import__("torch").cuda.is_available() else "cpu")
     p.add_argument("--no-progress", action="store_true")
+    i = sub.add_parser("info", help="what a fine-tuned checkpoint is (the record run_folds.sh stores in it)")
+    i.add_argument("checkpoint")
+    i.add_argument("--json", action="store_true", help="the whole record as JSON")
     args = parser.parse_args(argv)
     if args.command == "predict":
         return _predict(args)
+    if args.command == "info":
+        return _info(args)
     return 2
+
+
+def _info(args) -> int:
+    from fairseq_emo import model_record
+
+    if not os.path.isfile(args.checkpoint):
+        print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
+        return 2
+    try:
+        record = model_record.read(args.checkpoint)
+    except Exception as err:  # not a torch file, truncated, ...
+        print(f"error: {args.checkpoint} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]})",
+              file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(record, indent=1, sort_keys=True))
+    else:
+        print(model_record.describe(record))
+        for key, value in sorted((record or {}).items()):
+            print(f"  {key}: {value}")
+    return 0 if record else 1
 
 
 if __name__ == "__main__":

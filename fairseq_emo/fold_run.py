@@ -79,7 +79,7 @@ def resume_state(checkpoint_dir: str) -> Tuple[str, str]:
     return "resume", message or f"resuming from checkpoint_last.pt (update {done} of {max_update})"
 
 
-def finalize(checkpoint_dir: str, keep_optimizer: bool = False) -> str:
+def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional[Dict] = None) -> str:
     """After DONE, keep what is used: checkpoint_last.pt (the test checkpoint) and the dictionary. The periodic
     and best checkpoints (kept only so that an interrupted fold could resume) are removed, and unless
     keep_optimizer the optimizer state is stripped from checkpoint_last.pt (for wav2vec 2.0 Large it is most of
@@ -94,12 +94,16 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False) -> str:
         os.remove(path)
     last = os.path.join(checkpoint_dir, "checkpoint_last.pt")
     before = os.path.getsize(last)
-    if not keep_optimizer:
+    if record is not None or not keep_optimizer:
+        from fairseq_emo.model_record import RECORD_KEY
+
         state = torch.load(last, map_location="cpu", weights_only=False)  # our own training's file
-        if state.get("last_optimizer_state") is not None:
+        if not keep_optimizer:
             state["last_optimizer_state"] = None
-            torch.save(state, last + ".tmp")
-            os.replace(last + ".tmp", last)
+        if record is not None:
+            state[RECORD_KEY] = record  # the checkpoint describes itself (model_record.py)
+        torch.save(state, last + ".tmp")
+        os.replace(last + ".tmp", last)
     after = os.path.getsize(last)
     return (f"checkpoint_last.pt {before / 2**20:.1f} -> {after / 2**20:.1f} MiB"
             f"{' (optimizer state stripped)' if after < before else ''}; removed {removed / 2**20:.1f} MiB of "
@@ -113,10 +117,22 @@ def main(argv=None) -> int:
         print(f"{state}\t{message}")
         return 0
     if len(args) in (2, 3) and args[0] == "finalize" and args[2:] in ([], ["--keep-optimizer"]):
-        print(finalize(args[1], keep_optimizer=bool(args[2:])))
+        from fairseq_emo import model_record
+
+        fold_dir = os.path.dirname(os.path.abspath(args[1]))
+        record = model_record.build(fold_dir) if os.path.isfile(os.path.join(fold_dir, "DONE")) else None
+        print(finalize(args[1], keep_optimizer=bool(args[2:]), record=record))
+        return 0
+    if len(args) == 2 and args[0] == "record-evaluation":
+        from fairseq_emo import model_record
+
+        done = read_done(args[1])
+        record = model_record.update(done["test_checkpoint"], {"evaluation": model_record.evaluation(args[1])})
+        print(model_record.describe(record))
         return 0
     print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR\n"
-          "       python -m fairseq_emo.fold_run finalize CHECKPOINT_DIR [--keep-optimizer]", file=sys.stderr)
+          "       python -m fairseq_emo.fold_run finalize CHECKPOINT_DIR [--keep-optimizer]\n"
+          "       python -m fairseq_emo.fold_run record-evaluation FOLD_DIR", file=sys.stderr)
     return 2
 
 

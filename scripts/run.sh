@@ -264,6 +264,7 @@ for sd in $scheme_dirs; do
         "$PYTHON" "$repo/scripts/vote.py" --hyp "$d/decode_test/emo/hyp.trn" --out "$d/decode_test/pred.txt" \
           --units-json "$d/decode_test/units.jsonl" --ref "$d/decode_test/ref_emotions.txt" | sed -n '1,2p' \
           | tr '\n' ' ' | sed "s|^|  ${run##*/} ${d##*/}: |"; echo
+        "$PYTHON" -m fairseq_emo.fold_run record-evaluation "$d" > /dev/null   # WA/UA into the checkpoint's record
       done
     done
   fi

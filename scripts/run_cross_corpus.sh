@@ -146,17 +146,19 @@ fi
 
 if want 4; then
   for unit in $units; do
-    model=$work/exp/$corpus/$unit.all/fold1
+    model=$work/exp/$corpus/$("$PYTHON" -m fairseq_emo.layout exp-name --variant "$unit" --scheme-dir all)/fold1
     [ -f "$model/DONE" ] || { log "stage 4: $model has not finished training; $unit skipped"; continue; }
+    trained=$(sed -n 's/^finished=//p' "$model/DONE")
     for t in "${targets[@]}"; do
       out=$cross/$t/$unit
-      if [ -f "$out/SOURCE" ] && [ "$out/units.jsonl" -nt "$model/DONE" ]; then
+      # a cell is done when SOURCE (written last) names this model as trained now (not by file age)
+      if [ -f "$out/SOURCE" ] && grep -qxF "model_finished=$trained" "$out/SOURCE"; then
         log "stage 4: $out exists, skipped"; continue; fi
       log "stage 4: $model + $work/manifests/$t/eval -> $out"
       rm -f "$out/SOURCE"   # written last: its presence means this cell's decoding finished
       "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$model/checkpoints/checkpoint_last.pt" \
         --data "$work/manifests/$t/eval" --split test --out "$out" --no-progress
-      printf 'model=%s\ntest_set=%s\n' "$model" "$work/manifests/$t/eval" > "$out/SOURCE"
+      printf 'model=%s\nmodel_finished=%s\ntest_set=%s\n' "$model" "$trained" "$work/manifests/$t/eval" > "$out/SOURCE"
     done
   done
 fi

@@ -168,12 +168,13 @@ train_fold() {
   if [ "$status" -eq 0 ] && [ -f "$out/checkpoints/checkpoint_last.pt" ]; then
     rm -f "$out/FAILED" "$out/check.err"
     cp "$data/dict.$labels.txt" "$out/checkpoints/"   # predict/decode can then run from the checkpoint dir alone
-    local keep=(); $keep_optimizer && keep=(--keep-optimizer)
-    log "$name: $("$PYTHON" -m fairseq_emo.fold_run finalize "$out/checkpoints" ${keep[@]+"${keep[@]}"} 2>>"$out/train.log")"
     # wall_seconds: the last attempt only (a resumed fold's earlier attempts are in train.log)
     printf 'config=%s\nw2v=%s\ndata=%s\nlauncher=%s\nseed=%s\ndevice=%s\ngpu=%s\njobs=%s\nfinished=%s\nwall_seconds=%s\ntest_checkpoint=%s\ncheckpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n' \
       "$cfg" "$w2v" "$data" "$launcher" "${seed:-1 (fairseq default)}" "$device" "${CUDA_VISIBLE_DEVICES:-}" "$jobs" \
       "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$((finished - started))" "$out/checkpoints/checkpoint_last.pt" > "$out/DONE"
+    # keep only the test checkpoint, stripped of optimizer state, with the fold's record inside (model_record.py)
+    local keep=(); $keep_optimizer && keep=(--keep-optimizer)
+    log "$name: $("$PYTHON" -m fairseq_emo.fold_run finalize "$out/checkpoints" ${keep[@]+"${keep[@]}"} 2>>"$out/train.log")"
     log "$name: done"
   else
     { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"

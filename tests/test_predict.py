@@ -133,3 +133,42 @@ def test_predict_fails_early_on_unusable_outputs_and_checkpoints(audio_dir, tiny
     out = tmp_path / "o.jsonl"
     proc = run_cli("--checkpoint", tiny_finetuned, wav, audio_dir / "speech48000.wav", "--out", out)
     assert proc.returncode == 0 and len(out.read_text().splitlines()) == 2
+
+
+def test_checkpoint_carries_its_record_and_predict_states_it(audio_dir, tiny_finetuned, tmp_path):
+    info = subprocess.run([CLI, "info", tiny_finetuned, "--json"], capture_output=True, text=True)
+    assert info.returncode == 0, info.stderr
+    record = json.loads(info.stdout)
+    assert (record["corpus"], record["unit_variant"], record["scheme"], record["test_group"]) == \
+        ("demo", "bpc", "speaker", "Ses01F")
+    assert record["valid_policy"] == "monitor" and record["utterances"]["train"] > 0
+    assert "optimization.max_update=4" in record["command"] and record["config"] == "tiny"
+    assert record["evaluation"] is None
+    # the vote stage adds the evaluation; predict states the record and warns about the synthetic corpus
+    fold = os.path.dirname(os.path.dirname(tiny_finetuned))
+    import shutil
+    copy = tmp_path / "fold1"
+    shutil.copytree(fold, copy)
+    done = (copy / "DONE").read_text().replace(fold, str(copy))
+    (copy / "DONE").write_text(done)
+    dec = copy / "decode_test"
+    dec.mkdir(exist_ok=True)
+    (dec / "ref_emotions.txt").write_text("a neu\nb hap\n")
+    (dec / "pred.txt").write_text("a neu\nb sad\n")
+    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.fold_run", "record-evaluation", str(copy)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "test WA 50.0 / UA 50.0 on 2 utterances" in proc.stdout and "WARNING: trained on the synthetic" in proc.stdout
+    out = tmp_path / "o.jsonl"
+    proc = run_cli("--checkpoint", copy / "checkpoints" / "checkpoint_last.pt", audio_dir / "speech16000.wav",
+                   "--out", out)
+    assert proc.returncode == 0 and "model: bpc units trained on demo" in proc.stderr and "WARNING" in proc.stderr
+    (result,) = map(json.loads, out.read_text().splitlines())
+    assert result["model"]["evaluation"] == {"split": "test", "n": 2, "WA": 50.0, "UA": 50.0}
+    # a checkpoint without a record is said to be foreign
+    import torch
+    state = torch.load(str(copy / "checkpoints" / "checkpoint_last.pt"), weights_only=False)
+    state.pop("fairseq_emo_record")
+    torch.save(state, str(tmp_path / "foreign.pt"))
+    info = subprocess.run([CLI, "info", str(tmp_path / "foreign.pt")], capture_output=True, text=True)
+    assert info.returncode == 1 and "carries no fairseq_emo record" in info.stdout

@@ -1,0 +1,85 @@
+"""What a fine-tuned checkpoint is: a record stored inside it, so the file describes itself wherever it goes.
+
+  record = {corpus, unit, unit_variant, bpc_set, syllabifier, scheme, valid_policy, test_group, train/valid/test
+            utterances, pretrained (model.w2v_path), config, command (the fold's cmd.sh, every override),
+            seed, device, finished, commit, evaluation: {split, n, WA, UA} once the fold is evaluated}
+run_folds.sh writes it when a fold is DONE (fold_run.finalize) and run.sh adds the evaluation after the vote.
+`fairseq-emo info CHECKPOINT` prints it; predict states it and warns when the model learned the synthetic demo
+corpus, or when a checkpoint carries no record (not made by this project's training: checkpoints are pickles,
+load only files you trust).
+"""
+import json
+import os
+from typing import Dict, Optional
+
+RECORD_KEY = "fairseq_emo_record"
+SYNTHETIC_CORPORA = ("demo",)
+
+
+def build(fold_dir: str) -> Dict:
+    """A finished fold's training dir (DONE, cmd.sh, the fold data's fold.json) -> its record."""
+    from fairseq_emo.fold_run import read_done
+    from fairseq_emo.report import provenance
+
+    done = read_done(fold_dir)
+    with open(os.path.join(done["data"], "fold.json"), encoding="utf-8") as f:
+        fold = json.load(f)
+    command = ""
+    if os.path.isfile(os.path.join(fold_dir, "cmd.sh")):
+        with open(os.path.join(fold_dir, "cmd.sh"), encoding="utf-8") as f:
+            command = f.read().strip()
+    return {"format": 1, "corpus": fold.get("corpus"), "unit": fold.get("unit"),
+            "unit_variant": fold.get("unit_variant"), "bpc_set": fold.get("bpc_set"),
+            "syllabifier": fold.get("syllabifier"), "scheme": fold.get("scheme"),
+            "valid_policy": fold.get("valid_policy", "heldout"), "test_group": fold.get("test_group"),
+            "fold": fold.get("fold"), "utterances": {k: fold["counts"].get(k) for k in ("train", "valid", "test")},
+            "pretrained": done.get("w2v"), "config": done.get("config"), "command": command,
+            "seed": done.get("seed"), "device": done.get("device"), "finished": done.get("finished"),
+            "checkpoint_rule": done.get("checkpoint_rule"), "commit": provenance()["commit"], "evaluation": None}
+
+
+def evaluation(fold_dir: str, split: str = "test") -> Dict:
+    """decode_<split>/{pred.txt, ref_emotions.txt} of a fold -> {split, n, WA, UA}."""
+    from fairseq_emo.vote import accuracy_from_confusion, confusion, read_emotions
+
+    dec = os.path.join(fold_dir, f"decode_{split}")
+    ref = read_emotions(os.path.join(dec, "ref_emotions.txt"))
+    acc = accuracy_from_confusion(confusion(ref, read_emotions(os.path.join(dec, "pred.txt"))))
+    return {"split": split, "n": len(ref), "WA": round(acc["WA"], 2), "UA": round(acc["UA"], 2)}
+
+
+def read(checkpoint: str) -> Optional[Dict]:
+    """The record inside a checkpoint, or None (a checkpoint not written by run_folds.sh)."""
+    import torch
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
+    return state.get(RECORD_KEY) if isinstance(state, dict) else None
+
+
+def update(checkpoint: str, changes: Dict) -> Dict:
+    """Merge changes into the checkpoint's record (rewritten atomically); returns the new record."""
+    import torch
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    record = dict(state.get(RECORD_KEY) or {}, **changes)
+    state[RECORD_KEY] = record
+    torch.save(state, checkpoint + ".tmp")
+    os.replace(checkpoint + ".tmp", checkpoint)
+    return record
+
+
+def describe(record: Optional[Dict]) -> str:
+    """One line for people: what the model learned, on what, and how well."""
+    if not record:
+        return ("this checkpoint carries no fairseq_emo record: it was not made by this project's training "
+                "(checkpoints are pickles: load only files you trust)")
+    ev = record.get("evaluation")
+    score = f"; {ev['split']} WA {ev['WA']:.1f} / UA {ev['UA']:.1f} on {ev['n']} utterances" if ev else \
+        "; not evaluated"
+    text = (f"{record.get('unit_variant')} units trained on {record.get('corpus')} (scheme {record.get('scheme')}, "
+            f"test group {record.get('test_group')}, {record['utterances'].get('train')} training utterances, "
+            f"validation {record.get('valid_policy')}, config {record.get('config')}){score}")
+    if record.get("corpus") in SYNTHETIC_CORPORA:
+        text += (". WARNING: trained on the synthetic demo corpus (espeak-ng prosody caricatures): its emotions "
+                 "mean nothing for real speech")
+    return text
