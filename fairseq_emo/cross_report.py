@@ -10,6 +10,7 @@ import json
 import os
 from typing import Dict, List
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo import paper
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 from fairseq_emo.fold_run import read_done, read_key_values
@@ -99,7 +100,7 @@ def write_cross_report(cross_dir: str) -> str:
         rates = "/".join(str(r) for r in info.get("source_rates", []))
         policy = "relabelled as 16 kHz" if corpus.endswith("-relabel") else \
             "down to 8 kHz, up to 16 kHz" if corpus.endswith("-bandlimit8k") else "resampled to 16 kHz" \
-            if any(r != 16000 for r in info.get("source_rates", [])) else "as recorded"
+            if any(r != FAIRSEQ_SAMPLE_RATE for r in info.get("source_rates", [])) else "as recorded"
         lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(str(info["counts"][e]) for e in EMOTIONS)
                      + f" | {len(info['speakers'])} | {rates} Hz, {policy} |")
     for metric, title in (("WA", "Table 5: weighted accuracy (%)"), ("UA", "Unweighted accuracy (%)")):

@@ -17,6 +17,7 @@ import soundfile
 import torch
 import torch.nn.functional as F
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.label_check import MIN_SAMPLES
@@ -67,7 +68,7 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
                 if len(wav) < MIN_SAMPLES:
                     raise ValueError(f"utterance {entries[i].utt_id}: {entries[i].wav} has {len(wav)} samples; "
                                      f"the model needs at least {MIN_SAMPLES} (one 20-ms frame)")
-                if rate != 16000 or wav.ndim != 1:
+                if rate != FAIRSEQ_SAMPLE_RATE or wav.ndim != 1:
                     raise ValueError(f"{entries[i].wav}: {rate} Hz, shape {wav.shape}; decoding needs 16 kHz mono")
                 x = torch.from_numpy(wav)
                 waves.append(F.layer_norm(x, x.shape) if normalize else x)
@@ -92,7 +93,7 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
                 e = entries[i]
                 results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "emotion": e.emotion, "ref": e.ref,
                               "units": units, "emotion_mass": {k: round(v, 4) for k, v in zip(EMOTIONS, mass)},
-                              "seconds": round(e.frames / 16000, 3)}
+                              "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
             bar.update(len(batch))
     bar.close()
     return results

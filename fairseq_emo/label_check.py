@@ -10,6 +10,7 @@ import os
 import re
 from typing import List
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.units.suffix import split_token
 
 MAX_LISTED = 20
@@ -93,7 +94,7 @@ def check_audio(data: str, split: str) -> int:
         except Exception as err:  # missing or damaged: soundfile raises several types
             problems.append(f"{manifest_path}:{lineno}: cannot read {wav}: {err}")
             continue
-        if (info.samplerate, info.channels) != (16000, 1) or info.frames != frames:
+        if (info.samplerate, info.channels) != (FAIRSEQ_SAMPLE_RATE, 1) or info.frames != frames:
             problems.append(f"{manifest_path}:{lineno}: {wav} is {info.samplerate} Hz, {info.channels} channel(s), "
                             f"{info.frames} samples; the manifest says 16 kHz mono, {frames} samples")
         elif frames < MIN_SAMPLES:

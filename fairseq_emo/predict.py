@@ -23,10 +23,10 @@ from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 import soundfile
-import soxr
 import torch
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.audio_cache import convert
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.units.suffix import split_token
@@ -61,9 +61,9 @@ def load_audio(path: str):
     if data.shape[0] == 0:
         raise ValueError("empty audio file (0 samples)")
     channels = data.shape[1]
-    mono = data.mean(axis=1) if channels > 1 else data[:, 0]
-    if rate != FAIRSEQ_SAMPLE_RATE:
-        mono = soxr.resample(mono, rate, FAIRSEQ_SAMPLE_RATE).astype(np.float32)
+    # exactly the conversion prepare applies to training audio (audio_cache.convert: mono mean, soxr VHQ, clip),
+    # so the model hears at prediction what it heard in training
+    mono = convert(data if channels > 1 else data[:, 0], rate, "resample")
     if len(mono) < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
         raise ValueError(f"too short: {len(mono) / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s needed)")
     return np.ascontiguousarray(mono), rate, channels

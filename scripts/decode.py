@@ -33,6 +33,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import fairseq  # noqa: F401  (before the plugin, so that it registers)
+    from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
     from fairseq_emo.decode import decode_split, load_model, read_split, write_outputs
     from fairseq_emo.fold_run import read_done
 
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    audio = sum(e.frames for e in entries) / 16000
+    audio = sum(e.frames for e in entries) / FAIRSEQ_SAMPLE_RATE
     empty = sum(1 for r in results if not r["units"])
     # written last: its presence means this decode finished (run.sh skips such folds)
     info = {"checkpoint": os.path.abspath(checkpoint), "data": os.path.abspath(data), "split": args.split,
