@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark (not a test): fairseq-emo predict on a 60-second file, CPU, tiny model and Large architecture.
+"""Benchmark (not a test): fairseq-emo predict on a 60-second file, CPU, tiny model and Large architecture;
+with --long, peak memory of the streamed read on long files (16 kHz mono 20 min and 2 h, 96 kHz 6-channel
+5 and 20 min), tiny model, with --plot.
 
 For each size a random-init wav2vec 2.0 gets a fresh output layer through the plugin (bench_decode.py's builder)
 and is saved as a fine-tuned checkpoint would be (no training); then the real command runs on 60 s of noise.
 Prints the real-time factor the command reports and the peak RSS of the predict process.
 
   python bench/bench_predict.py [--sizes tiny large] [--seconds 60]
+  python bench/bench_predict.py --long [--quick]      # --quick: 1 and 3 minutes instead (CI's quick mode)
 """
 import argparse
 import os
@@ -26,7 +29,11 @@ def main() -> int:
     parser.add_argument("--sizes", nargs="+", default=["tiny", "large"])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--data", default=os.path.join(REPO, "manifests/demo/bpc/speaker/fold1"))
+    parser.add_argument("--long", action="store_true", help="peak RSS on long and wide files (tiny model)")
+    parser.add_argument("--quick", action="store_true", help="with --long: short files, for a quick check")
     args = parser.parse_args()
+    if args.long:
+        args.sizes = ["tiny"]
     import torch
     from fairseq import checkpoint_utils  # noqa: F401
     from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
@@ -53,17 +60,45 @@ def main() -> int:
                         dst.write(src.read())
             del model
             os.remove(w2v)
-            start = time.perf_counter()
-            proc = subprocess.Popen([cli, "predict", "--checkpoint", os.path.join(ckpt_dir, "ckpt.pt"), audio,
-                                     "--no-progress", "--out", os.path.join(work, "out.jsonl")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, status, usage = os.wait4(proc.pid, 0)
-            took = time.perf_counter() - start
-            err = proc.stderr.read().decode()
+            ckpt = os.path.join(ckpt_dir, "ckpt.pt")
+            if args.long:
+                minutes = ((1, 3), (1, 3)) if args.quick else ((20, 120), (5, 20))
+                for (rate, channels), lengths in zip(((16000, 1), (96000, 6)), minutes):
+                    for m in lengths:
+                        path = os.path.join(work, f"long_{rate}_{channels}_{m}.wav")
+                        _write_noise(path, rate, channels, m * 60)
+                        took, rss, err = _run(cli, ckpt, path, work, ["--plot", os.path.join(work, "t.png")])
+                        rtf = [l for l in err.splitlines() if "real-time factor" in l]
+                        print(f"{size}: {m:4d} min at {rate} Hz x {channels} ch ({os.path.getsize(path) / 2**20:.0f} "
+                              f"MiB file): peak RSS {rss:.0f} MiB, {took:.1f} s with --plot; "
+                              f"{rtf[-1] if rtf else err[-300:]}", flush=True)
+                        os.remove(path)
+                continue
+            took, rss, err = _run(cli, ckpt, audio, work, [])
             rtf_line = [l for l in err.splitlines() if "real-time factor" in l]
             print(f"{size:5s}: {rtf_line[-1] if rtf_line else err[-500:]}; whole command {took:.1f} s incl. loading; "
-                  f"peak RSS {usage.ru_maxrss / 1024:.0f} MiB (exit {status >> 8})", flush=True)
+                  f"peak RSS {rss:.0f} MiB", flush=True)
     return 0
+
+
+def _write_noise(path, rate, channels, seconds):
+    """Noise written block by block (the benchmark itself must not hold hours of audio)."""
+    rng = np.random.default_rng(0)
+    with soundfile.SoundFile(path, "w", rate, channels, subtype="PCM_16") as f:
+        for _ in range(int(seconds // 10)):
+            f.write((0.05 * rng.standard_normal((rate * 10, channels))).astype(np.float32))
+
+
+def _run(cli, ckpt, audio, work, extra):
+    """-> (seconds, peak RSS MiB, stderr) of one predict command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([cli, "predict", "--checkpoint", ckpt, audio, "--no-progress", "--out",
+                             os.path.join(work, "out.jsonl"), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status:
+        err += f" (exit {status >> 8})"
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, err
 
 
 if __name__ == "__main__":

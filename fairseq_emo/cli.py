@@ -61,22 +61,35 @@ def _predict(args) -> int:
     model = {k: record.get(k) for k in ("corpus", "unit_variant", "scheme", "test_group", "valid_policy",
                                         "evaluation")} if record else None
     start = time.perf_counter()
-    results = []
+    results = []  # per file only what the summary needs; timelines go to the outputs as files finish
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    ctm = open(args.ctm, "w", encoding="utf-8") if args.ctm else None
     try:
         if args.format == "csv":
             out.write(_format([], "csv"))  # the header
+        plotted = 0
         for path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
-            result = predictor.predict_file(path, args.chunk_seconds)
+            envelope = [] if args.plot else None
+            result = predictor.predict_file(path, args.chunk_seconds, envelope)
             if args.format == "jsonl":
                 result["model"] = model  # what made these predictions (None: a checkpoint without a record)
-            results.append(result)
+            if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
+                plotted += 1
+                target = args.plot if len(files) == 1 else f"{os.path.splitext(args.plot)[0]}_{plotted}.png"
+                plot_timeline(result, target, envelope)
             # written and flushed per file: an interrupted batch keeps every file it finished
             out.write(_format([result], args.format, header=False))
             out.flush()
+            if ctm:
+                ctm.write("".join(line + "\n" for line in ctm_lines([result])))
+                ctm.flush()
+            results.append({k: result.get(k) for k in ("file", "duration", "error", "mixed_to_mono", "channels")
+                            if k in result})
     finally:
         if args.out:
             out.close()
+        if ctm:
+            ctm.close()
     seconds = time.perf_counter() - start
     audio = sum(r.get("duration", 0.0) for r in results)
     failed = [r for r in results if "error" in r]
@@ -85,14 +98,6 @@ def _predict(args) -> int:
     for r in results:
         if r.get("mixed_to_mono"):
             print(f"note: {r['file']}: {r['channels']} channels averaged to mono", file=sys.stderr)
-    if args.ctm:
-        with open(args.ctm, "w", encoding="utf-8") as f:
-            f.write("".join(line + "\n" for line in ctm_lines(results)))
-    if args.plot:
-        ok = [r for r in results if "error" not in r]
-        for k, r in enumerate(ok):
-            target = args.plot if len(ok) == 1 else f"{os.path.splitext(args.plot)[0]}_{k + 1}.png"
-            plot_timeline(r, target)
     rtf = seconds / audio if audio else float("nan")
     print(f"{len(results) - len(failed)} of {len(results)} file(s) done, {audio:.1f} s of audio in {seconds:.1f} s "
           f"(real-time factor {rtf:.3f}, {args.device})", file=sys.stderr)

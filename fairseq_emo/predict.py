@@ -5,10 +5,11 @@
     results[0]["emotion"], results[0]["chunks"][0]["timeline"][:3]
 
 Input: any file soundfile reads (wav, flac, ogg, ...), any sample rate (resampled to 16 kHz with soxr), any
-channel count (averaged to mono; the result says so). Long recordings are cut into chunks of at most
-`chunk_seconds` (default 20 s): each cut is placed at the quietest 20-ms frame of the chunk's last quarter, so
-memory stays bounded, no audio is decoded twice, and a cut rarely falls inside a unit (fixed windows with
-overlap would decode the overlap twice and need a rule for units seen in both windows).
+channel count (averaged to mono; the result says so). The file is streamed: read in 0.5-s blocks, mixed and
+resampled as it is read (AudioStream), and cut into chunks of at most `chunk_seconds` (default 20 s), each at
+the quietest 20-ms frame of the chunk's last quarter, so memory is bounded by the chunk whatever the file's
+length, rate or channel count, no audio is decoded twice, and a cut rarely falls inside a unit (fixed windows
+with overlap would decode the overlap twice and need a rule for units seen in both windows).
 Output per file: emotion of the whole file (vote over all its units; ties and empty hypotheses by posterior
 mass), confidence as vote share and posterior-mass share, and per chunk the same plus the decoded units and the
 timeline (unit, emotion, start, end, posterior, in seconds from the file's start).
@@ -26,7 +27,6 @@ import soundfile
 import torch
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.audio_cache import convert
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.units.suffix import split_token
@@ -52,38 +52,110 @@ def expand_inputs(items: Iterable[str]) -> List[str]:
     return paths
 
 
+BLOCK_SECONDS = 0.5          # how much of the file is read, mixed and resampled at a time
+ENVELOPE_SECONDS = 0.02      # one peak per 20-ms frame kept for the plot (2 h -> 360,000 floats)
+
+
+class AudioStream:
+    """A file read in blocks, mixed to mono and resampled to 16 kHz as it is read (soxr's streaming resampler,
+    very-high quality, as prepare's audio_cache.convert), so memory does not grow with the recording's length,
+    rate or channel count. Iterate for float32 16 kHz blocks; `frames` counts what came out, `envelope` holds
+    the peak of every 20-ms frame for the plot."""
+
+    def __init__(self, path: str):
+        try:
+            self._file = soundfile.SoundFile(path)
+        except Exception as err:  # soundfile raises several types for damaged files
+            raise ValueError(f"unreadable audio: {err}") from None
+        self.rate, self.channels = self._file.samplerate, self._file.channels
+        self.frames = 0
+        self.envelope: List[float] = []
+        self._pending = np.zeros(0, dtype=np.float32)  # samples not yet folded into the envelope
+
+    def __iter__(self):
+        import soxr
+
+        resampler = None
+        if self.rate != FAIRSEQ_SAMPLE_RATE:
+            resampler = soxr.ResampleStream(self.rate, FAIRSEQ_SAMPLE_RATE, 1, dtype="float32", quality="VHQ")
+        block_frames = max(1, int(BLOCK_SECONDS * self.rate))
+        try:
+            with self._file:
+                for block in self._file.blocks(blocksize=block_frames, dtype="float32", always_2d=True):
+                    mono = block.mean(axis=1) if self.channels > 1 else block[:, 0]
+                    out = resampler.resample_chunk(mono) if resampler else mono
+                    if len(out):
+                        yield self._emit(out)
+                if resampler:
+                    tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
+                    if len(tail):
+                        yield self._emit(tail)
+        except RuntimeError as err:  # a file damaged after its header
+            raise ValueError(f"unreadable audio: {err}") from None
+        if len(self._pending):
+            self.envelope.append(float(np.abs(self._pending).max()))
+
+    def _emit(self, samples: np.ndarray) -> np.ndarray:
+        samples = np.clip(samples, -1.0, 1.0).astype(np.float32)  # as audio_cache.convert does
+        self.frames += len(samples)
+        frame = int(ENVELOPE_SECONDS * FAIRSEQ_SAMPLE_RATE)
+        data = np.concatenate([self._pending, samples])
+        n = len(data) // frame
+        if n:
+            self.envelope.extend(np.abs(data[:n * frame]).reshape(n, frame).max(axis=1).tolist())
+        self._pending = data[n * frame:]
+        return samples
+
+
 def load_audio(path: str):
-    """-> (16 kHz mono float32 samples, original rate, original channel count)."""
-    try:
-        data, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except Exception as err:  # soundfile raises several types for damaged files
-        raise ValueError(f"unreadable audio: {err}") from None
-    if data.shape[0] == 0:
+    """-> (16 kHz mono float32 samples, original rate, original channel count): the whole file at once, for
+    short inputs and the Python API; predict itself streams (AudioStream)."""
+    stream = AudioStream(path)
+    parts = list(stream)
+    if not stream.frames:
         raise ValueError("empty audio file (0 samples)")
-    channels = data.shape[1]
-    # exactly the conversion prepare applies to training audio (audio_cache.convert: mono mean, soxr VHQ, clip),
-    # so the model hears at prediction what it heard in training
-    mono = convert(data if channels > 1 else data[:, 0], rate, "resample")
-    if len(mono) < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
-        raise ValueError(f"too short: {len(mono) / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s needed)")
-    return np.ascontiguousarray(mono), rate, channels
+    if stream.frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
+        raise ValueError(f"too short: {stream.frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s needed)")
+    return np.concatenate(parts), stream.rate, stream.channels
+
+
+def _cut(samples: np.ndarray, limit: int) -> int:
+    """Where a chunk of more than `limit` samples is cut: the quietest 20-ms frame of its last quarter."""
+    frame = int(FRAME_SECONDS * FAIRSEQ_SAMPLE_RATE)
+    lo = limit * 3 // 4
+    window = samples[lo:limit]
+    n = len(window) // frame
+    energy = (window[:n * frame].reshape(n, frame) ** 2).mean(axis=1)
+    return lo + int(np.argmin(energy)) * frame
+
+
+def stream_chunks(blocks: Iterable[np.ndarray], chunk_seconds: float):
+    """16 kHz blocks -> (start sample, chunk) of at most chunk_seconds, cut at the quietest frame of each chunk's
+    last quarter; holds at most two chunks plus one block in memory. A final remainder shorter than one CNN
+    frame (400 samples) joins the chunk before it instead of being decoded alone."""
+    from fairseq_emo.label_check import MIN_SAMPLES
+
+    limit = int(chunk_seconds * FAIRSEQ_SAMPLE_RATE)
+    buffer, start, held = np.zeros(0, dtype=np.float32), 0, None
+    for block in blocks:
+        buffer = np.concatenate([buffer, block])
+        while len(buffer) > limit:
+            cut = _cut(buffer, limit)
+            if held is not None:
+                yield held
+            held = (start, buffer[:cut])
+            start, buffer = start + cut, buffer[cut:]
+    if held is not None and 0 < len(buffer) < MIN_SAMPLES:
+        held, buffer = (held[0], np.concatenate([held[1], buffer])), buffer[:0]
+    if held is not None:
+        yield held
+    if len(buffer):
+        yield start, buffer
 
 
 def chunk_bounds(samples: np.ndarray, chunk_seconds: float) -> List[tuple]:
-    """[(start, end)] sample ranges of at most chunk_seconds, cut at the quietest frame of each chunk's last quarter."""
-    limit = int(chunk_seconds * FAIRSEQ_SAMPLE_RATE)
-    frame = int(FRAME_SECONDS * FAIRSEQ_SAMPLE_RATE)
-    bounds, start = [], 0
-    while len(samples) - start > limit:
-        lo, hi = start + limit * 3 // 4, start + limit
-        window = samples[lo:hi]
-        n = len(window) // frame
-        energy = (window[:n * frame].reshape(n, frame) ** 2).mean(axis=1)
-        cut = lo + int(np.argmin(energy)) * frame
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, len(samples)))
-    return bounds
+    """[(start, end)] sample ranges of at most chunk_seconds (stream_chunks over an array in memory)."""
+    return [(start, start + len(chunk)) for start, chunk in stream_chunks([samples], chunk_seconds)]
 
 
 M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
@@ -134,27 +206,45 @@ class Predictor:
         mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))
         return {"timeline": timeline, "mass": dict(zip(EMOTIONS, mass.tolist()))}
 
-    def predict_file(self, path: str, chunk_seconds: float = 20.0) -> Dict:
+    def predict_file(self, path: str, chunk_seconds: float = 20.0, envelope: Optional[List[float]] = None) -> Dict:
+        """One file, streamed: read, converted and decoded chunk by chunk. `envelope`, when given, receives the
+        20-ms peaks for plot_timeline."""
         record: Dict = {"file": path}
+        chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
         try:
-            samples, rate, channels = load_audio(path)
+            stream = AudioStream(path)
+            pending = None  # a chunk is decoded once the next one exists: the last one may be too short alone
+            for start, samples in stream_chunks(stream, chunk_seconds):
+                if pending is not None:
+                    self._add(pending, chunks, all_units, total_mass)
+                pending = (start, samples)
+            if not stream.frames:
+                raise ValueError("empty audio file (0 samples)")
+            if stream.frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
+                raise ValueError(f"too short: {stream.frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s "
+                                 f"needed)")
+            self._add(pending, chunks, all_units, total_mass)
         except (ValueError, OSError) as err:
             record["error"] = str(err)
             return record
-        record.update(sample_rate=rate, channels=channels, mixed_to_mono=channels > 1,
-                      resampled=rate != FAIRSEQ_SAMPLE_RATE, duration=round(len(samples) / FAIRSEQ_SAMPLE_RATE, 3))
-        chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
-        for start, end in chunk_bounds(samples, chunk_seconds):
-            decoded = self._decode_chunk(samples[start:end], start / FAIRSEQ_SAMPLE_RATE)
-            chunks.append(_summarize(decoded["timeline"], decoded["mass"],
-                                     start=round(start / FAIRSEQ_SAMPLE_RATE, 3), end=round(end / FAIRSEQ_SAMPLE_RATE, 3)))
-            all_units.extend(decoded["timeline"])
-            for e in EMOTIONS:
-                total_mass[e] += decoded["mass"][e]
+        if envelope is not None:
+            envelope.extend(stream.envelope)
+        record.update(sample_rate=stream.rate, channels=stream.channels, mixed_to_mono=stream.channels > 1,
+                      resampled=stream.rate != FAIRSEQ_SAMPLE_RATE,
+                      duration=round(stream.frames / FAIRSEQ_SAMPLE_RATE, 3))
         whole = _summarize(all_units, total_mass)
         record.update(emotion=whole["emotion"], vote_share=whole["vote_share"], mass_share=whole["mass_share"],
                       units=len(all_units), chunks=chunks)
         return record
+
+    def _add(self, chunk, chunks: List[Dict], all_units: List[Dict], total_mass: Dict[str, float]) -> None:
+        start, samples = chunk
+        decoded = self._decode_chunk(samples, start / FAIRSEQ_SAMPLE_RATE)
+        chunks.append(_summarize(decoded["timeline"], decoded["mass"], start=round(start / FAIRSEQ_SAMPLE_RATE, 3),
+                                 end=round((start + len(samples)) / FAIRSEQ_SAMPLE_RATE, 3)))
+        all_units.extend(decoded["timeline"])
+        for e in EMOTIONS:
+            total_mass[e] += decoded["mass"][e]
 
 
 def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
@@ -190,8 +280,9 @@ def ctm_lines(results: List[Dict]) -> List[str]:
     return lines
 
 
-def plot_timeline(result: Dict, path: str) -> None:
-    """Waveform envelope with each decoded unit's span coloured by its emotion."""
+def plot_timeline(result: Dict, path: str, envelope: Optional[List[float]] = None) -> None:
+    """Waveform envelope with each decoded unit's span coloured by its emotion. `envelope`: the 20-ms peaks
+    predict_file collected (drawn without reading the file again); without it the file is read."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -200,12 +291,21 @@ def plot_timeline(result: Dict, path: str) -> None:
     from fairseq_emo.emotions import EMOTION_NAMES
 
     colours = {"neu": "#9e9e9e", "hap": "#f2b705", "ang": "#d7263d", "sad": "#1b63b5"}
-    samples, _, _ = load_audio(result["file"])
-    t = np.arange(len(samples)) / FAIRSEQ_SAMPLE_RATE
-    step = max(1, len(samples) // 20000)
+    if envelope is None:
+        stream = AudioStream(result["file"])
+        for _ in stream:
+            pass
+        envelope = stream.envelope
+    peaks = np.asarray(envelope, dtype=np.float32)
+    step = max(1, len(peaks) // 20000)  # at most 20,000 points: a 2-hour file stays a small drawing
+    if step > 1:
+        n = len(peaks) // step
+        peaks = peaks[:n * step].reshape(n, step).max(axis=1)
+    t = np.arange(len(peaks)) * ENVELOPE_SECONDS * step
     fig, ax = plt.subplots(figsize=(10, 3))
-    ax.plot(t[::step], samples[::step], color="black", lw=0.4)
-    peak = float(np.abs(samples).max()) or 1.0
+    ax.fill_between(t, -peaks, peaks, color="black", lw=0)
+    peak = float(peaks.max()) if len(peaks) else 1.0
+    peak = peak or 1.0
     for c in result["chunks"]:
         for u in c["timeline"]:
             if u["emotion"]:

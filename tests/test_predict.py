@@ -103,12 +103,17 @@ def test_predict_csv_and_python_api(audio_dir, tiny_finetuned, tmp_path):
 
 def test_long_file_is_chunked_and_memory_bounded(audio_dir, tiny_finetuned, tmp_path):
     def peak_rss(path):
-        proc = subprocess.Popen([CLI, "predict", "--checkpoint", tiny_finetuned, str(path), "--no-progress",
-                                 "--out", str(tmp_path / (path.stem + ".jsonl"))],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        assert status == 0
-        return usage.ru_maxrss / 1024.0
+        # measured from a small helper process: a child started straight from this (large) test process reports
+        # the parent's high-water mark when that is higher (Linux keeps it across fork + exec)
+        cmd = [CLI, "predict", "--checkpoint", tiny_finetuned, str(path), "--no-progress",
+               "--out", str(tmp_path / (path.stem + ".jsonl"))]
+        helper = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, "
+                  "stderr=subprocess.DEVNULL); _, status, usage = os.wait4(p.pid, 0); "
+                  "print(status, usage.ru_maxrss)")
+        status, maxrss = subprocess.run([sys.executable, "-S", "-c", helper, *cmd], capture_output=True,
+                                        text=True, check=True).stdout.split()
+        assert status == "0"
+        return int(maxrss) / 1024.0
     one_chunk, long = peak_rss(audio_dir / "chunk.flac"), peak_rss(audio_dir / "long.flac")
     record = json.loads((tmp_path / "long.jsonl").read_text())
     check_record(record)
@@ -117,6 +122,16 @@ def test_long_file_is_chunked_and_memory_bounded(audio_dir, tiny_finetuned, tmp_
     # memory is bounded by the chunk, not the recording: 3 minutes cost about what one 20-s chunk costs (the
     # whole waveform in memory is ~16 MiB); without the mmap setting the heap grew by >200 MiB here
     assert long - one_chunk < 60, f"peak RSS {long:.0f} MiB for 3 minutes vs {one_chunk:.0f} MiB for 20 seconds"
+    # streamed read: a 60-second 96 kHz 6-channel file (138 MiB as float32 if read whole) costs about one chunk
+    rng = np.random.default_rng(3)
+    wide = tmp_path / "wide.wav"
+    with soundfile.SoundFile(str(wide), "w", 96000, 6, subtype="PCM_16") as f:
+        for _ in range(6):
+            f.write((rng.standard_normal((96000 * 10, 6)) * 0.05).astype(np.float32))
+    many = peak_rss(wide)
+    record = json.loads((tmp_path / "wide.jsonl").read_text())
+    assert record["duration"] == pytest.approx(60.0, abs=0.05) and record["channels"] == 6
+    assert many - one_chunk < 60, f"peak RSS {many:.0f} MiB for 60 s at 96 kHz x 6 vs {one_chunk:.0f} MiB (3 min: {long:.0f})"
 
 
 def test_predict_fails_early_on_unusable_outputs_and_checkpoints(audio_dir, tiny_finetuned, tmp_path):
