@@ -89,16 +89,27 @@ def _write_noise(path, rate, channels, seconds):
             f.write((0.05 * rng.standard_normal((rate * 10, channels))).astype(np.float32))
 
 
+HELPER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, "
+          "stderr=open(os.environ['ERR_FILE'], 'w')); _, status, usage = os.wait4(p.pid, 0); "
+          "print(status >> 8, usage.ru_maxrss)")
+
+
 def _run(cli, ckpt, audio, work, extra):
-    """-> (seconds, peak RSS MiB, stderr) of one predict command."""
+    """-> (seconds, peak RSS MiB, stderr) of one predict command. Started from a small helper process: a child
+    of this (large) process would report this process's high-water mark when it is higher (Linux keeps the
+    mark across fork + exec)."""
+    err_file = os.path.join(work, "predict.err")
     start = time.perf_counter()
-    proc = subprocess.Popen([cli, "predict", "--checkpoint", ckpt, audio, "--no-progress", "--out",
-                             os.path.join(work, "out.jsonl"), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status:
-        err += f" (exit {status >> 8})"
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, err
+    out = subprocess.run([sys.executable, "-S", "-c", HELPER, cli, "predict", "--checkpoint", ckpt, audio,
+                          "--no-progress", "--out", os.path.join(work, "out.jsonl"), *extra],
+                         capture_output=True, text=True, env=dict(os.environ, ERR_FILE=err_file), check=True)
+    took = time.perf_counter() - start
+    status, maxrss = out.stdout.split()
+    with open(err_file) as f:
+        err = f.read()
+    if status != "0":
+        err += f" (exit {status})"
+    return took, int(maxrss) / 1024, err
 
 
 if __name__ == "__main__":

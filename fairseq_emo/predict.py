@@ -297,27 +297,42 @@ def plot_timeline(result: Dict, path: str, envelope: Optional[List[float]] = Non
             pass
         envelope = stream.envelope
     peaks = np.asarray(envelope, dtype=np.float32)
-    step = max(1, len(peaks) // 20000)  # at most 20,000 points: a 2-hour file stays a small drawing
+    # each unit's emotion painted into the same 20-ms grid: one colour strip, however many units (one patch
+    # per unit made a 2-hour plot of a busy model cost hundreds of MiB)
+    emotion_index = np.full(len(peaks), -1, dtype=np.int8)
+    for c in result["chunks"]:
+        for u in c["timeline"]:
+            if u["emotion"] in EMOTIONS:
+                lo, hi = int(u["start"] / ENVELOPE_SECONDS), max(int(u["start"] / ENVELOPE_SECONDS) + 1,
+                                                                  int(round(u["end"] / ENVELOPE_SECONDS)))
+                emotion_index[lo:hi] = EMOTIONS.index(u["emotion"])
+    step = max(1, len(peaks) // 20000)  # at most 20,000 columns: a 2-hour file stays a small drawing
     if step > 1:
         n = len(peaks) // step
         peaks = peaks[:n * step].reshape(n, step).max(axis=1)
+        blocks = emotion_index[:n * step].reshape(n, step)
+        counts = np.stack([(blocks == k).sum(axis=1) for k in range(len(EMOTIONS))], axis=1)
+        emotion_index = np.where(counts.max(axis=1) > 0, counts.argmax(axis=1), -1).astype(np.int8)
     t = np.arange(len(peaks)) * ENVELOPE_SECONDS * step
     fig, ax = plt.subplots(figsize=(10, 3))
-    ax.fill_between(t, -peaks, peaks, color="black", lw=0)
     peak = float(peaks.max()) if len(peaks) else 1.0
     peak = peak or 1.0
-    for c in result["chunks"]:
-        for u in c["timeline"]:
-            if u["emotion"]:
-                ax.axvspan(u["start"], u["end"], color=colours[u["emotion"]], alpha=0.45, lw=0)
-        ax.axvline(c["start"], color="#555555", lw=0.5, ls=":")
+    rgba = np.zeros((1, len(emotion_index), 4))
+    for k, e in enumerate(EMOTIONS):
+        rgba[0, emotion_index == k] = matplotlib.colors.to_rgba(colours[e], alpha=0.45)
+    ax.imshow(rgba, aspect="auto", interpolation="nearest", origin="lower",
+              extent=(0, len(peaks) * ENVELOPE_SECONDS * step, -peak, peak))
+    ax.fill_between(t, -peaks, peaks, color="black", lw=0)
+    for c in result["chunks"][1:]:
+        ax.axvline(c["start"], color="#555555", lw=0.5, ls=":")  # chunk cuts
     ax.set_ylim(-peak, peak)
     ax.set_xlabel("seconds")
     ax.set_yticks([])
     ax.set_title(f"{os.path.basename(result['file'])}: {EMOTION_NAMES[result['emotion']]} "
                  f"(vote share {result['vote_share']:.2f}, posterior mass {result['mass_share']:.2f})", fontsize=10)
+    ax.set_xlim(0, max(len(peaks) * ENVELOPE_SECONDS * step, 1e-3))
     ax.legend(handles=[Patch(color=colours[e], alpha=0.6, label=EMOTION_NAMES[e]) for e in EMOTIONS],
-              loc="upper right", fontsize=7, ncol=4)
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)  # off the waveform
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
