@@ -28,13 +28,13 @@ from fairseq_emo import paper
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 from fairseq_emo.fold_run import log_records, read_done
 from fairseq_emo.layout import parse_exp_name
+from fairseq_emo.model_record import SYNTHETIC_CORPORA
 from fairseq_emo.stats import discordant, mcnemar_exact, mean_sd, wilcoxon_signed_rank
 from fairseq_emo.vote import NO_WINNER, accuracy, accuracy_from_confusion, confusion, read_emotions, vote_hypotheses
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
 BASELINE_DIR = "baseline"
 UNFREEZE_LOG = re.compile(r"unfreeze: update (\d+), lr ([0-9.eE+-]+)")
-SYNTHETIC_CORPORA = ("demo",)
 
 
 def _fold_number(path: str) -> int:
@@ -318,9 +318,11 @@ def _run_order(s: Dict):
     return (UNIT_ORDER.index(unit) if unit in UNIT_ORDER else len(UNIT_ORDER), s["variant"], s["seed"] or 0)
 
 
-def discover_runs(corpus_exp: str) -> Dict[str, List[str]]:
-    """scheme dir -> run dirs under corpus_exp (not the cross-corpus 'all' models, not the baseline)."""
+def discover_runs(corpus_exp: str):
+    """-> (scheme dir -> run dirs under corpus_exp, names of directories that are not runs). The cross-corpus
+    'all' models and the baseline are not runs of this report; any other unreadable name is listed, not dropped."""
     by_scheme: Dict[str, List[str]] = {}
+    ignored: List[str] = []
     for d in sorted(glob.glob(os.path.join(corpus_exp, "*"))):
         name = os.path.basename(d)
         if not os.path.isdir(d) or name in ("report", BASELINE_DIR) or name.startswith("w2v"):
@@ -328,11 +330,12 @@ def discover_runs(corpus_exp: str) -> Dict[str, List[str]]:
         try:
             layout = parse_exp_name(name)
         except ValueError:
+            ignored.append(name)
             continue
         if layout["scheme"] == "all":  # reported by cross_report.py
             continue
         by_scheme.setdefault(layout["scheme_dir"], []).append(d)
-    return by_scheme
+    return by_scheme, ignored
 
 
 def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, out: str, results: Dict) -> List[str]:
@@ -531,7 +534,7 @@ def provenance(repo: Optional[str] = None) -> Dict:
 
 def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
     """Build report/ under corpus_exp; returns the run summaries (for RESULT lines)."""
-    by_scheme = discover_runs(corpus_exp)
+    by_scheme, ignored = discover_runs(corpus_exp)
     summaries_by_scheme: Dict[str, List[Dict]] = {}
     left_by_scheme: Dict[str, List] = {}
     all_summaries = []
@@ -566,6 +569,10 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
     for scheme in only_left:
         lines += [f"## Fold scheme `{scheme}`: nothing evaluated", ""] + [
             f"- {r} {f}: {w}" for r, f, w in left_by_scheme.get(scheme, [])] + [""]
+    if ignored:
+        lines += [f"Not read: {len(ignored)} folder(s) of {corpus_exp} whose names are not runs "
+                  f"(`<unit variant>[.<scheme>][.seed<s>]`): " + ", ".join(f"`{n}`" for n in ignored) + ".", ""]
+    results["not_runs"] = ignored
     run_dirs = [d for dirs in by_scheme.values() for d in dirs]
     if _plot_losses(run_dirs, os.path.join(out, "training_loss.png")):
         lines += ["## Figure 4: training loss", "", "![training loss](training_loss.png)", ""]

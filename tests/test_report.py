@@ -13,6 +13,7 @@ from fairseq_emo.trn import write_trn
 from iemocap_tree import default_turns, make_tree
 
 EMOS = ("neu", "hap", "ang", "sad")
+kinds = {}  # run name -> utt -> which vote rule the fake hypothesis was made to need (filled by fake_fold)
 
 
 def lines(path):
@@ -40,15 +41,18 @@ def fake_fold(manifest_fold, fold_dir, unit_ext, rng, seed=None, skill=0.7):
         if kind < 0.15:          # empty hypothesis: posterior mass decides
             hyp, mass = [], {e: (3.0 if e == (emo if rng.random() < 0.5 else other) else 1.0) for e in EMOS}
             vote, strict = max(mass, key=mass.get), "none"
+            kinds.setdefault(fold_dir.parent.name, {})[utt] = "empty"
         elif kind < 0.3:         # a tie: mass decides
             hyp = [f"{bodies[0]}_{emo}", f"{bodies[0]}_{other}"]
             mass = {e: (2.0 if e == other else 1.0) for e in EMOS}
             vote, strict = other, "none"
+            kinds.setdefault(fold_dir.parent.name, {})[utt] = "tie"
         else:                    # a clear majority, right with probability `skill`
             winner = emo if rng.random() < skill else other
             hyp = [f"{b}_{winner}" for b in bodies] * 2 + [f"{bodies[0]}_{emo if winner != emo else other}"]
             mass = {e: 1.0 for e in EMOS}
             vote, strict = winner, winner
+            kinds.setdefault(fold_dir.parent.name, {})[utt] = "majority"
         truth[utt] = (emo, vote, strict)
         rows_emo.append((spk, utt, hyp))
         rows_ref.append((spk, utt, ref))
@@ -95,6 +99,7 @@ def experiment(tmp_path_factory):
                                            exp / name / fold, variant.split("-")[0], rng, seed,
                                            skill=0.9 if variant == "bpc" else 0.5)
         run_script("score.py", "--exp", exp / name, "--scorer", "python")
+    (exp / "notes.old").mkdir()  # a user's folder beside the runs
     proc = run_script("report.py", "--exp", exp)
     return exp, truths, proc
 
@@ -127,7 +132,8 @@ def test_fallbacks_pure_majority_spread_and_lr(experiment):
     results = json.load(open(exp / "report" / "results.json"))
     run = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "bpc")
     pooled = {k: v for f in truths["bpc"].values() for k, v in f.items()}
-    assert run["rules"]["empty"] == sum(1 for _, _, s in pooled.values() if s == "none") - run["rules"]["tie"]
+    assert run["rules"]["empty"] == sum(1 for u in pooled if kinds["bpc"][u] == "empty")
+    assert run["rules"]["tie"] == sum(1 for u in pooled if kinds["bpc"][u] == "tie") > 0
     assert run["strict_accuracy"]["WA"] == pytest.approx(wa(pooled, "strict"))
     fold_wa = [wa(truths["bpc"][f], "vote") for f in sorted(truths["bpc"], key=lambda f: int(f[4:]))]
     assert run["fold_stats"]["WA"]["min"] == pytest.approx(min(fold_wa))
@@ -149,9 +155,21 @@ def test_paired_tests_breakdowns_variants_and_seeds(experiment):
     b_only = sum(1 for u in a if b[u] and not a[u])
     assert (t["a_only"], t["b_only"]) == (a_only, b_only)
     assert t["mcnemar_p"] == pytest.approx(mcnemar_exact(a_only, b_only))
-    assert t["folds"] == 4 and t["wilcoxon_p"] is None or 0 < t["wilcoxon_p"] <= 1
+    # Wilcoxon over the 4 folds' WA, recomputed here by enumerating every sign pattern
+    import itertools
+    diffs = [wa(truths[t["a"]][f], "vote") - wa(truths[t["b"]][f], "vote") for f in sorted(truths[t["a"]])]
+    diffs = [d for d in diffs if abs(d) > 1e-12]
+    ranks = {i: sorted(abs(x) for x in diffs).index(abs(d)) + (sorted(abs(x) for x in diffs).count(abs(d)) + 1) / 2
+             for i, d in enumerate(diffs)}
+    w_plus = sum(ranks[i] for i, d in enumerate(diffs) if d > 0)
+    half = sum(ranks.values()) / 2
+    extreme = sum(1 for signs in itertools.product((0, 1), repeat=len(diffs))
+                  if abs(sum(ranks[i] for i, s in enumerate(signs) if s) - half) >= abs(w_plus - half) - 1e-9)
+    assert t["folds"] == 4 and t["wilcoxon_p"] == pytest.approx(extreme / 2 ** len(diffs))
     text = (exp / "report" / "report.md").read_text()
     assert "Exact McNemar" in text and "Wilcoxon signed-rank" in text
+    # a folder that is not a run is listed, not silently skipped
+    assert "Not read: 1 folder(s)" in text and "`notes.old`" in text
     assert "| units | seed | improvised | female | male |" in text
     assert "### Variants of a unit type" in text and "| bpc | bpc-cv2 |" in text
     seeds = results["over_seeds"]["session"]["bpc"]
