@@ -6,6 +6,7 @@ fold's dictionary, built through the plugin's task as fine-tuning would build th
 files (speed does not depend on content). Prints utterances/s and real-time factor for batch sizes 1 and 8.
 
   python bench/bench_decode.py [--sizes tiny large] [--data manifests/demo/bpc/speaker/fold1] [--n 16]
+  python bench/bench_decode.py --quick --data DIR      # tiny only, 2 one-second files: CI checks it runs
 """
 import argparse
 import os
@@ -16,25 +17,19 @@ import time
 import numpy as np
 import soundfile
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE as RATE
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def build(w2v_path: str, data: str, labels: str):
     """Compose configs/tiny.yaml as fairseq-hydra-train would, then build task and model (fresh output layer)."""
-    import fairseq  # noqa: F401
-    import fairseq_emo.fairseq_plugin  # noqa: F401
     from fairseq import tasks
-    from fairseq.dataclass.initialize import add_defaults, hydra_init
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
 
-    hydra_init("tiny")
-    # version_base 1.1, as fairseq-hydra-train runs: later bases make fairseq's own hydra.experimental calls fail
-    with initialize_config_dir(config_dir=os.path.join(REPO, "configs"), version_base="1.1"):
-        cfg = compose("tiny", overrides=[f"task.data={data}", f"task.labels={labels}", f"model.w2v_path={w2v_path}",
-                                         f"common.user_dir={os.path.join(REPO, 'fairseq_emo')}"])
-    add_defaults(cfg)
-    cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True))
+    from fairseq_emo.recipe_config import compose_recipe
+
+    cfg = compose_recipe("tiny", [f"task.data={data}", f"task.labels={labels}", f"model.w2v_path={w2v_path}",
+                                  f"common.user_dir={os.path.join(REPO, 'fairseq_emo')}"], with_defaults=True)
     task = tasks.setup_task(cfg.task)
     build.last_cfg = cfg  # bench_predict.py saves it with the weights, as fairseq's checkpoints do
     return task.build_model(cfg.model).eval(), task
@@ -48,7 +43,10 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=16, help="utterances per measurement")
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quick", action="store_true", help="tiny model, 2 one-second files (a check, not a number)")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.n, args.seconds = ["tiny"], 2, 1.0
     from fairseq_emo.decode import SplitEntry, decode_split
     from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
 
@@ -57,8 +55,8 @@ def main() -> int:
         entries = []
         for i in range(args.n):
             path = os.path.join(work, f"u{i}.wav")
-            soundfile.write(path, (0.05 * rng.standard_normal(int(args.seconds * 16000))).astype(np.float32), 16000)
-            entries.append(SplitEntry(path, int(args.seconds * 16000), f"u{i}", "spk", "neu", []))
+            soundfile.write(path, (0.05 * rng.standard_normal(int(args.seconds * RATE))).astype(np.float32), RATE)
+            entries.append(SplitEntry(path, int(args.seconds * RATE), f"u{i}", "spk", "neu", []))
         audio = args.n * args.seconds
         for size in args.sizes:
             ckpt = os.path.join(work, f"w2v_{size}.pt")

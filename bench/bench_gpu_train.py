@@ -11,6 +11,7 @@ allocator growth) are left out of the medians.
 
   python bench/bench_gpu_train.py --work /tmp/gpu_bench [--frozen-updates 30 --unfrozen-updates 30]
   python bench/bench_gpu_train.py --size tiny --cpu --frozen-updates 6 --unfrozen-updates 6   # a dry run on CPU
+  python bench/bench_gpu_train.py --work DIR --quick   # = tiny, CPU, 40 utterances, 3 + 3 updates: CI's check
 """
 import argparse
 import json
@@ -24,8 +25,9 @@ import time
 import numpy as np
 import soundfile
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE as RATE
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RATE = 16000
 PAPER_UPDATES = (10000, 5000)  # frozen, then unfrozen (max_update 15,000, freeze_finetune_updates 10,000)
 
 
@@ -121,7 +123,11 @@ def main() -> int:
     parser.add_argument("--unfrozen-updates", type=int, default=30)
     parser.add_argument("--cpu", action="store_true", help="dry run without a GPU (fp16 off, small batches)")
     parser.add_argument("--json", help="also write the summary here")
+    parser.add_argument("--quick", action="store_true", help="tiny model on CPU, 40 utterances, 3 + 3 updates "
+                                                             "(a check that the script runs, not a number)")
     args = parser.parse_args()
+    if args.quick:
+        args.size, args.cpu, args.utterances, args.frozen_updates, args.unfrozen_updates = "tiny", True, 40, 3, 3
 
     import torch
 

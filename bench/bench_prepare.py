@@ -16,6 +16,8 @@ import tempfile
 import time
 
 from fairseq_emo.demo_corpus import SENTENCES
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.fold_protocol import SchemeProtocol
 from fairseq_emo.folds import make_folds
 from fairseq_emo.g2p import words_to_phones
 from fairseq_emo.manifest import audio_root, build_dictionary, label_all, write_fold
@@ -55,7 +57,7 @@ def main() -> int:
         utt_id = f"{spk[:6]}_impro01_{spk[5]}{i:04d}"
         utterances.append(Utterance(utt_id, spk, spk[:5], spk[5], f"{spk[:6]}_impro01", emo, emo, text,
                                     " ".join(words), join_phones(words_to_phones(words)),
-                                    f"/corpus/{spk[:5]}/{utt_id}.wav", 16000 * 3, 16000, "bench"))
+                                    f"/corpus/{spk[:5]}/{utt_id}.wav", FAIRSEQ_SAMPLE_RATE * 3, FAIRSEQ_SAMPLE_RATE, "bench"))
     t_g2p = time.perf_counter() - t0
     table = os.path.join(out, "utterances.tsv")
     t0 = time.perf_counter()
@@ -80,7 +82,8 @@ def main() -> int:
         fold_dir = os.path.join(out, unit)
         os.makedirs(fold_dir, exist_ok=True)
         for f in folds:
-            write_fold(fold_dir, f, "speaker", spec, labels, dictionary, root, {"unit": unit}, force=True)
+            write_fold(fold_dir, f, "speaker", spec, labels, dictionary, root,
+                       SchemeProtocol("bench", "bench", "speaker", spec.unit, spec.variant), force=True)
         t_all = time.perf_counter() - t0
         total += t_all
         n_tokens = sum(len(v) for v in labels.values())

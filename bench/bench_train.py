@@ -7,6 +7,7 @@ checkpoint saving are off, so only training is measured. Prints updates/s (fairs
 and peak RSS of each run, medians, and the ratio A/B (target >= 0.98).
 
   python bench/bench_train.py [--data manifests/demo/bpc/speaker/fold1] [--w2v CKPT]
+  python bench/bench_train.py --quick --data DIR      # 4 updates, one round: CI checks it runs
 """
 import argparse
 import os
@@ -47,7 +48,10 @@ def main() -> int:
     parser.add_argument("--w2v", help="pre-trained checkpoint (default: a random-init tiny one made here)")
     parser.add_argument("--updates", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="4 updates, one round (a check, not a number)")
     args = parser.parse_args()
+    if args.quick:
+        args.updates, args.rounds = 4, 1
     if not os.path.exists(args.data):
         print(f"error: {args.data} not found (bash scripts/run.sh --stop-stage 2 makes it)", file=sys.stderr)
         return 2

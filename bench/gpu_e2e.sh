@@ -8,27 +8,29 @@
 #
 #   bash bench/gpu_e2e.sh --work /tmp/gpu_e2e                 # GPU: Large, fp16
 #   bash bench/gpu_e2e.sh --work /tmp/gpu_e2e_cpu --cpu       # quick CPU mode (tiny model, no fp16): CI
+# --data DIR uses an existing demo corpus (the folder holding IEMOCAP_full_release) instead of making one.
 set -euo pipefail
+me=gpu_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=""
+data=""
 cpu=false
 frozen=40
 unfrozen=40
 while [ $# -gt 0 ]; do
   case "$1" in
+    --work|--data|--frozen-updates|--unfrozen-updates) need_value "$1" $# ;;&
     --work) work=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
     --cpu) cpu=true; shift ;;
     --frozen-updates) frozen=$2; shift 2 ;;
     --unfrozen-updates) unfrozen=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "gpu_e2e.sh: unknown option $1" >&2; exit 2 ;;
+    -h|--help) print_header "$0"; exit 0 ;;
+    *) die "unknown option $1" ;;
   esac
 done
-[ -n "$work" ] || { echo "gpu_e2e.sh: --work DIR is required" >&2; exit 2; }
-if [ -z "${PYTHON:-}" ]; then
-  if [ -x "$repo/.venv/bin/python" ]; then PYTHON=$repo/.venv/bin/python; else PYTHON=python3; fi
-fi
+[ -n "$work" ] || die "--work DIR is required"
 export PYTHON
 mkdir -p "$work"
 
@@ -37,7 +39,7 @@ if $cpu; then
   overrides=(common.fp16=false "optimization.max_update=$((frozen + unfrozen))" "model.freeze_finetune_updates=$frozen")
 else
   "$PYTHON" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" \
-    || { echo "gpu_e2e.sh: no CUDA device visible to torch (use --cpu for the quick CPU mode)" >&2; exit 2; }
+    || die "no CUDA device visible to torch (use --cpu for the quick CPU mode)"
   size=large; config=paper_bpc
   # the recipe, shortened: warm-up/hold/decay over the short run; validation every epoch (the demo corpus
   # makes short epochs), so the emotion metrics are computed at Large size
@@ -46,7 +48,7 @@ else
 fi
 w2v=$work/w2v_$size.pt
 run=(bash "$repo/scripts/run.sh" --work "$work" --units bpc --train-units bpc --train-folds "1 2" --config "$config"
-     --w2v "$w2v" --jobs 2 --per-emotion 6)
+     --w2v "$w2v" --jobs 2 --per-emotion 6 ${data:+--data "$data"})
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 secs() { printf '%d.%d' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )); }

@@ -16,6 +16,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 import soundfile
 
+from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.manifest import SplitEntry, read_split
 
 METHOD = "eGeMAPSv02 functionals + logistic regression"
@@ -68,8 +69,7 @@ def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
     from sklearn.preprocessing import StandardScaler
 
     train, test = read_split(fold_dir, "train", None), read_split(fold_dir, "test", None)
-    with open(os.path.join(fold_dir, "fold.json")) as f:
-        info = json.load(f)
+    info = read_fold_record(fold_dir)
     feats = features(train + test, cache)
     x_train = np.stack([feats[e.utt_id] for e in train])
     y_train = [e.emotion for e in train]
@@ -81,7 +81,7 @@ def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
     _write(os.path.join(out_dir, "pred.txt"), [f"{e.utt_id} {p}" for e, p in zip(test, predicted)])
     _write(os.path.join(out_dir, "ref_emotions.txt"), [f"{e.utt_id} {e.emotion}" for e in test])
     result = {"method": METHOD, "C": C, "class_weight": "balanced", "fold_dir": os.path.abspath(fold_dir),
-              "test_group": info["test_group"], "valid_policy": info.get("valid_policy"), "train": len(train),
+              "test_group": info.test_group, "valid_policy": info.valid_policy, "train": len(train),
               "test": len(test), "features": int(x_train.shape[1]),
               "correct": int(sum(p == e.emotion for e, p in zip(test, predicted)))}
     _write(os.path.join(out_dir, "baseline.json"), [json.dumps(result, indent=1, sort_keys=True)])

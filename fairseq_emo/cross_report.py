@@ -1,9 +1,10 @@
 """The paper's Tables 4 and 5 from a cross-corpus run: exp/cross/<corpus>/<unit>/ -> report.md.
 
-Reads, per tested corpus and unit type: pred.txt (the vote) and ref_emotions.txt (decode.py), SOURCE (written
-by scripts/run_cross_corpus.sh: `model=<trained fold dir>` and `test_set=<eval dir>`), the model's DONE and
-fold.json (how it was trained, on how much) and the test set's eval.json (counts, source sample rates). Writes Table 4 (utterances per class and corpus), Table 5 (weighted accuracy per corpus x unit
-type, the paper's figures beside), the same for unweighted accuracy, and one confusion matrix per cell.
+Reads, per tested corpus and unit type: pred.txt (the vote), ref_emotions.txt and decode.json (decode.py: the
+model's fold and the test set), the model's DONE and fold.json (how it was trained, on how much) and the test
+set's eval.json (counts, source sample rates). Writes Table 4 (utterances per class and corpus), Table 5
+(weighted accuracy per corpus x unit type, the paper's figures beside), the same for unweighted accuracy, and
+one confusion matrix per cell.
 """
 import glob
 import json
@@ -11,9 +12,10 @@ import os
 from typing import Dict, List
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo import paper
+from fairseq_emo import layout, paper
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
-from fairseq_emo.fold_run import read_done, read_key_values
+from fairseq_emo.fold_protocol import read_fold_record
+from fairseq_emo.fold_run import read_done
 from fairseq_emo.vote import accuracy_from_confusion, confusion, format_confusion, read_emotions
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
@@ -36,15 +38,18 @@ def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
         unit, corpus = os.path.basename(cell), os.path.basename(os.path.dirname(cell))
         reference = read_emotions(os.path.join(cell, "ref_emotions.txt"))
         matrix = confusion(reference, read_emotions(pred))
-        source = read_key_values(os.path.join(cell, "SOURCE"))
-        done = read_done(source["model"])
-        with open(os.path.join(done["data"], "fold.json"), encoding="utf-8") as f:
-            fold = json.load(f)
-        protocol = dict(train_corpus=fold["corpus"], train=fold["counts"]["train"], valid=fold["counts"]["valid"],
-                        config=done["config"], w2v=done["w2v"], scheme=fold["scheme"],
-                        valid_fraction=fold["valid_fraction"], checkpoint_rule=done["checkpoint_rule"],
-                        valid_policy=fold.get("valid_policy", "heldout"))
-        with open(os.path.join(source["test_set"], "eval.json"), encoding="utf-8") as f:
+        with open(os.path.join(cell, layout.DECODED), encoding="utf-8") as f:
+            source = json.load(f)  # decode.py's record: the model's fold and the test set
+        if not source.get("model_fold"):
+            raise ValueError(f"{cell}/{layout.DECODED}: decoded with a checkpoint outside a trained fold; the report "
+                             f"needs the fold (its DONE and fold.json) to state the training protocol")
+        done = read_done(source["model_fold"])
+        fold = read_fold_record(done["data"])
+        protocol = dict(train_corpus=fold.corpus, train=fold.counts["train"], valid=fold.counts["valid"],
+                        config=done["config"], w2v=done["w2v"], scheme=fold.scheme,
+                        valid_fraction=fold.valid_fraction, checkpoint_rule=done["checkpoint_rule"],
+                        valid_policy=fold.valid_policy)
+        with open(os.path.join(source["data"], "eval.json"), encoding="utf-8") as f:
             eval_info = json.load(f)
         with open(os.path.join(cell, "units.jsonl"), encoding="utf-8") as f:
             empty = sum(1 for line in f if not json.loads(line)["units"])
@@ -59,7 +64,7 @@ def left_out(cross_dir: str) -> List[str]:
     for cell in sorted(glob.glob(os.path.join(cross_dir, "*", "*"))):
         if not os.path.isdir(cell) or os.path.isfile(os.path.join(cell, "pred.txt")):
             continue
-        why = "not voted" if os.path.isfile(os.path.join(cell, "SOURCE")) else "decoding not finished"
+        why = "not voted" if layout.is_decoded(cell) else "decoding not finished"
         missing.append(f"{os.path.relpath(cell, cross_dir)}: {why}")
     return missing
 

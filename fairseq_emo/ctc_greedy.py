@@ -45,7 +45,7 @@ def emotion_mass(lprobs: torch.Tensor, emotion_of: torch.Tensor, n_emotions: int
     return mass
 
 
-def token_tables(symbols, nspecial: int, delimiter: str = "_"):
+def token_tables(symbols, nspecial: int):
     """Dictionary symbols -> (body id per symbol, emotion index per symbol as a tensor); specials get -1."""
     from fairseq_emo.emotions import EMOTIONS
     from fairseq_emo.units.suffix import split_token
@@ -56,7 +56,7 @@ def token_tables(symbols, nspecial: int, delimiter: str = "_"):
             body_of.append(-1)
             emotion_of.append(-1)
             continue
-        body, emo = split_token(symbol, delimiter)
+        body, emo = split_token(symbol)
         body_of.append(bodies.setdefault(body, len(bodies)))
         emotion_of.append(EMOTIONS.index(emo) if emo else -1)
     return body_of, torch.tensor(emotion_of)

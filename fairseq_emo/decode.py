@@ -52,8 +52,7 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
     from tqdm import tqdm
 
     dictionary = task.target_dictionary
-    _, emotion_of = token_tables(dictionary.symbols, dictionary.nspecial,
-                                 getattr(task.cfg, "emotion_delimiter", "_"))
+    _, emotion_of = token_tables(dictionary.symbols, dictionary.nspecial)
     normalize = bool(getattr(task.cfg, "normalize", False))
     results: List[Optional[Dict]] = [None] * len(entries)
     bar = tqdm(total=len(entries), desc="decode", unit="utt", disable=not progress)

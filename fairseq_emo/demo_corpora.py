@@ -18,6 +18,7 @@ from typing import Callable, List, Tuple
 import soundfile
 from pypinyin import Style, lazy_pinyin
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.demo_corpus import PROSODY, _rng, espeak, jittered
 
 GERMAN = ["Der Zug kommt heute etwas später an.", "Ich habe den Schlüssel auf den Tisch gelegt.",
@@ -72,7 +73,7 @@ def make_emodb_tree(out: str, per_emotion: int = 3, speakers=("03", "08", "10", 
                 for i in range(per_emotion):
                     text_code = f"a{i + 1:02d}"
                     jobs.append((os.path.join(root, "wav", f"{spk}{text_code}{letter}a.wav"),
-                                 GERMAN[i % len(GERMAN)], voice, _prosody(emo, "emodb", spk, letter, i), 16000))
+                                 GERMAN[i % len(GERMAN)], voice, _prosody(emo, "emodb", spk, letter, i), FAIRSEQ_SAMPLE_RATE))
         _write_all(jobs, workers)
     return _atomic_tree(out, "EmoDB", build)
 
@@ -91,7 +92,7 @@ def make_ksu_tree(out: str, per_emotion: int = 2, speakers=("001", "002", "101",
                 for i in range(per_emotion):
                     name = f"D01{code}P{spk}S{i + 1:02d}T01.{ext}"
                     jobs.append((os.path.join(root, "data", "SPEECH", phase, code, name), ARABIC[i % len(ARABIC)],
-                                 voice, _prosody(emo, "ksu", spk, code, i), 16000))
+                                 voice, _prosody(emo, "ksu", spk, code, i), FAIRSEQ_SAMPLE_RATE))
         _write_all(jobs, workers)
     return _atomic_tree(out, "KSUEmotions", build)
 

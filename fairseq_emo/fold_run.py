@@ -1,6 +1,8 @@
 """A fold's training directory as scripts/run_folds.sh leaves it: exp/<corpus>/<unit>/fold<k>/ -> its facts.
+(Names and markers: layout.py.)
 
-  DONE        'key=value' lines: config, w2v, data, launcher, test_checkpoint, checkpoint_rule
+  DONE        'key=value' lines: config, w2v, data, launcher, seed, device, finished, wall_seconds, command,
+              test_checkpoint, checkpoint_rule (written by `mark-done`)
   train.log   fairseq's log; with common.log_format=json its metric lines are '[<tag>][INFO] - {json}'
   checkpoints/ checkpoint_last.pt and fairseq's checkpoint_<epoch>_<update>.pt
 One reader for both, used by decoding, the report and the benchmarks; and `resume_state`, which decides how a
@@ -15,6 +17,8 @@ import sys
 import time
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from fairseq_emo import layout
+
 
 def read_key_values(path: str) -> Dict[str, str]:
     """'key=value' lines -> dict."""
@@ -24,7 +28,7 @@ def read_key_values(path: str) -> Dict[str, str]:
 
 def read_done(fold_dir: str) -> Dict[str, str]:
     """DONE -> dict; a fold without it has not finished training (error says so)."""
-    path = os.path.join(fold_dir, "DONE")
+    path = os.path.join(fold_dir, layout.DONE)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: the fold has not finished training")
     return read_key_values(path)
@@ -110,8 +114,83 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional
             f"periodic/best checkpoints")
 
 
+DONE_KEYS = ("config", "w2v", "data", "launcher", "seed", "device", "gpu", "jobs", "wall_seconds", "command")
+
+
+def mark_done(fold_dir: str, facts: Dict[str, str]) -> str:
+    """Write <fold>/DONE (atomically): the training facts run_folds.sh passes, the UTC `finished` stamp (which
+    decodes are tied to: layout.is_decoded), the test checkpoint and the checkpoint rule. -> the DONE path."""
+    unknown = sorted(set(facts) - set(DONE_KEYS))
+    if unknown:
+        raise ValueError(f"mark-done: unknown key(s) {', '.join(unknown)}; known: {', '.join(DONE_KEYS)}")
+    lines = [f"{k}={facts.get(k, '')}" for k in DONE_KEYS if k != "command"]
+    lines += [f"finished={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
+              f"test_checkpoint={layout.test_checkpoint(os.path.abspath(fold_dir))}",
+              f"checkpoint_rule={layout.CHECKPOINT_RULE}", f"command={facts.get('command', '')}"]
+    path = os.path.join(fold_dir, layout.DONE)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(path + ".tmp", path)
+    return path
+
+
+# Arguments that only say where things are (the program, the code, the fold's own output dirs): an experiment
+# directory moved or a repository cloned elsewhere is still the same training.
+_WHERE = ("hydra.run.dir=", "hydra.sweep.dir=", "checkpoint.save_dir=", "common.user_dir=", "--config-dir")
+
+
+def _what_trains(command: str) -> List[str]:
+    import shlex
+
+    words = shlex.split(command)[1:]
+    kept, skip = [], False
+    for w in words:
+        if skip:
+            skip = False
+        elif w == "--config-dir":
+            skip = True
+        elif not w.startswith(_WHERE):
+            kept.append(w)
+    return kept
+
+
+def same_command(fold_dir: str, command: str) -> bool:
+    """Was the finished fold trained with this command (config, data, labels, pre-trained model, seed, overrides;
+    not where the program, code or outputs live)? A DONE written before commands were recorded has no
+    `command` and counts as the same (nothing to compare with)."""
+    recorded = read_done(fold_dir).get("command", "").strip()
+    return not recorded or _what_trains(recorded) == _what_trains(command)
+
+
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 3 and args[0] == "same-command":
+        return 0 if same_command(args[1], args[2]) else 1
+    if len(args) >= 2 and args[0] == "complete":
+        # one process for the end of a training: DONE (with the device torch sees), then finalize with the record
+        import torch
+
+        from fairseq_emo import model_record
+
+        keep = "--keep-optimizer" in args[2:]
+        try:
+            facts = dict(a.split("=", 1) for a in args[2:] if a != "--keep-optimizer")
+            facts.setdefault("device", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
+            mark_done(args[1], facts)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        checkpoints = os.path.dirname(layout.test_checkpoint(args[1]))
+        print(finalize(checkpoints, keep_optimizer=keep, record=model_record.build(args[1])))
+        return 0
+    if len(args) >= 2 and args[0] == "mark-done":
+        try:
+            facts = dict(a.split("=", 1) for a in args[2:])
+            print(mark_done(args[1], facts))
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        return 0
     if len(args) == 2 and args[0] == "resume-state":
         state, message = resume_state(args[1])
         print(f"{state}\t{message}")
@@ -131,6 +210,9 @@ def main(argv=None) -> int:
         print(model_record.describe(record))
         return 0
     print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR\n"
+          "       python -m fairseq_emo.fold_run mark-done FOLD_DIR key=value ...\n"
+          "       python -m fairseq_emo.fold_run complete FOLD_DIR [--keep-optimizer] key=value ...  (DONE + finalize)\n"
+          "       python -m fairseq_emo.fold_run same-command FOLD_DIR COMMAND   (exit 0: same, 1: differs)\n"
           "       python -m fairseq_emo.fold_run finalize CHECKPOINT_DIR [--keep-optimizer]\n"
           "       python -m fairseq_emo.fold_run record-evaluation FOLD_DIR", file=sys.stderr)
     return 2

@@ -11,7 +11,7 @@ import re
 from typing import List
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.units.suffix import split_token
+from fairseq_emo.units.suffix import DELIMITER, split_token
 
 MAX_LISTED = 20
 # wav2vec 2.0's CNN (kernels 10,3,3,3,3,2,2 / strides 5,2,2,2,2,2,2) needs 400 samples for its first frame;
@@ -43,7 +43,7 @@ def dictionary_symbols(data: str, labels: str) -> set:
     return symbols
 
 
-def check_split(data: str, labels: str, split: str, delimiter: str = "_") -> int:
+def check_split(data: str, labels: str, split: str) -> int:
     """Validate {split}.tsv against {split}.<labels> and the dictionary; returns the number of utterances."""
     manifest_path = os.path.join(data, f"{split}.tsv")
     label_path = os.path.join(data, f"{split}.{labels}")
@@ -59,11 +59,11 @@ def check_split(data: str, labels: str, split: str, delimiter: str = "_") -> int
             problems.append(f"{label_path}:{lineno}: empty label line (every utterance needs at least one unit)")
             continue
         unknown = [t for t in line.split() if t not in known]
-        unsuffixed = [t for t in line.split() if split_token(t, delimiter)[1] is None]
+        unsuffixed = [t for t in line.split() if split_token(t)[1] is None]
         if unknown:
             problems.append(f"{label_path}:{lineno}: not in dict.{labels}.txt: {' '.join(unknown[:5])}")
         if unsuffixed:
-            problems.append(f"{label_path}:{lineno}: no emotion suffix '{delimiter}<emo>': {' '.join(unsuffixed[:5])}")
+            problems.append(f"{label_path}:{lineno}: no emotion suffix '{DELIMITER}<emo>': {' '.join(unsuffixed[:5])}")
     if problems:
         more = f"\n  ... {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
         raise LabelCheckError(f"{len(problems)} bad label line(s) in {label_path}:\n  "

@@ -1,22 +1,42 @@
-"""Names of the experiment layout: (unit variant, fold scheme, validation policy, seed) -> directory names.
+"""The experiment layout, one owner: (corpus, unit variant, fold scheme, validation policy, seed, fold) -> paths,
+the markers that say a stage finished, and the checkpoint rule.
 
   manifests/<corpus>/<variant>/<scheme dir>/fold<k>/          scheme dir = <scheme>[-k<K>][-heldout]
-  exp/<corpus>/<variant>[.<scheme dir>][.seed<s>]/fold<k>/    '.speaker' (the paper's scheme) is left out
+  exp/<corpus>/<variant>[.<scheme dir>][.seed<s>]/fold<k>/    (a "run"; '.speaker', the paper's scheme, is left out)
+      DONE                     training finished (key=value: config, data, seed, device, `finished` stamp, ...)
+      FAILED, LOCK, LOCK.pid   the last failed attempt; the runner's lock
+      checkpoints/checkpoint_last.pt   the test checkpoint (CHECKPOINT_RULE: the final one, no selection)
+      decode_<split>/decode.json       decoding finished (written last; names the model's `finished` stamp)
+      decode_<split>/pred.txt          voted
+  exp/<corpus>/<run>/scores_<split>.tsv   scored (sclite, every fold and pooled)
+  exp/<corpus>/report/                    the report
+  exp/cross/<target>/<variant>/           a cross-corpus cell: decode.json, pred.txt as in decode_<split>/
 
 - `-k<K>`: speakers dealt into K groups (Mandarin: 7) instead of one fold per speaker.
 - `-heldout`: the validation slice is held out of training (checkpoint-selection studies). The default
   policy, `monitor`, trains on every utterance of the training groups as the paper does, and gets no suffix.
 - `.seed<s>`: one training run per seed (`run.sh --seeds "1 2 3"`); without it fairseq's default seed (1).
-The bash scripts ask this module (`python -m fairseq_emo.layout ...`) instead of re-coding the names.
+A decode is current only when its decode.json names the `finished` stamp of the DONE it was made from, so a
+retrained fold is decoded again whatever the files' ages. The bash scripts ask this module
+(`python -m fairseq_emo.layout ...`) instead of re-coding names.
 """
 import argparse
+import json
+import os
 import re
 import sys
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 SCHEMES = ("speaker", "dialog", "session", "all")
 VALID_POLICIES = ("monitor", "heldout")
 DEFAULT_VALID_POLICY = "monitor"
+DONE = "DONE"                  # training finished
+FAILED = "FAILED"              # the last attempt failed (exit status, log tail)
+LOCK = "LOCK"                  # flock'ed by the runner training the fold
+DECODED = "decode.json"        # decoding finished (written last)
+VOTED = "pred.txt"             # the vote
+TEST_CHECKPOINT = "checkpoint_last.pt"
+CHECKPOINT_RULE = "final (checkpoint_last.pt; no selection on the test fold)"
 _SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|all)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?$")
 _EXP_NAME = re.compile(r"^(?P<variant>[^.]+)(?:\.(?P<scheme_dir>[^.]+?))?(?:\.seed(?P<seed>\d+))?$")
 
@@ -57,6 +77,84 @@ def parse_exp_name(name: str) -> Dict:
                 seed=int(m["seed"]) if m["seed"] else None, **parse_scheme_dir(scheme))
 
 
+def manifest_dir(root: str, corpus: str, variant: str, scheme_dir_name: str) -> str:
+    """manifests/<corpus>/<variant>/<scheme dir>."""
+    parse_scheme_dir(scheme_dir_name)
+    return os.path.join(root, corpus, variant, scheme_dir_name)
+
+
+def run_dir(exp_root: str, corpus: str, variant: str, scheme_dir_name: str = "speaker",
+            seed: Optional[int] = None) -> str:
+    """exp/<corpus>/<variant>[.<scheme dir>][.seed<s>]."""
+    return os.path.join(exp_root, corpus, exp_name(variant, scheme_dir_name, seed))
+
+
+def fold_number(fold_dir: str) -> int:
+    """'.../fold12' -> 12."""
+    m = re.fullmatch(r"fold(\d+)", os.path.basename(os.path.normpath(fold_dir)))
+    if not m:
+        raise ValueError(f"{fold_dir} is not a fold directory (fold<k>)")
+    return int(m.group(1))
+
+
+def fold_dirs(parent: str) -> List[str]:
+    """The fold<k> directories of a manifest scheme dir or a run, in fold order."""
+    if not os.path.isdir(parent):
+        return []
+    names = [n for n in os.listdir(parent) if re.fullmatch(r"fold\d+", n) and os.path.isdir(os.path.join(parent, n))]
+    return [os.path.join(parent, n) for n in sorted(names, key=lambda n: int(n[4:]))]
+
+
+def test_checkpoint(fold_dir: str) -> str:
+    return os.path.join(fold_dir, "checkpoints", TEST_CHECKPOINT)
+
+
+def decode_dir(fold_dir: str, split: str = "test") -> str:
+    return os.path.join(fold_dir, f"decode_{split}")
+
+
+def scores_table(run: str, split: str = "test") -> str:
+    return os.path.join(run, f"scores_{split}.tsv")
+
+
+def is_trained(fold_dir: str) -> bool:
+    return os.path.isfile(os.path.join(fold_dir, DONE))
+
+
+def trained_stamp(fold_dir: str) -> Optional[str]:
+    """The `finished` stamp of a fold's DONE (None when the fold has not finished training)."""
+    path = os.path.join(fold_dir, DONE)
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("finished="):
+                return line.rstrip("\n").split("=", 1)[1]
+    return ""
+
+
+def model_fold_of(checkpoint: str) -> Optional[str]:
+    """<fold>/checkpoints/<file> -> <fold> when that fold has a DONE, else None (a checkpoint from elsewhere)."""
+    fold = os.path.dirname(os.path.dirname(os.path.abspath(checkpoint)))
+    return fold if is_trained(fold) else None
+
+
+def is_decoded(decode: str, model_fold: Optional[str] = None) -> bool:
+    """decode.json exists (decoding finished) and, when model_fold is given, names that fold's current
+    `finished` stamp: a decode of an earlier training of the fold is not current."""
+    path = os.path.join(decode, DECODED)
+    if not os.path.isfile(path):
+        return False
+    if model_fold is None:
+        return True
+    try:
+        with open(path, encoding="utf-8") as f:
+            info = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return info.get("model_finished") == trained_stamp(model_fold)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Print a layout name (for the bash scripts).")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -68,12 +166,55 @@ def main(argv=None) -> int:
     e.add_argument("--variant", required=True)
     e.add_argument("--scheme-dir", default="speaker")
     e.add_argument("--seed", type=int)
+    m = sub.add_parser("manifest-dir", help="<root>/<corpus>/<variant>/<scheme dir>")
+    for a in ("--root", "--corpus", "--variant"):
+        m.add_argument(a, required=True)
+    m.add_argument("--scheme-dir", default="speaker")
+    r = sub.add_parser("run-dir", help="<exp root>/<corpus>/<variant>[.<scheme dir>][.seed<s>]")
+    for a in ("--exp-root", "--corpus", "--variant"):
+        r.add_argument(a, required=True)
+    r.add_argument("--scheme-dir", default="speaker")
+    r.add_argument("--seed", type=int)
+    f = sub.add_parser("fold-dirs", help="the fold<k> dirs of a scheme dir or run, in fold order")
+    f.add_argument("parent")
+    c = sub.add_parser("test-checkpoint", help="a fold's test checkpoint (the checkpoint rule)")
+    c.add_argument("fold")
+    dd = sub.add_parser("decode-dir", help="a fold's decode_<split> dir")
+    dd.add_argument("fold")
+    dd.add_argument("--split", default="test")
+    i = sub.add_parser("is-trained", help="exit 0 when the fold finished training (DONE)")
+    i.add_argument("fold")
+    t = sub.add_parser("trained-folds", help="the trained fold dirs of a run (DONE), optionally only some numbers")
+    t.add_argument("run")
+    t.add_argument("--numbers", default="", help="fold numbers, e.g. '1 2' (default: all)")
+    d = sub.add_parser("is-decoded", help="exit 0 when DECODE_DIR holds a finished decode of MODEL_FOLD's model")
+    d.add_argument("decode_dir")
+    d.add_argument("--model-fold", help="the fold whose model made it (default: any finished decode)")
     args = parser.parse_args(argv)
     try:
         if args.what == "scheme-dir":
             print(scheme_dir(args.scheme, args.num_folds, args.valid_policy))
-        else:
+        elif args.what == "exp-name":
             print(exp_name(args.variant, args.scheme_dir, args.seed))
+        elif args.what == "manifest-dir":
+            print(manifest_dir(args.root, args.corpus, args.variant, args.scheme_dir))
+        elif args.what == "run-dir":
+            print(run_dir(args.exp_root, args.corpus, args.variant, args.scheme_dir, args.seed))
+        elif args.what == "fold-dirs":
+            print("\n".join(fold_dirs(args.parent)))
+        elif args.what == "test-checkpoint":
+            print(test_checkpoint(args.fold))
+        elif args.what == "decode-dir":
+            print(decode_dir(args.fold, args.split))
+        elif args.what == "is-trained":
+            return 0 if is_trained(args.fold) else 1
+        elif args.what == "trained-folds":
+            wanted = {int(k) for k in args.numbers.split()}
+            for fold in fold_dirs(args.run):
+                if is_trained(fold) and (not wanted or fold_number(fold) in wanted):
+                    print(fold)
+        else:
+            return 0 if is_decoded(args.decode_dir, args.model_fold) else 1
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -6,8 +6,8 @@ Per fold (formats documented with examples in manifests/README.md):
   {train,valid,test}.utt     'utt_id<TAB>speaker<TAB>emotion' per manifest line (decoding and voting need ids)
   dict.<unit>.txt            fairseq dictionary 'token count' (count = occurrences in train); identical in every
                              fold of a run: all bodies of the table x the 4 emotions, sorted by body then emotion
-  fold.json                  the protocol: scheme, validation policy, test group, seed, valid fraction, unit
-                             options, counts
+  fold.json                  the protocol (fold_protocol.FoldRecord): scheme, validation policy, test group,
+                             seed, valid fraction, unit options, counts
 and DIR/folds.tsv: 'fold<TAB>test_group<TAB>train<TAB>valid<TAB>test'.
 A test-only corpus (cross-corpus testing) gets an eval set instead: DIR/test.tsv, DIR/test.utt and eval.json,
 no labels (its units are unknown without transcripts; the emotion is in test.utt).
@@ -21,10 +21,11 @@ import json
 import os
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Sequence
 
 from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.fold_protocol import FoldRecord, SchemeProtocol, write_fold_record
 from fairseq_emo.folds import NO_TEST_GROUP, Fold
 from fairseq_emo.table import Utterance
 from fairseq_emo.units import UnitSpec, emotion_units
@@ -127,7 +128,7 @@ def _same_tree(a: str, b: str) -> bool:
 
 
 def write_fold(out_dir: str, fold: Fold, scheme: str, spec: UnitSpec, labels: Dict[str, List[str]],
-               dictionary: Sequence[str], root: str, protocol: Dict, force: bool = False) -> WriteReport:
+               dictionary: Sequence[str], root: str, protocol: SchemeProtocol, force: bool = False) -> WriteReport:
     """Write one fold directory atomically and return what happened."""
     _check_fold(fold, scheme, labels, dictionary)
     ext = spec.unit
@@ -143,7 +144,7 @@ def write_fold(out_dir: str, fold: Fold, scheme: str, spec: UnitSpec, labels: Di
 
 
 def _write_fold_files(tmp: str, final: str, fold: Fold, ext: str, labels: Dict[str, List[str]],
-                      dictionary: Sequence[str], root: str, protocol: Dict, force: bool) -> WriteReport:
+                      dictionary: Sequence[str], root: str, protocol: SchemeProtocol, force: bool) -> WriteReport:
     counts = {}
     for name, utts in (("train", fold.train), ("valid", fold.valid), ("test", fold.test)):
         manifest = [root] + [f"{_relpath(u.wav, root)}\t{u.frames}" for u in utts]
@@ -158,12 +159,10 @@ def _write_fold_files(tmp: str, final: str, fold: Fold, ext: str, labels: Dict[s
         counts[f"{name}_tokens"] = sum(len(labels[u.utt_id]) for u in utts)
     train_counts = Counter(t for u in fold.train for t in labels[u.utt_id])
     _write_text(os.path.join(tmp, f"dict.{ext}.txt"), [f"{tok} {train_counts.get(tok, 0)}" for tok in dictionary])
-    info = dict(protocol, fold=fold.index, test_group=fold.test_group, counts=counts, valid_policy=fold.valid_policy,
-                train_groups=sorted({fold.groups[u.utt_id] for u in fold.train}),
-                test_speakers=sorted({u.speaker for u in fold.test}))
-    with open(os.path.join(tmp, "fold.json"), "w", encoding="utf-8") as f:
-        json.dump(info, f, indent=1, sort_keys=True)
-        f.write("\n")
+    write_fold_record(tmp, FoldRecord(**asdict(protocol), fold=fold.index, test_group=fold.test_group, counts=counts,
+                                      valid_policy=fold.valid_policy,
+                                      train_groups=sorted({fold.groups[u.utt_id] for u in fold.train}),
+                                      test_speakers=sorted({u.speaker for u in fold.test})))
     return _move_into_place(tmp, final, fold.index, counts, force)
 
 

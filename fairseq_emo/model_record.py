@@ -8,7 +8,6 @@ run_folds.sh writes it when a fold is DONE (fold_run.finalize) and run.sh adds t
 corpus, or when a checkpoint carries no record (not made by this project's training: checkpoints are pickles,
 load only files you trust).
 """
-import json
 import os
 from typing import Dict, Optional
 
@@ -18,21 +17,21 @@ SYNTHETIC_CORPORA = ("demo",)
 
 def build(fold_dir: str) -> Dict:
     """A finished fold's training dir (DONE, cmd.sh, the fold data's fold.json) -> its record."""
+    from fairseq_emo.fold_protocol import read_fold_record
     from fairseq_emo.fold_run import read_done
     from fairseq_emo.report import provenance
 
     done = read_done(fold_dir)
-    with open(os.path.join(done["data"], "fold.json"), encoding="utf-8") as f:
-        fold = json.load(f)
+    fold = read_fold_record(done["data"])
     command = ""
     if os.path.isfile(os.path.join(fold_dir, "cmd.sh")):
         with open(os.path.join(fold_dir, "cmd.sh"), encoding="utf-8") as f:
             command = f.read().strip()
-    return {"format": 1, "corpus": fold.get("corpus"), "unit": fold.get("unit"),
-            "unit_variant": fold.get("unit_variant"), "bpc_set": fold.get("bpc_set"),
-            "syllabifier": fold.get("syllabifier"), "scheme": fold.get("scheme"),
-            "valid_policy": fold.get("valid_policy", "heldout"), "test_group": fold.get("test_group"),
-            "fold": fold.get("fold"), "utterances": {k: fold["counts"].get(k) for k in ("train", "valid", "test")},
+    return {"format": 1, "corpus": fold.corpus, "unit": fold.unit,
+            "unit_variant": fold.unit_variant, "bpc_set": fold.bpc_set,
+            "syllabifier": fold.syllabifier, "scheme": fold.scheme,
+            "valid_policy": fold.valid_policy, "test_group": fold.test_group,
+            "fold": fold.fold, "utterances": {k: fold.counts.get(k) for k in ("train", "valid", "test")},
             "pretrained": done.get("w2v"), "config": done.get("config"), "command": command,
             "seed": done.get("seed"), "device": done.get("device"), "finished": done.get("finished"),
             "checkpoint_rule": done.get("checkpoint_rule"), "commit": provenance()["commit"], "evaluation": None}

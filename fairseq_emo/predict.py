@@ -29,7 +29,7 @@ import torch
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
-from fairseq_emo.units.suffix import split_token
+from fairseq_emo.units.suffix import add_emotion, split_token
 from fairseq_emo.vote import vote
 
 MIN_SECONDS = 0.1  # wav2vec 2.0's CNN needs 400 samples for one frame; below 0.1 s nothing meaningful is left
@@ -186,8 +186,7 @@ class Predictor:
         self.device = device
         d = self.task.target_dictionary
         self.dictionary = d
-        self.delimiter = getattr(self.task.cfg, "emotion_delimiter", "_")
-        _, self.emotion_of = token_tables(d.symbols, d.nspecial, self.delimiter)
+        _, self.emotion_of = token_tables(d.symbols, d.nspecial)
         self.normalize = bool(getattr(self.task.cfg, "normalize", False))
 
     @torch.inference_mode()
@@ -200,7 +199,7 @@ class Predictor:
         timeline = []
         for u in greedy_ctc(lp, self.dictionary.nspecial):
             token = self.dictionary[u.index]
-            body, emo = split_token(token, self.delimiter)
+            body, emo = split_token(token)
             timeline.append({"unit": body, "emotion": emo, "start": round(offset + u.start_frame * FRAME_SECONDS, 3),
                              "end": round(offset + u.end_frame * FRAME_SECONDS, 3), "posterior": round(u.posterior, 4)})
         mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))
@@ -254,7 +253,7 @@ def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
     return dict(extra, emotion=emotion,
                 vote_share=round(emotions.count(emotion) / len(emotions), 4) if emotions else 0.0,
                 mass_share=round(mass[emotion] / total, 4) if total > 0 else 0.0,
-                units=" ".join(f"{u['unit']}{'_' + u['emotion'] if u['emotion'] else ''}" for u in timeline),
+                units=" ".join(add_emotion(u["unit"], u["emotion"]) if u["emotion"] else u["unit"] for u in timeline),
                 timeline=timeline)
 
 

@@ -24,10 +24,12 @@ import subprocess
 from itertools import combinations
 from typing import Dict, List, Optional
 
-from fairseq_emo import paper
+from fairseq_emo import layout, paper
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
+from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.fold_run import log_records, read_done
 from fairseq_emo.layout import parse_exp_name
+from fairseq_emo.scoring import read_scores_table
 from fairseq_emo.model_record import SYNTHETIC_CORPORA
 from fairseq_emo.stats import discordant, mcnemar_exact, mean_sd, wilcoxon_signed_rank
 from fairseq_emo.vote import NO_WINNER, accuracy, accuracy_from_confusion, confusion, read_emotions, vote_hypotheses
@@ -37,36 +39,17 @@ BASELINE_DIR = "baseline"
 UNFREEZE_LOG = re.compile(r"unfreeze: update (\d+), lr ([0-9.eE+-]+)")
 
 
-def _fold_number(path: str) -> int:
-    return int(re.search(r"fold(\d+)$", path).group(1))
-
-
 def _fold_dirs(run_dir: str, split: str):
     """(evaluated fold dirs, fold dirs left out with the reason), both in fold order."""
-    dirs = sorted((d for d in glob.glob(os.path.join(run_dir, "fold*")) if re.search(r"fold\d+$", d)),
-                  key=_fold_number)
     evaluated, left_out = [], []
-    for d in dirs:
-        if not os.path.isfile(os.path.join(d, "DONE")):
+    for d in layout.fold_dirs(run_dir):
+        if not layout.is_trained(d):
             left_out.append((os.path.basename(d), "training not finished"))
-        elif not os.path.isfile(os.path.join(d, f"decode_{split}", "pred.txt")):
+        elif not os.path.isfile(os.path.join(layout.decode_dir(d, split), layout.VOTED)):
             left_out.append((os.path.basename(d), f"not decoded and voted ({split})"))
         else:
             evaluated.append(d)
     return evaluated, left_out
-
-
-def _scores(run_dir: str, split: str) -> Dict[str, Dict[str, Dict]]:
-    """scores_<split>.tsv -> {fold or 'pooled': {'emo'|'noemo': row}}."""
-    out: Dict[str, Dict[str, Dict]] = {}
-    tsv = os.path.join(run_dir, f"scores_{split}.tsv")
-    if os.path.isfile(tsv):
-        with open(tsv) as f:
-            header = f.readline().rstrip("\n").split("\t")
-            for line in f:
-                row = dict(zip(header, line.rstrip("\n").split("\t")))
-                out.setdefault(row["fold"], {})[row["view"]] = row
-    return out
 
 
 def lr_at_unfreeze(fold_dir: str) -> Optional[Dict]:
@@ -102,24 +85,23 @@ def _utterance_facts(table: str) -> Dict[str, Dict[str, str]]:
 def run_summary(run_dir: str, split: str = "test") -> Dict:
     """Everything the report says about one run (a unit variant, scheme and seed): pooled and per fold."""
     name = os.path.basename(run_dir)
-    layout = parse_exp_name(name)
+    names = parse_exp_name(name)
     folds, left_out = _fold_dirs(run_dir, split)
-    summary = {"run": name, **layout, "left_out": left_out, "folds": []}
+    summary = {"run": name, **names, "left_out": left_out, "folds": []}
     if not folds:
         return summary
-    scores = _scores(run_dir, split)
+    scores = read_scores_table(layout.scores_table(run_dir, split))
     reference, predicted, strict, rules, protocol = {}, {}, {}, {"majority": 0, "tie": 0, "empty": 0}, None
     facts: Dict[str, Dict[str, str]] = {}
     for d in folds:
-        dec = os.path.join(d, f"decode_{split}")
+        dec = layout.decode_dir(d, split)
         ref = read_emotions(os.path.join(dec, "ref_emotions.txt"))
-        pred = read_emotions(os.path.join(dec, "pred.txt"))
+        pred = read_emotions(os.path.join(dec, layout.VOTED))
         units_json = os.path.join(dec, "units.jsonl")
         votes, _ = vote_hypotheses(os.path.join(dec, "emo", "hyp.trn"),
                                    units_json if os.path.isfile(units_json) else None)
         done = read_done(d)
-        with open(os.path.join(done["data"], "fold.json")) as f:
-            info = json.load(f)
+        info = read_fold_record(done["data"])
         acc = accuracy_from_confusion(confusion(ref, pred))
         decode_info = {}
         if os.path.isfile(os.path.join(dec, "decode.json")):
@@ -128,24 +110,24 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         fold = os.path.basename(d)
         fold_scores = scores.get(fold, {})
         summary["folds"].append({
-            "fold": fold, "test_group": info["test_group"], "n": len(ref), "WA": acc["WA"], "UA": acc["UA"],
+            "fold": fold, "test_group": info.test_group, "n": len(ref), "WA": acc["WA"], "UA": acc["UA"],
             "strict_WA": accuracy(ref, {u: votes[u].strict for u in ref})["WA"],
             "uer_emo": float(fold_scores["emo"]["Err"]) if "emo" in fold_scores else None,
             "uer_noemo": float(fold_scores["noemo"]["Err"]) if "noemo" in fold_scores else None,
             "unfreeze": lr_at_unfreeze(d), "train_seconds": float(done["wall_seconds"]) if "wall_seconds" in done
-            else None, "device": done.get("device"), "counts": info["counts"],
+            else None, "device": done.get("device"), "counts": info.counts,
             "decode_seconds": decode_info.get("decode_seconds"), "decode_device": decode_info.get("device")})
         reference.update(ref)
         predicted.update(pred)
         strict.update({u: votes[u].strict for u in ref})
         for u in ref:
             rules[votes[u].rule] += 1
-        facts.update(_utterance_facts(info.get("table", "")))
+        facts.update(_utterance_facts(info.table))
         summary.setdefault("dict_tokens", _dict_tokens(done["data"]))
         protocol = protocol or {
-            "corpus": info["corpus"], "scheme": info["scheme"], "valid_policy": info.get("valid_policy", "heldout"),
-            "valid_fraction": info["valid_fraction"], "split_seed": info["seed"], "config": done["config"],
-            "checkpoint_rule": done["checkpoint_rule"], "w2v": done["w2v"], "unit_variant": info["unit_variant"],
+            "corpus": info.corpus, "scheme": info.scheme, "valid_policy": info.valid_policy,
+            "valid_fraction": info.valid_fraction, "split_seed": info.seed, "config": done["config"],
+            "checkpoint_rule": done["checkpoint_rule"], "w2v": done["w2v"], "unit_variant": info.unit_variant,
             "train_seed": done.get("seed", "1 (fairseq default)")}
     matrix = confusion(reference, predicted)
     wa = [f["WA"] for f in summary["folds"]]
@@ -233,13 +215,12 @@ def _audio_text(corpus: str) -> str:
 def _baseline(corpus_exp: str, scheme: str, split: str) -> Optional[Dict]:
     """The eGeMAPS baseline on the same folds: pooled WA/UA and per-fold WA, or None."""
     root = os.path.join(corpus_exp, BASELINE_DIR, scheme)
-    folds = sorted((d for d in glob.glob(os.path.join(root, "fold*")) if re.search(r"fold\d+$", d)
-                    and os.path.isfile(os.path.join(d, "pred.txt"))), key=_fold_number)
+    folds = [d for d in layout.fold_dirs(root) if os.path.isfile(os.path.join(d, layout.VOTED))]
     if not folds:
         return None
     reference, predicted, per_fold = {}, {}, []
     for d in folds:
-        ref, pred = read_emotions(os.path.join(d, "ref_emotions.txt")), read_emotions(os.path.join(d, "pred.txt"))
+        ref, pred = read_emotions(os.path.join(d, "ref_emotions.txt")), read_emotions(os.path.join(d, layout.VOTED))
         with open(os.path.join(d, "baseline.json")) as f:
             info = json.load(f)
         per_fold.append({"fold": os.path.basename(d), "test_group": info["test_group"],
@@ -296,7 +277,7 @@ def _plot_losses(run_dirs: List[str], path: str) -> bool:
     fig, ax = plt.subplots(figsize=(6, 3.6))
     drawn = False
     for run_dir in run_dirs:
-        for d in sorted(glob.glob(os.path.join(run_dir, "fold*"))):
+        for d in layout.fold_dirs(run_dir):
             train, _ = loss_curves(d)
             if train:
                 ax.plot([u for u, _ in train], [v for _, v in train], lw=0.8,
@@ -328,13 +309,13 @@ def discover_runs(corpus_exp: str):
         if not os.path.isdir(d) or name in ("report", BASELINE_DIR) or name.startswith("w2v"):
             continue
         try:
-            layout = parse_exp_name(name)
+            names = parse_exp_name(name)
         except ValueError:
             ignored.append(name)
             continue
-        if layout["scheme"] == "all":  # reported by cross_report.py
+        if names["scheme"] == "all":  # reported by cross_report.py
             continue
-        by_scheme.setdefault(layout["scheme_dir"], []).append(d)
+        by_scheme.setdefault(names["scheme_dir"], []).append(d)
     return by_scheme, ignored
 
 
@@ -598,14 +579,20 @@ def _write_atomic(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def format_result(corpus: str, unit: str, folds: str, wa: float, ua: float, seed=None, **details) -> str:
+    """The RESULT line both reports print (grep-able key=value; details in parentheses, in the given order):
+    'RESULT corpus=demo unit=bpc folds=speaker WA=81.5 UA=81.6  (n=124, ...)'."""
+    seed_part = f" seed={seed}" if seed is not None else ""
+    detail = ", ".join(f"{k}={v}" for k, v in details.items())
+    return f"RESULT corpus={corpus} unit={unit} folds={folds}{seed_part} WA={wa:.1f} UA={ua:.1f}  ({detail})"
+
+
 def result_line(s: Dict) -> str:
-    """One RESULT line per run (the format both reports print)."""
+    """One RESULT line per run of the cross-validation report."""
     p = s["protocol"]
-    seed = f" seed={s['seed']}" if s["seed"] is not None else ""
-    return (f"RESULT corpus={p['corpus']} unit={s['variant']} folds={p['scheme']}{seed} WA={s['accuracy']['WA']:.1f} "
-            f"UA={s['accuracy']['UA']:.1f}  (n={s['n']}, {len(s['folds'])} folds, valid={p['valid_policy']}, "
-            f"config={p['config']}, checkpoint=final, strict WA={s['strict_accuracy']['WA']:.1f}, "
-            f"empty={s['rules']['empty']})")
+    return format_result(p["corpus"], s["variant"], p["scheme"], s["accuracy"]["WA"], s["accuracy"]["UA"], s["seed"],
+                         n=s["n"], n_folds=len(s["folds"]), valid=p["valid_policy"], config=p["config"],
+                         checkpoint="final", strict_WA=f"{s['strict_accuracy']['WA']:.1f}", empty=s["rules"]["empty"])
 
 
-__all__ = ["write_report", "run_summary", "paired_tests", "result_line", "NO_WINNER"]
+__all__ = ["write_report", "run_summary", "paired_tests", "result_line", "format_result", "NO_WINNER"]

@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
+from fairseq_emo import layout
 from fairseq_emo.trn import read_trn
 
 SUB_COST, INS_COST, DEL_COST = 4, 3, 3
@@ -155,3 +156,48 @@ def score(ref_path: str, hyp_path: str, scorer: str = "sclite", out_dir: str = N
     if scorer == "python":
         return score_python(ref_path, hyp_path)
     raise ValueError(f"unknown scorer {scorer!r}: sclite or python")
+
+
+VIEWS = ("emo", "noemo")  # decode.py's two trn pairs: with the emotion suffix, and without it
+TABLE_HEADER = ("fold", "view", "N", "Corr", "Sub", "Del", "Ins", "Err", "n_corr", "n_sub", "n_del", "n_ins")
+
+
+def score_run(run: str, split: str = "test", scorer: str = "sclite") -> List[Tuple[str, str, Counts]]:
+    """A run's decoded folds -> [(fold, view, Counts)] for every fold (fold order), then ('pooled', view, the
+    counts summed over folds: the paper's Table 3 rows). sclite's reports stay in each fold's decode_<split>/<view>/."""
+    folds = [f for f in layout.fold_dirs(run) if os.path.isdir(layout.decode_dir(f, split))]
+    if not folds:
+        raise FileNotFoundError(f"no {run}/fold*/decode_{split}/ (run scripts/decode.py first)")
+    rows, pooled = [], {view: Counts() for view in VIEWS}
+    for fold in folds:
+        dec = layout.decode_dir(fold, split)
+        for view in VIEWS:
+            total, _ = score(os.path.join(dec, view, "ref.trn"), os.path.join(dec, view, "hyp.trn"), scorer,
+                             os.path.join(dec, view), name=scorer)
+            rows.append((os.path.basename(fold), view, total))
+            pooled[view] = pooled[view] + total
+    return rows + [("pooled", view, pooled[view]) for view in VIEWS]
+
+
+def write_scores_table(path: str, rows: Sequence[Tuple[str, str, Counts]]) -> None:
+    """[(fold, view, Counts)] -> scores_<split>.tsv (percentages and raw counts; read back by the report)."""
+    lines = ["\t".join(TABLE_HEADER)]
+    for fold, view, c in rows:
+        p = c.percent
+        lines.append(f"{fold}\t{view}\t{c.n}\t{p(c.corr):.2f}\t{p(c.sub):.2f}\t{p(c.dele):.2f}\t{p(c.ins):.2f}\t"
+                     f"{p(c.errors):.2f}\t{c.corr}\t{c.sub}\t{c.dele}\t{c.ins}")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def read_scores_table(path: str) -> Dict[str, Dict[str, Dict[str, str]]]:
+    """scores_<split>.tsv -> {fold or 'pooled': {view: row}}; {} when the run was not scored."""
+    out: Dict[str, Dict[str, Dict[str, str]]] = {}
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            for line in f:
+                row = dict(zip(header, line.rstrip("\n").split("\t")))
+                out.setdefault(row["fold"], {})[row["view"]] = row
+    return out

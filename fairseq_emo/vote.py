@@ -10,7 +10,8 @@ Input: a list of emotion codes (and optionally {emotion: mass}). Output: one emo
 `vote_with_rule` also says which rule decided ('majority', 'tie', 'empty'), and `strict_majority` is the pure
 majority rule (no winner on a tie or an empty hypothesis: such an utterance counts as wrong), which the report
 shows beside the main figure so that a model emitting nothing cannot hide behind the fallbacks.
-`vote_hypotheses`: a decoded trn file (+ units.jsonl posteriors) -> one VoteResult per utterance.
+`vote_hypotheses`: a decoded trn file (+ units.jsonl posteriors) -> one VoteResult per utterance;
+`weighted_votes`: the posterior-weighted variant from units.jsonl; `write_predictions`: pred.txt.
 Also: WA (overall accuracy) and UA (mean per-class recall) from per-class counts.
 """
 import json
@@ -98,6 +99,31 @@ def posterior_weighted_vote(unit_emotions: Sequence[str], unit_posteriors: Seque
     if not any(weights.values()):
         return vote([], emotion_mass)
     return max(EMOTIONS, key=lambda e: weights[e])
+
+
+def weighted_votes(units_jsonl: str, utterances: Sequence[str]) -> Dict[str, str]:
+    """decode.py's units.jsonl -> {utt_id: posterior-weighted vote} for the given utterances (every one must
+    have a record; the error names the file)."""
+    from fairseq_emo.units.suffix import split_token
+
+    with open(units_jsonl, encoding="utf-8") as f:
+        details = {r["utt_id"]: r for r in map(json.loads, f)}
+    missing = [u for u in utterances if u not in details]
+    if missing:
+        raise KeyError(f"{units_jsonl} has no record of {len(missing)} voted utterance(s), e.g. {missing[0]}")
+    return {u: posterior_weighted_vote([split_token(x["unit"])[1] for x in details[u]["units"]],
+                                       [x["posterior"] for x in details[u]["units"]], details[u]["emotion_mass"])
+            for u in utterances}
+
+
+def write_predictions(path: str, predicted: Mapping[str, str]) -> None:
+    """{utt_id: emotion} -> '<utt_id> <emotion>' lines (pred.txt), written atomically."""
+    import os
+
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.writelines(f"{u} {e}\n" for u, e in predicted.items())
+    os.replace(tmp, path)
 
 
 def weighted_and_unweighted_accuracy(correct: Mapping[str, float], total: Mapping[str, float]) -> Dict[str, float]:

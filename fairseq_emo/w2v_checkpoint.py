@@ -12,6 +12,8 @@ from typing import Dict
 
 import torch
 
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+
 # Pre-training settings of the LibriSpeech-960 Large model that shape the state dict or the fine-tuning path.
 LARGE = dict(encoder_layers=24, encoder_embed_dim=1024, encoder_ffn_embed_dim=4096, encoder_attention_heads=16,
              final_dim=768, extractor_mode="default", layer_norm_first=False, conv_bias=False,
@@ -62,7 +64,7 @@ def pretraining_namespace(arch: Architecture) -> Namespace:
     for key, value in arch.overrides().items():
         setattr(args, key, value)
     args.normalize = False  # libri960_big.pt: raw waveform input (fine-tuning must use task.normalize=false)
-    args.sample_rate = 16000
+    args.sample_rate = FAIRSEQ_SAMPLE_RATE
     # schedule of the 400k-update pre-training run; fairseq's config conversion requires them to be set
     args.max_update = args.total_num_update = 400000
     args.warmup_updates = 32000

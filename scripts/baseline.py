@@ -2,15 +2,15 @@
 """eGeMAPS + logistic-regression baseline on the recipe's folds (method: fairseq_emo/baseline.py).
 
   python scripts/baseline.py --folds-dir manifests/demo/bpc/speaker --out exp/demo/baseline/speaker \
-      [--cache exp/demo/baseline/egemaps_features.npz] [--folds "1 2"]
+      [--cache exp/demo/baseline/egemaps_features.npz] [--train-folds "1 2"]
 Per fold: OUT/fold<k>/pred.txt, ref_emotions.txt, baseline.json; a fold with baseline.json is done and skipped.
 Prints 'BASELINE fold<k> <test group> WA ..' per fold. The report (scripts/report.py) shows it beside Table 1.
 """
 import argparse
 import os
-import re
 import sys
 
+from fairseq_emo import layout
 from fairseq_emo.baseline import METHOD, run_fold
 
 
@@ -19,18 +19,21 @@ def main(argv=None) -> int:
     parser.add_argument("--folds-dir", required=True, help="a scheme's manifest dir holding fold<k>/")
     parser.add_argument("--out", required=True, help="exp/<corpus>/baseline/<scheme dir>")
     parser.add_argument("--cache", help="feature cache (default OUT/../egemaps_features.npz)")
-    parser.add_argument("--folds", help="fold numbers, e.g. '1 2' (default: every fold)")
+    parser.add_argument("--train-folds", help="fold numbers, e.g. '1 2' (default: every fold)")
+    parser.add_argument("--folds", help=argparse.SUPPRESS)  # renamed --train-folds (--folds: schemes elsewhere)
     args = parser.parse_args(argv)
+    if args.folds:
+        parser.error("--folds was renamed --train-folds (fold numbers); --folds names fold schemes in every script")
     if not os.path.isdir(args.folds_dir):
         print(f"error: {args.folds_dir}: no such fold directory (run make_manifests.py first)", file=sys.stderr)
         return 2
-    found = sorted((int(m.group(1)) for m in (re.match(r"^fold(\d+)$", n) for n in os.listdir(args.folds_dir)) if m))
+    found = [layout.fold_number(d) for d in layout.fold_dirs(args.folds_dir)]
     wanted = found
-    if args.folds:
+    if args.train_folds:
         try:
-            wanted = [int(k) for k in args.folds.split()]
+            wanted = [int(k) for k in args.train_folds.split()]
         except ValueError:
-            print(f"error: --folds takes fold numbers, got {args.folds!r}", file=sys.stderr)
+            print(f"error: --train-folds takes fold numbers, got {args.train_folds!r}", file=sys.stderr)
             return 2
         absent = [k for k in wanted if k not in found]
         if absent:

@@ -18,7 +18,6 @@ def main(argv=None) -> int:
     parser.add_argument("--labels", required=True, help="label extension: phoneme, bpc, syllable, utterance")
     parser.add_argument("--w2v", help="pre-trained wav2vec 2.0 checkpoint (model.w2v_path)")
     parser.add_argument("--splits", default="train,valid,test")
-    parser.add_argument("--delimiter", default="_")
     args = parser.parse_args(argv)
     problems = []
     if args.w2v is not None and not os.path.isfile(args.w2v):
@@ -27,7 +26,7 @@ def main(argv=None) -> int:
     counts = []
     for split in args.splits.split(","):
         try:
-            counts.append(f"{split}={check_split(args.data, args.labels, split, args.delimiter)}")
+            counts.append(f"{split}={check_split(args.data, args.labels, split)}")
             check_audio(args.data, split)
         except LabelCheckError as err:
             problems.append(str(err))

@@ -35,6 +35,7 @@ def main(argv=None) -> int:
     import fairseq  # noqa: F401  (before the plugin, so that it registers)
     from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
     from fairseq_emo.decode import decode_split, load_model, read_split, write_outputs
+    from fairseq_emo import layout
     from fairseq_emo.fold_run import read_done
 
     try:
@@ -44,8 +45,8 @@ def main(argv=None) -> int:
             checkpoint, data = checkpoint or done["test_checkpoint"], data or done["data"]
         if not checkpoint or not data:
             parser.error("give --checkpoint and --data, or --fold-exp")
-        out = args.out or os.path.join(args.fold_exp or os.path.dirname(os.path.dirname(checkpoint)),
-                                       f"decode_{args.split}")
+        out = args.out or layout.decode_dir(args.fold_exp or os.path.dirname(os.path.dirname(checkpoint)),
+                                            args.split)
         dict_dir = args.dict_dir or (data if glob.glob(os.path.join(data, "dict.*.txt"))
                                      else os.path.dirname(os.path.abspath(checkpoint)))
         model, task = load_model(checkpoint, dict_dir, args.device)
@@ -53,19 +54,24 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         results = decode_split(model, task, entries, args.batch_size, args.device, not args.no_progress)
         seconds = time.perf_counter() - start
+        if os.path.isfile(os.path.join(out, layout.DECODED)):
+            os.remove(os.path.join(out, layout.DECODED))  # outputs are replaced now: not finished until rewritten
         write_outputs(out, results)
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     audio = sum(e.frames for e in entries) / FAIRSEQ_SAMPLE_RATE
     empty = sum(1 for r in results if not r["units"])
-    # written last: its presence means this decode finished (run.sh skips such folds)
+    # written last: its presence means this decode finished; model_finished ties it to the training that made the
+    # checkpoint, so run.sh and run_cross_corpus.sh decode a retrained fold again (layout.is_decoded)
+    model_fold = layout.model_fold_of(checkpoint)
     info = {"checkpoint": os.path.abspath(checkpoint), "data": os.path.abspath(data), "split": args.split,
+            "model_fold": model_fold, "model_finished": layout.trained_stamp(model_fold) if model_fold else None,
             "device": args.device, "batch_size": args.batch_size, "utterances": len(results),
             "audio_seconds": round(audio, 2), "decode_seconds": round(seconds, 2), "empty_hypotheses": empty}
-    with open(os.path.join(out, "decode.json.tmp"), "w") as f:
+    with open(os.path.join(out, layout.DECODED + ".tmp"), "w") as f:
         json.dump(info, f, indent=1, sort_keys=True)
-    os.replace(os.path.join(out, "decode.json.tmp"), os.path.join(out, "decode.json"))
+    os.replace(os.path.join(out, layout.DECODED + ".tmp"), os.path.join(out, layout.DECODED))
     print(f"decoded {len(results)} utterances ({audio:.1f} s of audio) in {seconds:.1f} s "
           f"(real-time factor {seconds / audio:.3f}; {empty} empty hypotheses) -> {out}")
     return 0

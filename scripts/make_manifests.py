@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.fold_protocol import SchemeProtocol
 from fairseq_emo.folds import make_folds
 from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir
 from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, check_removable,
@@ -97,9 +98,9 @@ def main(argv=None) -> int:
         labels = label_all(utterances, spec)
         dictionary = build_dictionary(labels, spec)
         root = audio_root(utterances)
-        protocol = dict(corpus=corpus, unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
-                        syllabifier=spec.syllabifier, scheme=scheme_name, seed=args.seed,
-                        valid_fraction=args.valid_fraction, table=os.path.abspath(args.table))
+        protocol = SchemeProtocol(corpus=corpus, table=os.path.abspath(args.table), scheme=scheme_name,
+                                  unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
+                                  syllabifier=spec.syllabifier, seed=args.seed, valid_fraction=args.valid_fraction)
         os.makedirs(out, exist_ok=True)
         for name in remove_orphans(out):
             print(f"removed {os.path.join(out, name)}: left by an interrupted run whose process is gone")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Cross-corpus report: exp/cross/<corpus>/<unit>/ -> exp/cross/report.md (the paper's Tables 4 and 5, UA,
-confusion matrices) and one 'RESULT <corpus> <unit> WA .. UA .. n .. empty ..' line per cell (empty: hypotheses
-with no unit, decided by posterior mass).
+confusion matrices) and one RESULT line per cell, in the cross-validation report's format:
+  RESULT corpus=<target> unit=<unit> folds=cross-corpus WA=.. UA=..  (n=.., trained_on=iemocap/all, ..., empty=..)
+(empty: hypotheses with no unit, decided by posterior mass).
 
   python scripts/report_cross_corpus.py --cross exp/cross
 """
@@ -9,6 +10,7 @@ import argparse
 import sys
 
 from fairseq_emo.cross_report import collect, left_out, write_cross_report
+from fairseq_emo.report import format_result
 
 
 def main(argv=None) -> int:
@@ -23,8 +25,10 @@ def main(argv=None) -> int:
         return 2
     for corpus, units in sorted(cells.items()):
         for unit, cell in sorted(units.items()):
-            print(f"RESULT {corpus} {unit} WA {cell['WA']:.1f} UA {cell['UA']:.1f} n {cell['n']} "
-                  f"empty {cell['empty']}")
+            p = cell["protocol"]
+            print(format_result(corpus, unit, "cross-corpus", cell["WA"], cell["UA"], n=cell["n"],
+                                trained_on=f"{p['train_corpus']}/{p['scheme']}", config=p["config"],
+                                checkpoint="final", empty=cell["empty"]))
     for cell in left_out(args.cross):
         print(f"left out: {cell}", file=sys.stderr)
     print(f"report -> {path}")

@@ -25,12 +25,21 @@
 # <run> = <unit variant>[.<scheme>][.seed<s>] (fairseq_emo/layout.py); stages 4-9 run for every scheme of --folds.
 # Validation (--valid-policy): monitor (default, the paper: every utterance of the training speakers trains, the
 # valid split is drawn from them and only draws the curve) or heldout (valid removed from train).
-# Hydra overrides for training go after --, e.g.  -- optimization.max_update=20000 (recorded in each fold's cmd.sh).
+# Hydra overrides for training go after --, e.g.  -- optimization.max_update=20000 (recorded in each fold's cmd.sh
+# and DONE; a finished fold asked again with another command is refused until --force retrains it).
 # The demo (no arguments) fits 15 CPU minutes: BPC and utterance units, configs/demo.yaml, folds 1 and 2
 # (held-out speakers Ses01F and Ses01M). --train-folds all --train-units "..." runs more.
+#
+# Options: --stage N --stop-stage N --corpus demo|iemocap|mandarin --data DIR --work DIR (default: the repo)
+#   --units 'u1 u2' --folds 'speaker dialog session' (fold schemes) --num-folds K --bpc-set NAME
+#   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
+#   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
+#   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy resample|bandlimit8k|relabel (mandarin)
+#   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh); -- <hydra overrides for training>
 set -euo pipefail
+me=run.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stage=0
 stop_stage=9
 corpus=demo
@@ -50,16 +59,14 @@ train_folds=""   # default: every fold
 valid_policy=monitor
 rate_policy=resample  # mandarin: resample | bandlimit8k (the paper's 8 kHz condition from a 22.05 kHz copy) | relabel
 seeds=""         # default: one run per fold with fairseq's default seed
-pool=()          # --jobs/--gpus/--stagger/--keep-optimizer, passed to run_folds.sh
+pool=()          # --jobs/--gpus/--stagger/--keep-optimizer/--force, passed to run_folds.sh
 overrides=()     # after --: hydra overrides for training (run_folds.sh -- ...)
 
-usage() { awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; echo "options: --stage N --stop-stage N --corpus demo|iemocap --data DIR"\
-  "--units 'u1 u2' --folds 'speaker dialog session' --num-folds K --bpc-set NAME --syllabifier phonetic|pyphen --per-emotion N --work DIR (default: the repo)"\
-  "--w2v CKPT --train-units 'u1 u2' --train-folds '1 2' --config NAME --launcher local|slurm|submitit_local"\
-  "--valid-policy monitor|heldout --seeds '1 2 3' --rate-policy resample|bandlimit8k|relabel (mandarin)"\
-  "--jobs N --gpus '0 1' --stagger S --keep-optimizer (run_folds.sh); -- <hydra overrides for training>"; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --stage|--stop-stage|--corpus|--data|--units|--folds|--num-folds|--bpc-set|--syllabifier|--per-emotion|--work|\
+    --w2v|--train-units|--config|--launcher|--train-folds|--valid-policy|--rate-policy|--seeds|--jobs|--gpus|--stagger)
+      need_value "$1" $# ;;&
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
@@ -80,31 +87,27 @@ while [ $# -gt 0 ]; do
     --rate-policy) rate_policy=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
     --jobs|--gpus|--stagger) pool+=("$1" "$2"); shift 2 ;;
-    --keep-optimizer) pool+=("$1"); shift ;;
+    --keep-optimizer|--force) pool+=("$1"); shift ;;
     --) shift; overrides=("$@"); break ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    -h|--help) print_header "$0"; exit 0 ;;
+    *) echo "$me: unknown option $1" >&2; print_header "$0" >&2; exit 2 ;;
   esac
 done
-
-if [ -z "${PYTHON:-}" ]; then
-  if [ -x "$repo/.venv/bin/python" ]; then PYTHON=$repo/.venv/bin/python; else PYTHON=python3; fi
-fi
-log() { echo "[$(date +%H:%M:%S)] run.sh: $*" >&2; }
-want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+check_words --stage '^[0-9]+$' "a stage number" "$stage"
+check_words --stop-stage '^[0-9]+$' "a stage number" "$stop_stage"
 
 case "$corpus" in
   demo) data=${data:-$work/data/demo} ;;
-  iemocap) [ -n "$data" ] || { echo "run.sh: --corpus iemocap needs --data DIR (IEMOCAP_full_release)" >&2; exit 2; }
+  iemocap) [ -n "$data" ] || die "--corpus iemocap needs --data DIR (IEMOCAP_full_release)"
            if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
-             echo "run.sh: --corpus iemocap needs --w2v /path/to/libri960_big.pt for stages 3-4" >&2; exit 2; fi ;;
-  mandarin) [ -n "$data" ] || { echo "run.sh: --corpus mandarin needs --data DIR (Mandarin Affective Speech)" >&2; exit 2; }
+             die "--corpus iemocap needs --w2v /path/to/libri960_big.pt for stages 3-4"; fi ;;
+  mandarin) [ -n "$data" ] || die "--corpus mandarin needs --data DIR (Mandarin Affective Speech)"
             if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
-              echo "run.sh: --corpus mandarin needs --w2v /path/to/libri960_big.pt for stages 3-4" >&2; exit 2; fi
+              die "--corpus mandarin needs --w2v /path/to/libri960_big.pt for stages 3-4"; fi
             [ "$units" = "phoneme bpc syllable utterance" ] && units="initfinal"
             num_folds=${num_folds:-7} ;;
-  *) echo "run.sh: unknown corpus $corpus (demo, iemocap, mandarin; EmoDB and KSUEmotions are only tested on:" \
-       "scripts/run_cross_corpus.sh)" >&2; exit 2 ;;
+  *) die "unknown corpus $corpus (demo, iemocap, mandarin; EmoDB and KSUEmotions are only tested on:" \
+       "scripts/run_cross_corpus.sh)" ;;
 esac
 # Every requested scheme must be one the recipe can run end to end on this corpus; refuse the others here.
 explicit_num_folds=$num_folds
@@ -113,26 +116,21 @@ for scheme in $schemes; do
   case "$scheme" in
     speaker) ;;
     dialog|session)
-      [ "$corpus" = mandarin ] && { echo "run.sh: --folds $scheme: Mandarin Affective Speech has no IEMOCAP sessions or dialogs; use --folds speaker" >&2; exit 2; }
-      [ -n "$explicit_num_folds" ] && { echo "run.sh: --num-folds applies to the speaker scheme only, not --folds $scheme" >&2; exit 2; } ;;
-    all) echo "run.sh: --folds all has no test fold: it trains the cross-corpus models of scripts/run_cross_corpus.sh" >&2; exit 2 ;;
-    *) echo "run.sh: unknown fold scheme '$scheme' (speaker, dialog, session)" >&2; exit 2 ;;
+      [ "$corpus" = mandarin ] && die "--folds $scheme: Mandarin Affective Speech has no IEMOCAP sessions or dialogs; use --folds speaker"
+      [ -n "$explicit_num_folds" ] && die "--num-folds applies to the speaker scheme only, not --folds $scheme" ;;
+    all) die "--folds all has no test fold: it trains the cross-corpus models of scripts/run_cross_corpus.sh" ;;
+    *) die "unknown fold scheme '$scheme' (speaker, dialog, session)" ;;
   esac
 done
-for u in $units ${train_units:-}; do
-  [[ "$u" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "run.sh: '$u' is not a unit (variant) name" >&2; exit 2; }
-done
-for k in ${train_folds:-}; do
-  [[ "$k" =~ ^([0-9]+|all)$ ]] || { echo "run.sh: --train-folds takes fold numbers or 'all', got '$k'" >&2; exit 2; }
-done
-case "$valid_policy" in monitor|heldout) ;; *) echo "run.sh: --valid-policy monitor|heldout, not '$valid_policy'" >&2; exit 2 ;; esac
-for s in $seeds; do
-  [[ "$s" =~ ^[0-9]+$ ]] || { echo "run.sh: --seeds takes non-negative integers, e.g. --seeds \"1 2 3\"; got '$s'" >&2; exit 2; }
-done
+check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units
+check_words --train-units '^[A-Za-z0-9_-]+$' "unit (variant) names" $train_units
+check_words --train-folds '^([0-9]+|all)$' "fold numbers or 'all'" $train_folds
+case "$valid_policy" in monitor|heldout) ;; *) die "--valid-policy monitor|heldout, not '$valid_policy'" ;; esac
+check_words --seeds '^[0-9]+$' 'non-negative integers, e.g. --seeds "1 2 3"' $seeds
 # scheme -> its manifest directory name (layout.py): speaker-k7 for 7 speaker groups, -heldout for that policy
 scheme_dir() {
   local opt=(); [ "$1" = speaker ] && [ -n "$num_folds" ] && opt=(--num-folds "$num_folds")
-  "$PYTHON" -m fairseq_emo.layout scheme-dir --scheme "$1" --valid-policy "$valid_policy" ${opt[@]+"${opt[@]}"}
+  layout scheme-dir --scheme "$1" --valid-policy "$valid_policy" ${opt[@]+"${opt[@]}"}
 }
 # --bpc-set/--syllabifier pick a variant of those unit types; manifests and exp/ dirs are named by the variant
 # (bpc-cv2, syllable-pyphen), so every later stage works on variant names. --units may also name variants.
@@ -150,11 +148,12 @@ units=$(echo $(for u in $units; do variant "$u"; done))
 # resampling is another input condition (prepare_cli.py names it mandarin-relabel / mandarin-bandlimit8k)
 name=$corpus
 if [ "$rate_policy" != resample ]; then
-  [ "$corpus" = mandarin ] || { echo "run.sh: --rate-policy applies to --corpus mandarin (IEMOCAP and the demo are 16 kHz)" >&2; exit 2; }
+  [ "$corpus" = mandarin ] || die "--rate-policy applies to --corpus mandarin (IEMOCAP and the demo are 16 kHz)"
   case "$rate_policy" in relabel|bandlimit8k) name=$corpus-$rate_policy ;;
-    *) echo "run.sh: --rate-policy resample|bandlimit8k|relabel, not '$rate_policy'" >&2; exit 2 ;; esac
+    *) die "--rate-policy resample|bandlimit8k|relabel, not '$rate_policy'" ;; esac
 fi
 table=$work/data/$name/utterances.tsv
+exp=$work/exp/$name   # this corpus's experiments (--exp of run_folds.sh and report.py)
 
 if want 0 && [ "$corpus" = demo ]; then
   if [ -d "$data/IEMOCAP_full_release" ]; then
@@ -193,7 +192,7 @@ if [ "$corpus" = demo ]; then
   config=${config:-demo}
   train_folds=${train_folds:-1 2}
   size=tiny; [ "$config" = demo ] && size=demo
-  w2v=${w2v:-$work/exp/demo/w2v_$size.pt}
+  w2v=${w2v:-$exp/w2v_$size.pt}
 else
   train_units=${train_units:-$units}
 fi
@@ -206,7 +205,7 @@ if want 3; then
     log "stage 3: random-init tiny wav2vec 2.0 -> $w2v"
     "$PYTHON" "$repo/scripts/make_w2v_checkpoint.py" --size "$size" --out "$w2v"
   else
-    echo "run.sh: --w2v $w2v: no such file" >&2; exit 2
+    die "--w2v $w2v: no such file"
   fi
 fi
 
@@ -220,32 +219,28 @@ run_dirs() {
   for unit in $train_units; do
     for seed in ${seeds:-default}; do
       [ "$seed" = default ] && seed=""
-      echo "$work/exp/$name/$("$PYTHON" -m fairseq_emo.layout exp-name --variant "$unit" --scheme-dir "$1" ${seed:+--seed "$seed"})"
+      echo "$exp/$(layout exp-name --variant "$unit" --scheme-dir "$1" ${seed:+--seed "$seed"})"
     done
   done
 }
 # The folds to evaluate: trained ones (DONE) among those asked for.
-trained_folds() {
-  local d; for d in "$1"/fold*; do
-    [ -f "$d/DONE" ] || continue
-    if [ -z "$train_folds" ] || [[ " $train_folds " == *" ${d##*/fold} "* ]]; then echo "$d"; fi
-  done
-}
+trained_folds() { layout trained-folds "$1" --numbers "$train_folds"; }
 
 for sd in $scheme_dirs; do
   if want 4; then
-    log "stage 4: manifests/$name/{${train_units// /,}}/$sd -> $work/exp/$name (config ${config:-paper_<unit>}${seeds:+, seeds $seeds})"
-    PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$name" --units "$train_units" --scheme "$sd" \
-      --w2v "$w2v" --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"} \
-      ${train_folds:+--folds "$train_folds"} ${seeds:+--seeds "$seeds"} ${pool[@]+"${pool[@]}"} \
+    log "stage 4: manifests/$name/{${train_units// /,}}/$sd -> $exp (config ${config:-paper_<unit>}${seeds:+, seeds $seeds})"
+    PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$name" --units "$train_units" --scheme-dir "$sd" \
+      --w2v "$w2v" --manifests "$work/manifests" --exp "$exp" --launcher "$launcher" ${config:+--config "$config"} \
+      ${train_folds:+--train-folds "$train_folds"} ${seeds:+--seeds "$seeds"} ${pool[@]+"${pool[@]}"} \
       ${overrides[@]+-- "${overrides[@]}"} || train_failed=1   # listed; go on
   fi
   if want 5; then
     for run in $(run_dirs "$sd"); do
       for d in $(trained_folds "$run"); do
-        # decode.json is written last by decode.py, and run_folds.sh removes it when a fold trains again
-        if [ -f "$d/decode_test/decode.json" ]; then log "stage 5: $d/decode_test exists, skipped"; continue; fi
-        log "stage 5: $d/checkpoints/checkpoint_last.pt -> $d/decode_test"
+        dec=$(layout decode-dir "$d" --split test)
+        # finished, and made from this training of the fold (layout.is_decoded): else decoded (again)
+        if layout is-decoded "$dec" --model-fold "$d"; then log "stage 5: $dec exists, skipped"; continue; fi
+        log "stage 5: $(layout test-checkpoint "$d") -> $dec"
         "$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress
       done
     done
@@ -254,15 +249,16 @@ for sd in $scheme_dirs; do
     for run in $(run_dirs "$sd"); do
       [ -n "$(trained_folds "$run")" ] || { log "stage 6: nothing trained in $run, skipped"; continue; }
       log "stage 6: sclite on $run/fold*/decode_test -> $run/scores_test.tsv"
-      "$PYTHON" "$repo/scripts/score.py" --exp "$run" --split test
+      "$PYTHON" "$repo/scripts/score.py" --run "$run" --split test
     done
   fi
   if want 7; then
     for run in $(run_dirs "$sd"); do
       for d in $(trained_folds "$run"); do
-        log "stage 7: $d/decode_test/emo/hyp.trn -> $d/decode_test/pred.txt"
-        "$PYTHON" "$repo/scripts/vote.py" --hyp "$d/decode_test/emo/hyp.trn" --out "$d/decode_test/pred.txt" \
-          --units-json "$d/decode_test/units.jsonl" --ref "$d/decode_test/ref_emotions.txt" | sed -n '1,2p' \
+        dec=$(layout decode-dir "$d" --split test)
+        log "stage 7: $dec/emo/hyp.trn -> $dec/pred.txt"
+        "$PYTHON" "$repo/scripts/vote.py" --hyp "$dec/emo/hyp.trn" --out "$dec/pred.txt" \
+          --units-json "$dec/units.jsonl" --ref "$dec/ref_emotions.txt" | sed -n '1,2p' \
           | tr '\n' ' ' | sed "s|^|  ${run##*/} ${d##*/}: |"; echo
         "$PYTHON" -m fairseq_emo.fold_run record-evaluation "$d" > /dev/null   # WA/UA into the checkpoint's record
       done
@@ -270,16 +266,17 @@ for sd in $scheme_dirs; do
   fi
   if want 8; then
     first_unit=${units%% *}
-    log "stage 8: eGeMAPS baseline on manifests/$name/$first_unit/$sd -> $work/exp/$name/baseline/$sd"
-    "$PYTHON" "$repo/scripts/baseline.py" --folds-dir "$work/manifests/$name/$first_unit/$sd" \
-      --out "$work/exp/$name/baseline/$sd" --cache "$work/exp/$name/baseline/egemaps_features.npz" \
-      ${train_folds:+--folds "$train_folds"}
+    folds_dir=$(layout manifest-dir --root "$work/manifests" --corpus "$name" --variant "$first_unit" --scheme-dir "$sd")
+    log "stage 8: eGeMAPS baseline on $folds_dir -> $exp/baseline/$sd"
+    "$PYTHON" "$repo/scripts/baseline.py" --folds-dir "$folds_dir" \
+      --out "$exp/baseline/$sd" --cache "$exp/baseline/egemaps_features.npz" \
+      ${train_folds:+--train-folds "$train_folds"}
   fi
 done
 
 if want 9; then
-  log "stage 9: $work/exp/$name -> $work/exp/$name/report/"
-  "$PYTHON" "$repo/scripts/report.py" --exp "$work/exp/$name"
+  log "stage 9: $exp -> $exp/report/"
+  "$PYTHON" "$repo/scripts/report.py" --exp "$exp"
   [ "$corpus" = demo ] && log "demo: units '$train_units', held-out folds '${train_folds:-all}', config $config;"\
     "a synthetic corpus whose emotions are prosody caricatures: these numbers show the pipeline learns, nothing about IEMOCAP"
 fi

@@ -13,15 +13,21 @@
 #      the paper's "tested directly on 8 kHz")      -> WORK/data/<corpus>/, WORK/data/cross/<target>/utterances.tsv
 #   2  manifests: the training corpus as one fold (--folds all) per unit; a test-only set per target
 #                                                   -> WORK/manifests/<corpus>/<unit>/all/fold1, <target>/eval
-#   3  train one model per unit (run_folds.sh --scheme all)       -> WORK/exp/<corpus>/<unit>.all/fold1/
+#   3  train one model per unit (run_folds.sh --scheme-dir all)   -> WORK/exp/<corpus>/<unit>.all/fold1/
 #   4  decode every target with every unit's model                -> WORK/exp/cross/<target>/<unit>/
 #   5  vote units into one emotion per utterance                  -> WORK/exp/cross/<target>/<unit>/pred.txt
 #   6  report: Table 4, Table 5 (WA), UA, confusion matrices      -> WORK/exp/cross/report.md; RESULT lines
 # Targets are the corpora given (--emodb/--ksu/--mas). WORK defaults to the repo (demo: WORK=demo_cross/).
 # --units may name unit variants (bpc-cv2, syllable-pyphen); each is its own model and its own column of Table 5.
+# A cell is decoded again when its model was retrained (decode.json names the training it came from).
+#
+# Options: --stage N --stop-stage N --demo --iemocap DIR --emodb DIR --ksu DIR --mas DIR --w2v CKPT
+#   --units 'u1 u2' --config NAME --launcher local|slurm|submitit_local --work DIR --per-emotion N (demo)
+#   --no-mas-relabel
 set -euo pipefail
+me=run_cross_corpus.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 stage=0
 stop_stage=6
 demo=false
@@ -33,11 +39,10 @@ work=""
 per_emotion=""   # demo sizes
 mas_relabel=true
 
-usage() { awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; echo "options: --stage N --stop-stage N --demo"\
-  "--iemocap DIR --emodb DIR --ksu DIR --mas DIR --w2v CKPT --units 'u1 u2' --config NAME"\
-  "--launcher local|slurm|submitit_local --work DIR --per-emotion N (demo) --no-mas-relabel"; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --stage|--stop-stage|--iemocap|--emodb|--ksu|--mas|--w2v|--units|--config|--launcher|--work|--per-emotion)
+      need_value "$1" $# ;;&
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
     --demo) demo=true; shift ;;
@@ -52,16 +57,13 @@ while [ $# -gt 0 ]; do
     --work) work=$2; shift 2 ;;
     --per-emotion) per_emotion=$2; shift 2 ;;
     --no-mas-relabel) mas_relabel=false; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "run_cross_corpus.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    -h|--help) print_header "$0"; exit 0 ;;
+    *) echo "$me: unknown option $1" >&2; print_header "$0" >&2; exit 2 ;;
   esac
 done
-
-if [ -z "${PYTHON:-}" ]; then
-  if [ -x "$repo/.venv/bin/python" ]; then PYTHON=$repo/.venv/bin/python; else PYTHON=python3; fi
-fi
-log() { echo "[$(date +%H:%M:%S)] run_cross_corpus.sh: $*" >&2; }
-want() { [ "$stage" -le "$1" ] && [ "$stop_stage" -ge "$1" ]; }
+check_words --stage '^[0-9]+$' "a stage number" "$stage"
+check_words --stop-stage '^[0-9]+$' "a stage number" "$stop_stage"
+check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units
 
 if $demo; then
   work=${work:-$repo/demo_cross}
@@ -75,10 +77,10 @@ if $demo; then
 else
   work=${work:-$repo}
   corpus=iemocap
-  [ -n "$iemocap" ] || { echo "run_cross_corpus.sh: --iemocap DIR is required (or --demo)" >&2; exit 2; }
-  [ -n "$emodb$ksu$mas" ] || { echo "run_cross_corpus.sh: give at least one of --emodb --ksu --mas" >&2; exit 2; }
+  [ -n "$iemocap" ] || die "--iemocap DIR is required (or --demo)"
+  [ -n "$emodb$ksu$mas" ] || die "give at least one of --emodb --ksu --mas"
   if [ "$stop_stage" -ge 3 ] && [ "$stage" -le 3 ] && [ ! -f "$w2v" ]; then
-    echo "run_cross_corpus.sh: --w2v /path/to/libri960_big.pt is required for training (stage 3)" >&2; exit 2; fi
+    die "--w2v /path/to/libri960_big.pt is required for training (stage 3)"; fi
 fi
 table=$work/data/$corpus/utterances.tsv
 cross=$work/exp/cross
@@ -140,25 +142,21 @@ if want 3; then
     "$PYTHON" "$repo/scripts/make_w2v_checkpoint.py" --size demo --out "$w2v"
   fi
   log "stage 3: manifests/$corpus/{${units// /,}}/all -> $work/exp/$corpus/<unit>.all (config ${config:-paper_<unit>})"
-  PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$corpus" --units "$units" --scheme all --w2v "$w2v" \
-    --manifests "$work/manifests" --exp "$work/exp" --launcher "$launcher" ${config:+--config "$config"}
+  PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$corpus" --units "$units" --scheme-dir all --w2v "$w2v" \
+    --manifests "$work/manifests" --exp "$work/exp/$corpus" --launcher "$launcher" ${config:+--config "$config"}
 fi
 
 if want 4; then
   for unit in $units; do
-    model=$work/exp/$corpus/$("$PYTHON" -m fairseq_emo.layout exp-name --variant "$unit" --scheme-dir all)/fold1
-    [ -f "$model/DONE" ] || { log "stage 4: $model has not finished training; $unit skipped"; continue; }
-    trained=$(sed -n 's/^finished=//p' "$model/DONE")
+    model=$(layout run-dir --exp-root "$work/exp" --corpus "$corpus" --variant "$unit" --scheme-dir all)/fold1
+    layout is-trained "$model" || { log "stage 4: $model has not finished training; $unit skipped"; continue; }
     for t in "${targets[@]}"; do
       out=$cross/$t/$unit
-      # a cell is done when SOURCE (written last) names this model as trained now (not by file age)
-      if [ -f "$out/SOURCE" ] && grep -qxF "model_finished=$trained" "$out/SOURCE"; then
-        log "stage 4: $out exists, skipped"; continue; fi
+      # a cell is done when its decode.json (written last) names this training of the model (layout.is_decoded)
+      if layout is-decoded "$out" --model-fold "$model"; then log "stage 4: $out exists, skipped"; continue; fi
       log "stage 4: $model + $work/manifests/$t/eval -> $out"
-      rm -f "$out/SOURCE"   # written last: its presence means this cell's decoding finished
-      "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$model/checkpoints/checkpoint_last.pt" \
+      "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$(layout test-checkpoint "$model")" \
         --data "$work/manifests/$t/eval" --split test --out "$out" --no-progress
-      printf 'model=%s\nmodel_finished=%s\ntest_set=%s\n' "$model" "$trained" "$work/manifests/$t/eval" > "$out/SOURCE"
     done
   done
 fi

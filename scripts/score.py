@@ -1,45 +1,33 @@
 #!/usr/bin/env python3
-"""Unit error rates with SCTK sclite (or the Python re-implementation), one pair or a whole fold run.
+"""Unit error rates with SCTK sclite (or the Python re-implementation), one pair or a whole run.
 
   python scripts/score.py --ref REF.trn --hyp HYP.trn [--scorer sclite|python] [--out DIR]
       prints  N=<ref tokens> Corr=<%> Sub=<%> Del=<%> Ins=<%> Err=<%>
-  python scripts/score.py --exp exp/demo/bpc [--split test]
+  python scripts/score.py --run exp/demo/bpc [--split test]
       scores emo/ and noemo/ of every fold's decode_<split>/, keeps sclite's reports there, prints one row per
-      fold and the pooled row (counts summed over folds), and writes <exp>/scores_<split>.tsv
+      fold and the pooled row (counts summed over folds), and writes <run>/scores_<split>.tsv
+(the scoring and the table: fairseq_emo/scoring.py)
 """
 import argparse
-import glob
-import os
-import re
 import sys
 
-from fairseq_emo.scoring import SCLITE_INSTALL, Counts, score, sclite_command
-
-
-def fold_rows(exp: str, split: str, scorer: str):
-    folds = sorted(glob.glob(os.path.join(exp, "fold*", f"decode_{split}")),
-                   key=lambda p: int(re.search(r"fold(\d+)", p).group(1)))
-    if not folds:
-        raise FileNotFoundError(f"no {exp}/fold*/decode_{split}/ (run scripts/decode.py first)")
-    rows = []
-    for d in folds:
-        fold = os.path.basename(os.path.dirname(d))
-        for view in ("emo", "noemo"):
-            total, _ = score(os.path.join(d, view, "ref.trn"), os.path.join(d, view, "hyp.trn"), scorer,
-                             os.path.join(d, view), name=f"{scorer}")
-            rows.append((fold, view, total))
-    return rows
+from fairseq_emo import layout
+from fairseq_emo.scoring import SCLITE_INSTALL, score, score_run, sclite_command, write_scores_table
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ref")
     parser.add_argument("--hyp")
-    parser.add_argument("--exp", help="a unit's training dir holding fold*/decode_<split>/")
+    parser.add_argument("--run", help="a run's dir holding fold*/decode_<split>/ (exp/<corpus>/<run>)")
+    parser.add_argument("--exp", help=argparse.SUPPRESS)  # renamed --run (--exp is exp/<corpus> in every script)
     parser.add_argument("--split", default="test")
     parser.add_argument("--scorer", choices=("sclite", "python"), default="sclite")
     parser.add_argument("--out", help="where sclite's reports go (default: beside HYP)")
     args = parser.parse_args(argv)
+    if args.exp:
+        parser.error("--exp was renamed --run (a run's dir, exp/<corpus>/<run>); --exp means exp/<corpus> "
+                     "in every script")
     try:
         if args.scorer == "sclite":
             sclite_command()
@@ -48,26 +36,16 @@ def main(argv=None) -> int:
         return 2
     label = "" if args.scorer == "sclite" else "[python scorer, not sclite] "
     try:
-        if args.exp:
-            rows = fold_rows(args.exp, args.split, args.scorer)
-            lines = ["fold\tview\tN\tCorr\tSub\tDel\tIns\tErr\tn_corr\tn_sub\tn_del\tn_ins"]
-            pooled = {"emo": Counts(), "noemo": Counts()}
-            for fold, view, c in rows + [("pooled", v, None) for v in ("emo", "noemo")]:
-                if c is None:
-                    c = pooled[view]
-                else:
-                    pooled[view] = pooled[view] + c
-                print(f"{label}{fold:7s} {'with' if view == 'emo' else 'without'} emotion: {c.line()}")
-                p = c.percent
-                lines.append(f"{fold}\t{view}\t{c.n}\t{p(c.corr):.2f}\t{p(c.sub):.2f}\t{p(c.dele):.2f}\t"
-                             f"{p(c.ins):.2f}\t{p(c.errors):.2f}\t{c.corr}\t{c.sub}\t{c.dele}\t{c.ins}")
-            out = os.path.join(args.exp, f"scores_{args.split}.tsv")
-            with open(out, "w") as f:
-                f.write("\n".join(lines) + "\n")
+        if args.run:
+            rows = score_run(args.run, args.split, args.scorer)
+            for fold, view, counts in rows:
+                print(f"{label}{fold:7s} {'with' if view == 'emo' else 'without'} emotion: {counts.line()}")
+            out = layout.scores_table(args.run, args.split)
+            write_scores_table(out, rows)
             print(f"-> {out}")
         else:
             if not (args.ref and args.hyp):
-                parser.error("give --ref and --hyp, or --exp")
+                parser.error("give --ref and --hyp, or --run")
             total, _ = score(args.ref, args.hyp, args.scorer, args.out)
             print(label + total.line())
     except (FileNotFoundError, ValueError, RuntimeError) as err:

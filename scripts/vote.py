@@ -9,13 +9,10 @@ hypotheses (without it: the fixed order neutral, happy, angry, sad). --weighted 
 'UA <percent>' and the confusion matrix (rows = target, columns = predicted).
 """
 import argparse
-import json
-import os
 import sys
 
-from fairseq_emo.units.suffix import split_token
-from fairseq_emo.vote import (accuracy_from_confusion, confusion, format_confusion, posterior_weighted_vote,
-                              read_emotions, vote_hypotheses)
+from fairseq_emo.vote import (accuracy_from_confusion, confusion, format_confusion, read_emotions, vote_hypotheses,
+                              weighted_votes, write_predictions)
 
 
 def report(name, reference, predicted):
@@ -23,13 +20,6 @@ def report(name, reference, predicted):
     acc = accuracy_from_confusion(matrix)
     print(f"{name}WA {acc['WA']:.1f}\n{name}UA {acc['UA']:.1f}")
     print(format_confusion(matrix))
-
-
-def _write(path, predicted):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.writelines(f"{u} {e}\n" for u, e in predicted.items())
-    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:
@@ -51,21 +41,17 @@ def main(argv=None) -> int:
         reference = read_emotions(args.ref) if args.ref else None
         if reference is not None:
             confusion(reference, predicted)  # every reference id predicted, before anything is written
-        _write(args.out, predicted)
+        write_predictions(args.out, predicted)
         if reference is not None:
             report("", reference, predicted)
             fallback = {rule: sum(1 for r in results.values() if r.rule == rule) for rule in ("tie", "empty")}
             print(f"decided by fallback: {fallback['tie']} tie(s), {fallback['empty']} empty hypothesis(es) "
                   f"of {len(results)}")
             if args.weighted:
-                with open(args.units_json, encoding="utf-8") as f:
-                    details = {r["utt_id"]: r for r in map(json.loads, f)}
-                weighted = {u: posterior_weighted_vote([split_token(x["unit"])[1] for x in details[u]["units"]],
-                                                       [x["posterior"] for x in details[u]["units"]],
-                                                       details[u]["emotion_mass"]) for u in results}
+                weighted = weighted_votes(args.units_json, list(results))
                 print("posterior-weighted vote:")
                 report("weighted ", reference, weighted)
-                _write(args.out + ".weighted", weighted)
+                write_predictions(args.out + ".weighted", weighted)
     except (FileNotFoundError, ValueError, KeyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

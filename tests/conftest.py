@@ -76,7 +76,7 @@ def run_folds(*args, env=None, **popen):
 def tiny_finetuned(demo_manifests, tiny_w2v, tmp_path_factory):
     """A fine-tuned tiny checkpoint (4 updates, bpc fold 1) with its dictionary beside it."""
     exp = tmp_path_factory.mktemp("exp_ft")
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", exp, "--", "optimization.max_update=4")
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", exp / "demo", "--", "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr
     return str(exp / "demo" / "bpc" / "fold1" / "checkpoints" / "checkpoint_last.pt")

@@ -1,4 +1,5 @@
 """Benchmarks cannot rot: each bench script's quick mode runs here (end-to-end tier) and must print its numbers."""
+import json
 import os
 import re
 import subprocess
@@ -11,9 +12,10 @@ from conftest import REPO
 pytestmark = pytest.mark.e2e
 
 
-def test_gpu_e2e_quick_cpu_mode_passes_every_stage(tmp_path):
+def test_gpu_e2e_quick_cpu_mode_passes_every_stage(demo_tree, tmp_path):
     env = dict(os.environ, PYTHON=sys.executable)
-    proc = subprocess.run(["bash", os.path.join(REPO, "bench", "gpu_e2e.sh"), "--work", str(tmp_path), "--cpu"],
+    proc = subprocess.run(["bash", os.path.join(REPO, "bench", "gpu_e2e.sh"), "--work", str(tmp_path), "--cpu",
+                           "--data", os.path.dirname(demo_tree)],
                           capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     stages = re.findall(r"^STAGE (\S+)\s+([\d.]+) s$", proc.stdout, re.M)
@@ -27,3 +29,32 @@ def test_bench_prepare_runs_to_its_end(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"units \+ manifests, 4 unit types x 10 folds: [\d.]+ s", proc.stdout)
+
+
+def _bench(script, *args, timeout=600):
+    proc = subprocess.run([sys.executable, os.path.join(REPO, "bench", script), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_bench_decode_quick_prints_speeds(demo_manifests):
+    out = _bench("bench_decode.py", "--quick", "--data", os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1"))
+    assert len(re.findall(r"^tiny  batch [18]: +[\d.]+ utterances/s, real-time factor [\d.]+", out, re.M)) == 2, out
+
+
+def test_bench_predict_quick_prints_rtf_and_memory(demo_manifests):
+    out = _bench("bench_predict.py", "--quick", "--data", os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1"))
+    assert re.search(r"^tiny : .*real-time factor.*peak RSS \d+ MiB$", out, re.M), out
+
+
+def test_bench_train_quick_prints_the_plugin_to_stock_ratio(demo_manifests, tiny_w2v):
+    out = _bench("bench_train.py", "--quick", "--w2v", tiny_w2v,
+                 "--data", os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1"))
+    assert re.search(r"^ratio plugin/stock updates/s: [\d.]+ \(target >= 0.98\)", out, re.M), out
+
+
+def test_bench_gpu_train_quick_prints_hours_per_fold(tmp_path):
+    out = _bench("bench_gpu_train.py", "--work", tmp_path, "--quick", "--json", tmp_path / "s.json")
+    summary = json.load(open(tmp_path / "s.json"))
+    assert "device: cpu" in out and summary, out

@@ -29,7 +29,7 @@ def test_uer_with_and_without_emotion_and_vote():
     d = Dictionary()  # specials: <s>=0 (blank) <pad>=1 </s>=2 <unk>=3
     for tok in ["V_neu", "V_hap", "V_ang", "V_sad", "STOP_neu", "STOP_hap", "STOP_ang", "STOP_sad"]:
         d.add_symbol(tok)
-    task = SimpleNamespace(target_dictionary=d, cfg=SimpleNamespace(emotion_delimiter="_"), blank_symbol="<s>")
+    task = SimpleNamespace(target_dictionary=d, blank_symbol="<s>")
     cfg = EmotionCtcCriterionConfig(zero_infinity=True, sentence_avg=True, post_process="none")
     crit = EmotionCtcCriterion(cfg, task)
     V, B = len(d), 0
@@ -52,7 +52,7 @@ def test_empty_hypothesis_is_voted_by_posterior_mass():
     d = Dictionary()
     for tok in ["UTT_neu", "UTT_hap", "UTT_ang", "UTT_sad"]:
         d.add_symbol(tok)
-    task = SimpleNamespace(target_dictionary=d, cfg=SimpleNamespace(emotion_delimiter="_"), blank_symbol="<s>")
+    task = SimpleNamespace(target_dictionary=d, blank_symbol="<s>")
     crit = EmotionCtcCriterion(EmotionCtcCriterionConfig(zero_infinity=True, sentence_avg=True), task)
     probs = torch.full((3, len(d)), 0.01)
     probs[:, 0] = 0.6                      # blank wins every frame: empty hypothesis

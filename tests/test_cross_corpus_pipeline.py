@@ -27,7 +27,7 @@ def test_run_cross_corpus_demo_end_to_end(tiny_w2v, tmp_path):
     proc = run_bash("run_cross_corpus.sh", "--demo", "--work", tmp_path, "--per-emotion", "2", "--config", "tiny",
                     "--units", "bpc", "--w2v", tiny_w2v)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
-    results = re.findall(r"^RESULT (\S+) bpc WA ([\d.]+) UA ([\d.]+) n (\d+) empty \d+$", proc.stdout, re.M)
+    results = re.findall(r"^RESULT corpus=(\S+) unit=bpc folds=cross-corpus WA=([\d.]+) UA=([\d.]+)  \(n=(\d+), .*empty=\d+\)$", proc.stdout, re.M)
     assert sorted(r[0] for r in results) == ["emodb", "ksu", "mandarin", "mandarin-relabel"]
     # the model saw every demo utterance in train/valid and had no test fold
     with open(tmp_path / "manifests" / "demo" / "bpc" / "all" / "fold1" / "fold.json") as f:

@@ -20,8 +20,8 @@ def last_valid(log_path):
 
 def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_w2v, tmp_path):
     # batch size 1 in fairseq's validation and in the decoder: the group-norm CNN then sees no padding in either
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "2", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path, "--", "dataset.batch_size_valid=1",
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "2", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--", "dataset.batch_size_valid=1",
                      "optimization.max_update=12", "optimization.lr=[0.003]")
     assert proc.returncode == 0, proc.stderr
     fold = tmp_path / "demo" / "bpc" / "fold2"

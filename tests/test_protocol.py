@@ -171,7 +171,7 @@ def test_criterion_uer_uses_sclite_weights_where_levenshtein_differs():
     d = Dictionary()
     for tok in alphabet:
         d.add_symbol(tok)
-    task = SimpleNamespace(target_dictionary=d, cfg=SimpleNamespace(emotion_delimiter="_"), blank_symbol="<s>")
+    task = SimpleNamespace(target_dictionary=d, blank_symbol="<s>")
     crit = EmotionCtcCriterion(EmotionCtcCriterionConfig(zero_infinity=True, sentence_avg=True,
                                                          post_process="none"), task)
     for ref, hyp in pairs:

@@ -152,7 +152,7 @@ def test_finished_fold_without_done_is_not_trained_again_and_truncated_last_fall
     from conftest import run_folds
 
     common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
-              demo_manifests, "--exp", tmp_path, "--folds", "7", "--", "optimization.max_update=6"]
+              demo_manifests, "--exp", tmp_path / "demo", "--train-folds", "7", "--", "optimization.max_update=6"]
     assert run_folds(*common).returncode == 0
     fold = tmp_path / "demo" / "bpc" / "fold7"
     assert _fold_updates(fold) == 6
@@ -190,7 +190,7 @@ def test_second_runner_skips_a_locked_fold_and_killing_the_loop_kills_training(d
 
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run_folds.sh"), "--corpus", "demo", "--units", "bpc", "--config",
-           "tiny", "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", str(tmp_path), "--folds", "8", "--",
+           "tiny", "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", str(tmp_path / "demo"), "--train-folds", "8", "--",
            "optimization.max_update=400"]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     fold = tmp_path / "demo" / "bpc" / "fold8"
@@ -199,7 +199,7 @@ def test_second_runner_skips_a_locked_fold_and_killing_the_loop_kills_training(d
             (fold / "train.log").read_text() if (fold / "train.log").exists() else ""):
         time.sleep(0.5)
     second = run_folds("--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
-                       demo_manifests, "--exp", tmp_path, "--folds", "8")
+                       demo_manifests, "--exp", tmp_path / "demo", "--train-folds", "8")
     assert second.returncode == 0 and "another runner holds" in second.stderr and "skipped" in second.stderr
     trainers = subprocess.run(["pgrep", "-f", f"checkpoint.save_dir={fold}/checkpoints"], capture_output=True,
                               text=True).stdout.split()
@@ -258,8 +258,8 @@ def test_prepare_refuses_ids_that_break_trn_and_drops_a_stale_skip_list(tmp_path
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--units", "z*"], "'z*' is not a unit"),
-    (["--folds", "1 x"], "--folds takes fold numbers"),
+    (["--units", "z*"], "--units takes unit (variant) names; got 'z*'"),
+    (["--train-folds", "1 x"], "--train-folds takes fold numbers"),
     (["--config", "nosuch"], "no configs/nosuch.yaml; choose one of"),
     (["--exp", "EXP/a,b"], "hydra overrides cannot take this path"),
 ])

@@ -98,7 +98,7 @@ def experiment(tmp_path_factory):
             truths[name][fold] = fake_fold(tmp / "manifests" / "iemocap" / variant / scheme / fold,
                                            exp / name / fold, variant.split("-")[0], rng, seed,
                                            skill=0.9 if variant == "bpc" else 0.5)
-        run_script("score.py", "--exp", exp / name, "--scorer", "python")
+        run_script("score.py", "--run", exp / name, "--scorer", "python")
     (exp / "notes.old").mkdir()  # a user's folder beside the runs
     proc = run_script("report.py", "--exp", exp)
     return exp, truths, proc
@@ -113,7 +113,7 @@ def test_results_per_scheme_with_protocol_and_result_lines(experiment):
     assert len(results) == 5
     pooled = {k: v for f in truths["bpc"].values() for k, v in f.items()}
     line = next(l for l in results if "unit=bpc folds=speaker " in l)
-    assert f"WA={wa(pooled, 'vote'):.1f}" in line and f"strict WA={wa(pooled, 'strict'):.1f}" in line
+    assert f"WA={wa(pooled, 'vote'):.1f}" in line and f"strict_WA={wa(pooled, 'strict'):.1f}" in line
     assert "valid=monitor" in line
     assert sum(1 for l in results if "folds=session seed=" in l) == 2
 

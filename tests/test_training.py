@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -33,32 +34,28 @@ def train_records(log_path):
         return [json.loads(line.split(" - ", 1)[1]) for line in f if "[train_inner][INFO] - {" in line]
 
 
-def test_tiny_training_logs_emotion_metrics_and_writes_checkpoint(demo_manifests, tiny_w2v, tmp_path):
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    out = tmp_path / "demo" / "bpc" / "fold1"
+def test_tiny_training_logs_emotion_metrics_and_writes_checkpoint(demo_manifests, tiny_w2v, tiny_finetuned):
+    # the session's shared training (conftest.tiny_finetuned: bpc fold 1, 4 updates), inspected here
+    out = Path(tiny_finetuned).parent.parent
     assert (out / "checkpoints" / "checkpoint_last.pt").is_file() and (out / "DONE").is_file()
     assert "checkpoint_rule=final" in (out / "DONE").read_text()
     assert "fairseq-hydra-train" in (out / "cmd.sh").read_text()
     losses = [float(r["loss"]) for r in train_records(out / "train.log")]
-    assert len(losses) == 8 and all(math.isfinite(x) for x in losses)
+    assert len(losses) == 4 and all(math.isfinite(x) for x in losses)
     valid = valid_records(out / "train.log")[-1]
     assert float(valid["valid_uer_emo"]) >= 0.0 and float(valid["valid_uer_noemo"]) >= 0.0
     assert 0.0 <= float(valid["valid_emo_wa"]) <= 100.0 and 0.0 <= float(valid["valid_emo_ua"]) <= 100.0
     # emotion-free unit errors can never exceed the errors that also count the emotion
     assert float(valid["valid_uer_noemo"]) <= float(valid["valid_uer_emo"])
-    # a rerun skips the finished fold
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path)
-    assert proc.returncode == 0 and "finished earlier, skipped" in proc.stderr
+    # a rerun with the same command skips the finished fold
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", out.parent.parent, "--", "optimization.max_update=4")
+    assert proc.returncode == 0 and "finished earlier, skipped" in proc.stderr, proc.stderr
 
 
-def test_fine_tuned_checkpoint_loads_through_the_plugin(demo_manifests, tiny_w2v, tmp_path):
-    proc = run_folds("--corpus", "demo", "--units", "utterance", "--folds", "2", "--config", "tiny", "--w2v",
-                     tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path, "--", "optimization.max_update=4")
-    assert proc.returncode == 0, proc.stderr
-    ckpt = tmp_path / "demo" / "utterance" / "fold2" / "checkpoints" / "checkpoint_last.pt"
+def test_fine_tuned_checkpoint_loads_through_the_plugin(tiny_finetuned):
+    ckpt = tiny_finetuned
+    dictionary = Path(ckpt).parent / "dict.bpc.txt"
     probe = ("import fairseq, fairseq_emo.fairseq_plugin\n"
              "from fairseq import checkpoint_utils\n"
              f"models, cfg, task = checkpoint_utils.load_model_ensemble_and_task([{str(ckpt)!r}])\n"
@@ -66,15 +63,16 @@ def test_fine_tuned_checkpoint_loads_through_the_plugin(demo_manifests, tiny_w2v
     env = {k: v for k, v in os.environ.items() if k != "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"}
     res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
     assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.split()[-2:] == ["EmotionUnitFinetuningTask", str(4 + 4)]  # 4 specials + UTT x 4 emotions
+    n_units = len(dictionary.read_text().splitlines())
+    assert n_units % 4 == 0 and res.stdout.split()[-2:] == ["EmotionUnitFinetuningTask", str(4 + n_units)]  # + specials
     # torch's own default still refuses to unpickle the same file: the shim is confined to fairseq's loads
     with pytest.raises(Exception):
         torch.load(str(ckpt))
 
 
 def test_freezing_keeps_wav2vec_weights_until_freeze_updates(demo_manifests, tiny_w2v, tmp_path):
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "3", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path, "--", "model.freeze_finetune_updates=100",
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "3", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--", "model.freeze_finetune_updates=100",
                      "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr
     pretrained = torch.load(tiny_w2v, weights_only=False)["model"]
@@ -89,21 +87,20 @@ def test_freezing_keeps_wav2vec_weights_until_freeze_updates(demo_manifests, tin
     proj = [n for n in tuned if n.startswith("w2v_encoder.proj")]
     assert proj, "no output projection in the fine-tuned model"
     # and with freeze_finetune_updates=0 the same run does change the transformer
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "4", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path, "--", "optimization.max_update=4")
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "4", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--", "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr
     moved = torch.load(str(tmp_path / "demo/bpc/fold4/checkpoints/checkpoint_last.pt"), weights_only=False)["model"]
     name = prefix + "encoder.layers.0.fc1.weight"
     assert not torch.equal(moved[name], pretrained[name[len(prefix):]])
 
 
-def test_interrupted_fold_resumes_and_finished_folds_are_skipped(demo_manifests, tiny_w2v, tmp_path):
+def test_interrupted_fold_resumes_from_its_last_checkpoint(demo_manifests, tiny_w2v, tmp_path):
+    # (that a finished fold is skipped: test_tiny_training_... and test_finished_fold_asked_with_another_command...)
     common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v,
-              "--manifests", demo_manifests, "--exp", tmp_path]
-    proc = run_folds(*common, "--folds", "5", "--", "optimization.max_update=4")
-    assert proc.returncode == 0, proc.stderr
+              "--manifests", demo_manifests, "--exp", tmp_path / "demo"]
     env = dict(os.environ, PYTHON=sys.executable)
-    cmd = ["bash", os.path.join(REPO, "scripts", "run_folds.sh"), *map(str, common), "--folds", "5 6", "--",
+    cmd = ["bash", os.path.join(REPO, "scripts", "run_folds.sh"), *map(str, common), "--train-folds", "6", "--",
            "optimization.max_update=40", "checkpoint.save_interval_updates=2"]
     loop = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
@@ -118,7 +115,6 @@ def test_interrupted_fold_resumes_and_finished_folds_are_skipped(demo_manifests,
     assert not (tmp_path / "demo" / "bpc" / "fold6" / "DONE").exists()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert "bpc fold5: finished earlier, skipped" in proc.stderr
     assert "bpc fold6: resuming from" in proc.stderr
     log = (tmp_path / "demo" / "bpc" / "fold6" / "train.log").read_text()
     resumed = [line for line in log.splitlines() if "Loaded checkpoint" in line]
@@ -184,31 +180,25 @@ def test_missing_w2v_path_is_a_clear_error(broken_fold, tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["paper_phoneme", "paper_bpc", "paper_syllable", "paper_utterance", "paper_initfinal",
-                                  "tiny"])
-def test_configs_compose(name):
-    cmd = [FAIRSEQ_HYDRA_TRAIN, "--config-dir", os.path.join(REPO, "configs"), "--config-name", name, "--cfg", "job",
-           "task.data=/data/fold1", "model.w2v_path=/models/libri960_big.pt", "common.user_dir=/x"]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr[-2000:]
+def test_in_process_compose_is_what_fairseq_hydra_train_composes():
+    # the fast tier checks the configs through recipe_config.compose_recipe; this keeps it honest
     import yaml
-    cfg = yaml.safe_load(res.stdout)
-    assert cfg["task"]["_name"] == "emotion_unit_finetuning" and cfg["criterion"]["_name"] == "emotion_ctc"
-    assert cfg["dataset"]["required_batch_size_multiple"] == 1 and cfg["task"]["normalize"] is False
-    assert cfg["criterion"]["post_process"] == "none"
-    if name.startswith("paper_"):
-        assert cfg["task"]["labels"] == name[len("paper_"):]
-        assert cfg["dataset"]["max_tokens"] == 1000000 and cfg["optimization"]["max_update"] == 15000
-        assert cfg["optimization"]["lr"] == [5e-05] and cfg["model"]["freeze_finetune_updates"] == 10000
-        assert cfg["common"]["fp16"] is True
-    else:
-        assert cfg["common"]["fp16"] is False
+    from omegaconf import OmegaConf
+
+    from fairseq_emo.recipe_config import compose_recipe
+
+    overrides = ["task.data=/data/fold1", "model.w2v_path=/models/libri960_big.pt", "common.user_dir=/x"]
+    res = subprocess.run([FAIRSEQ_HYDRA_TRAIN, "--config-dir", os.path.join(REPO, "configs"), "--config-name",
+                          "paper_bpc", "--cfg", "job", *overrides], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    in_process = yaml.safe_load(OmegaConf.to_yaml(compose_recipe("paper_bpc", overrides)))
+    assert yaml.safe_load(res.stdout) == in_process
 
 
 def test_submitit_local_launcher_path(demo_manifests, tiny_w2v, tmp_path):
     """The Slurm path (hydra-submitit-launcher), exercised with submitit's local executor: two folds in parallel."""
-    proc = run_folds("--corpus", "demo", "--units", "utterance", "--folds", "7 8", "--config", "tiny", "--w2v",
-                     tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path, "--launcher", "submitit_local",
+    proc = run_folds("--corpus", "demo", "--units", "utterance", "--train-folds", "7 8", "--config", "tiny", "--w2v",
+                     tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--launcher", "submitit_local",
                      "--", "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr
     for k in (7, 8):
@@ -220,8 +210,8 @@ def test_submitit_local_launcher_path(demo_manifests, tiny_w2v, tmp_path):
 
 
 def test_seeds_train_own_directories_and_lr_at_unfreeze_is_logged(demo_manifests, tiny_w2v, tmp_path):
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--folds", "5", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path, "--seeds", "1 2", "--",
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "5", "--config", "tiny", "--w2v", tiny_w2v,
+                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--seeds", "1 2", "--",
                      "model.freeze_finetune_updates=2", "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr
     weights = []
@@ -243,9 +233,9 @@ def test_concurrent_folds_give_the_weights_of_sequential_ones(demo_manifests, ti
     # the same two folds, one after another and two at once, one thread per process in both runs
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
-              demo_manifests, "--folds", "9 10"]
-    one = run_folds(*common, "--exp", tmp_path / "seq", "--", "optimization.max_update=6", env=env)
-    two = run_folds(*common, "--exp", tmp_path / "par", "--jobs", "2", "--keep-optimizer", "--",
+              demo_manifests, "--train-folds", "9 10"]
+    one = run_folds(*common, "--exp", tmp_path / "seq" / "demo", "--", "optimization.max_update=6", env=env)
+    two = run_folds(*common, "--exp", tmp_path / "par" / "demo", "--jobs", "2", "--keep-optimizer", "--",
                     "optimization.max_update=6", env=env)
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     for k in (9, 10):
@@ -266,5 +256,28 @@ def test_concurrent_folds_give_the_weights_of_sequential_ones(demo_manifests, ti
         end = datetime.strptime(done["finished"], "%Y-%m-%dT%H:%M:%SZ").timestamp()
         spans.append((end - int(done["wall_seconds"]), end))
     assert min(e for _, e in spans) - max(s for s, _ in spans) >= 2, spans
-    proc = run_folds(*common, "--exp", tmp_path / "x", "--jobs", "0")
+    proc = run_folds(*common, "--exp", tmp_path / "x" / "demo", "--jobs", "0")
     assert proc.returncode == 2 and "--jobs takes a positive number" in proc.stderr
+
+
+def test_finished_fold_asked_with_another_command_is_refused_until_force(demo_manifests, tiny_w2v, tiny_finetuned,
+                                                                         tmp_path):
+    # the session's trained fold, copied into another experiment dir (a moved exp/ is still the same training)
+    fold = tmp_path / "demo" / "bpc" / "fold1"
+    shutil.copytree(os.path.dirname(os.path.dirname(tiny_finetuned)), fold)
+    common = ["--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
+              "--manifests", demo_manifests, "--exp", tmp_path / "demo"]
+    same = run_folds(*common, "--", "optimization.max_update=4")
+    assert same.returncode == 0 and "finished earlier, skipped" in same.stderr, same.stderr
+    before = (fold / "DONE").read_text()
+    other = run_folds(*common, "--", "optimization.max_update=5")
+    assert other.returncode == 1 and "finished earlier with ANOTHER command" in other.stderr, other.stderr
+    assert "bpc/fold1(another command)" in other.stderr
+    assert (fold / "DONE").read_text() == before          # nothing trained, nothing replaced
+    forced = run_folds(*common, "--force", "--", "optimization.max_update=5")
+    assert forced.returncode == 0, forced.stderr
+    old = list(tmp_path.glob("demo/bpc/fold1.replaced-*"))
+    assert len(old) == 1 and (old[0] / "DONE").read_text() == before   # the earlier model is kept, moved
+    assert "optimization.max_update=5" in (fold / "DONE").read_text()
+    assert torch.load(str(fold / "checkpoints" / "checkpoint_last.pt"), weights_only=False)[
+        "optimizer_history"][-1]["num_updates"] == 5

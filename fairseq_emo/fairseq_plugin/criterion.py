@@ -51,8 +51,7 @@ class EmotionCtcCriterion(CtcCriterion):
         super().__init__(cfg, task, rdrop_alpha)
         dictionary = task.target_dictionary
         self.nspecial = dictionary.nspecial
-        self.body_of, self.emotion_of = token_tables(dictionary.symbols, dictionary.nspecial,
-                                                     getattr(task.cfg, "emotion_delimiter", "_"))
+        self.body_of, self.emotion_of = token_tables(dictionary.symbols, dictionary.nspecial)
 
     def forward(self, model, sample, reduce=True, **kwargs):
         if model.training:

@@ -11,13 +11,12 @@ which the report shows per fold: the recipe's tri_stage schedule is already deca
 """
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fairseq.tasks import register_task
 from fairseq.tasks.audio_finetuning import AudioFinetuningConfig, AudioFinetuningTask
 
 from fairseq_emo.label_check import LabelCheckError, check_split
-from fairseq_emo.units.suffix import DELIMITER
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +27,10 @@ class EmotionTaskError(ValueError):
 
 @dataclass
 class EmotionUnitFinetuningConfig(AudioFinetuningConfig):
-    emotion_delimiter: str = field(
-        default=DELIMITER, metadata={"help": "separator between unit body and emotion in label tokens (AH_hap)"})
+    """audio_finetuning's settings, unchanged. There is deliberately no delimiter setting: manifests, the
+    dictionary, decoding and the vote all split tokens at units/suffix.DELIMITER, and a task-only setting could
+    only disagree with them. (A checkpoint saved with an older `emotion_delimiter` key still loads: fairseq drops
+    unknown task keys when it restores a checkpoint.)"""
 
 
 @register_task("emotion_unit_finetuning", dataclass=EmotionUnitFinetuningConfig)
@@ -39,7 +40,7 @@ class EmotionUnitFinetuningTask(AudioFinetuningTask):
     def load_dataset(self, split: str, task_cfg=None, **kwargs):
         task_cfg = task_cfg or self.cfg
         try:
-            n = check_split(self.cfg.data, task_cfg.labels, split, self.cfg.emotion_delimiter)
+            n = check_split(self.cfg.data, task_cfg.labels, split)
         except LabelCheckError as err:
             raise EmotionTaskError(str(err)) from None
         super().load_dataset(split, task_cfg, **kwargs)
