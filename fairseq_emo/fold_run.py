@@ -202,19 +202,20 @@ def main(argv=None) -> int:
         record = model_record.build(fold_dir) if os.path.isfile(os.path.join(fold_dir, "DONE")) else None
         print(finalize(args[1], keep_optimizer=bool(args[2:]), record=record))
         return 0
-    if len(args) == 2 and args[0] == "record-evaluation":
+    if len(args) >= 2 and args[0] == "record-evaluation":
         from fairseq_emo import model_record
 
-        done = read_done(args[1])
-        record = model_record.update(done["test_checkpoint"], {"evaluation": model_record.evaluation(args[1])})
-        print(model_record.describe(record))
+        for fold_dir in args[1:]:  # one process for all folds of a run: torch and fairseq load once
+            done = read_done(fold_dir)
+            record = model_record.update(done["test_checkpoint"], {"evaluation": model_record.evaluation(fold_dir)})
+            print(model_record.describe(record))
         return 0
     print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR\n"
           "       python -m fairseq_emo.fold_run mark-done FOLD_DIR key=value ...\n"
           "       python -m fairseq_emo.fold_run complete FOLD_DIR [--keep-optimizer] key=value ...  (DONE + finalize)\n"
           "       python -m fairseq_emo.fold_run same-command FOLD_DIR COMMAND   (exit 0: same, 1: differs)\n"
           "       python -m fairseq_emo.fold_run finalize CHECKPOINT_DIR [--keep-optimizer]\n"
-          "       python -m fairseq_emo.fold_run record-evaluation FOLD_DIR", file=sys.stderr)
+          "       python -m fairseq_emo.fold_run record-evaluation FOLD_DIR [FOLD_DIR ...]", file=sys.stderr)
     return 2
 
 

@@ -254,14 +254,17 @@ for sd in $scheme_dirs; do
   fi
   if want 7; then
     for run in $(run_dirs "$sd"); do
+      voted=()
       for d in $(trained_folds "$run"); do
         dec=$(layout decode-dir "$d" --split test)
         log "stage 7: $dec/emo/hyp.trn -> $dec/pred.txt"
         "$PYTHON" "$repo/scripts/vote.py" --hyp "$dec/emo/hyp.trn" --out "$dec/pred.txt" \
           --units-json "$dec/units.jsonl" --ref "$dec/ref_emotions.txt" | sed -n '1,2p' \
           | tr '\n' ' ' | sed "s|^|  ${run##*/} ${d##*/}: |"; echo
-        "$PYTHON" -m fairseq_emo.fold_run record-evaluation "$d" > /dev/null   # WA/UA into the checkpoint's record
+        voted+=("$d")
       done
+      # WA/UA into each checkpoint's record (model_record.py)
+      [ ${#voted[@]} -eq 0 ] || "$PYTHON" -m fairseq_emo.fold_run record-evaluation "${voted[@]}" > /dev/null
     done
   fi
   if want 8; then

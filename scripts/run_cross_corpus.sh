@@ -150,14 +150,17 @@ if want 4; then
   for unit in $units; do
     model=$(layout run-dir --exp-root "$work/exp" --corpus "$corpus" --variant "$unit" --scheme-dir all)/fold1
     layout is-trained "$model" || { log "stage 4: $model has not finished training; $unit skipped"; continue; }
+    sets=(); outs=()
     for t in "${targets[@]}"; do
       out=$cross/$t/$unit
       # a cell is done when its decode.json (written last) names this training of the model (layout.is_decoded)
       if layout is-decoded "$out" --model-fold "$model"; then log "stage 4: $out exists, skipped"; continue; fi
       log "stage 4: $model + $work/manifests/$t/eval -> $out"
-      "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$(layout test-checkpoint "$model")" \
-        --data "$work/manifests/$t/eval" --split test --out "$out" --no-progress
+      sets+=("$work/manifests/$t/eval"); outs+=("$out")
     done
+    # one process per model: it loads once and decodes every target that is not done
+    [ ${#sets[@]} -eq 0 ] || "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$(layout test-checkpoint "$model")" \
+      --data "${sets[@]}" --out "${outs[@]}" --split test --no-progress
   done
 fi
 

@@ -9,6 +9,11 @@ import sys
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # two workers share the cores: one math thread per process (and per training it starts) instead of each
+    # process spreading over every core; results do not depend on it (test_training's concurrency test)
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -72,11 +77,18 @@ def run_folds(*args, env=None, **popen):
     return subprocess.run(cmd, capture_output=True, text=True, env=env, **popen)
 
 
+# The session's shared training: 12 updates at a rate that makes the tiny model emit units, validation one
+# utterance per batch (the decoder-vs-criterion test compares against it; the group-norm CNN sees no padding).
+TINY_FIXTURE_OVERRIDES = ("dataset.batch_size_valid=1", "optimization.max_update=12", "optimization.lr=[0.003]")
+TINY_FIXTURE_ARGS = ("--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny")
+
+
 @pytest.fixture(scope="session")
 def tiny_finetuned(demo_manifests, tiny_w2v, tmp_path_factory):
-    """A fine-tuned tiny checkpoint (4 updates, bpc fold 1) with its dictionary beside it."""
+    """A fine-tuned tiny checkpoint (bpc fold 1, TINY_FIXTURE_OVERRIDES) with its dictionary beside it; tests
+    read it and copy it, never change it."""
     exp = tmp_path_factory.mktemp("exp_ft")
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", exp / "demo", "--", "optimization.max_update=4")
+    proc = run_folds(*TINY_FIXTURE_ARGS, "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", exp / "demo", "--",
+                     *TINY_FIXTURE_OVERRIDES)
     assert proc.returncode == 0, proc.stderr
     return str(exp / "demo" / "bpc" / "fold1" / "checkpoints" / "checkpoint_last.pt")

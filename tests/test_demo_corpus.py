@@ -56,7 +56,7 @@ def test_run_sh_bpc_set_trains_the_variant(demo_tree, tmp_path):
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
            str(tmp_path), "--stage", "1", "--stop-stage", "4", "--units", "bpc", "--bpc-set", "cv2",
-           "--train-units", "bpc", "--train-folds", "1", "--config", "tiny"]
+           "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--", "optimization.max_update=2"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not (tmp_path / "manifests" / "demo" / "bpc").exists()

@@ -163,3 +163,11 @@ def test_usage_text_is_what_the_scripts_accept():
     run_help = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--help"], capture_output=True,
                               text=True, env=env).stdout
     assert "--corpus demo|iemocap|mandarin" in run_help
+
+
+def test_decode_pairs_each_data_dir_with_one_output_dir(tmp_path):
+    from conftest import run_script
+
+    proc = run_script("decode.py", "--checkpoint", tmp_path / "c.pt", "--data", tmp_path / "a", tmp_path / "b",
+                      "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "2 --data dir(s) but 1 --out dir(s)" in proc.stderr

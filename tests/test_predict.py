@@ -157,7 +157,7 @@ def test_checkpoint_carries_its_record_and_predict_states_it(audio_dir, tiny_fin
     assert (record["corpus"], record["unit_variant"], record["scheme"], record["test_group"]) == \
         ("demo", "bpc", "speaker", "Ses01F")
     assert record["valid_policy"] == "monitor" and record["utterances"]["train"] > 0
-    assert "optimization.max_update=4" in record["command"] and record["config"] == "tiny"
+    assert "optimization.max_update=12" in record["command"] and record["config"] == "tiny"
     assert record["evaluation"] is None
     # the vote stage adds the evaluation; predict states the record and warns about the synthetic corpus
     fold = os.path.dirname(os.path.dirname(tiny_finetuned))

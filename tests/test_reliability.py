@@ -148,18 +148,20 @@ def _fold_updates(fold):
 
 @pytest.mark.e2e
 def test_finished_fold_without_done_is_not_trained_again_and_truncated_last_falls_back(
-        demo_manifests, tiny_w2v, tmp_path):
-    from conftest import run_folds
+        demo_manifests, tiny_w2v, tiny_finetuned, tmp_path):
+    from conftest import TINY_FIXTURE_ARGS, TINY_FIXTURE_OVERRIDES, run_folds
 
-    common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
-              demo_manifests, "--exp", tmp_path / "demo", "--train-folds", "7", "--", "optimization.max_update=6"]
-    assert run_folds(*common).returncode == 0
-    fold = tmp_path / "demo" / "bpc" / "fold7"
-    assert _fold_updates(fold) == 6
+    # the session's finished training (12 of 12 updates), copied, as if the loop had died before writing DONE
+    fold = tmp_path / "demo" / "bpc" / "fold1"
+    shutil.copytree(os.path.dirname(os.path.dirname(tiny_finetuned)), fold)
+    common = [*TINY_FIXTURE_ARGS, "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--",
+              *TINY_FIXTURE_OVERRIDES]
+    assert _fold_updates(fold) == 12
     (fold / "DONE").unlink()
+    shutil.copyfile(fold / "checkpoints" / "checkpoint_last.pt", fold / "checkpoints" / "checkpoint_2_8.pt")
     proc = run_folds(*common)
-    assert proc.returncode == 0 and "at update 6 of 6: finished; not trained again" in proc.stderr
-    assert _fold_updates(fold) == 6 and (fold / "DONE").exists()
+    assert proc.returncode == 0 and "at update 12 of 12: finished; not trained again" in proc.stderr, proc.stderr
+    assert _fold_updates(fold) == 12 and (fold / "DONE").exists()
     # after DONE only the test checkpoint is kept, its optimizer state stripped, its update count intact
     assert sorted(p.name for p in (fold / "checkpoints").iterdir()) == ["checkpoint_last.pt", "dict.bpc.txt"]
     import torch
@@ -168,15 +170,15 @@ def test_finished_fold_without_done_is_not_trained_again_and_truncated_last_fall
     # a truncated checkpoint_last.pt (fairseq copies it non-atomically) beside an intact periodic checkpoint,
     # as an interrupted fold leaves them: the newest loadable one takes over
     last = fold / "checkpoints" / "checkpoint_last.pt"
-    shutil.copyfile(last, fold / "checkpoints" / "checkpoint_3_6.pt")
-    periodic = [fold / "checkpoints" / "checkpoint_3_6.pt"]
+    shutil.copyfile(last, fold / "checkpoints" / "checkpoint_3_12.pt")
+    periodic = [fold / "checkpoints" / "checkpoint_3_12.pt"]
     last.write_bytes(last.read_bytes()[:5000])
     (fold / "DONE").unlink()
     proc = run_folds(*common)
     assert proc.returncode == 0, proc.stderr
     assert "checkpoint_last.pt could not be loaded" in proc.stderr and f"resuming from {periodic[-1].name}" in proc.stderr
     assert list((fold / "checkpoints").glob("checkpoint_last.pt.broken-*"))
-    assert _fold_updates(fold) == 6
+    assert _fold_updates(fold) == 12
 
 
 @pytest.mark.e2e

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import REPO, run_folds, run_script
+from conftest import REPO, TINY_FIXTURE_ARGS, TINY_FIXTURE_OVERRIDES, run_folds, run_script
 
 pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
@@ -35,21 +35,21 @@ def train_records(log_path):
 
 
 def test_tiny_training_logs_emotion_metrics_and_writes_checkpoint(demo_manifests, tiny_w2v, tiny_finetuned):
-    # the session's shared training (conftest.tiny_finetuned: bpc fold 1, 4 updates), inspected here
+    # the session's shared training (conftest.tiny_finetuned: bpc fold 1, 12 updates), inspected here
     out = Path(tiny_finetuned).parent.parent
     assert (out / "checkpoints" / "checkpoint_last.pt").is_file() and (out / "DONE").is_file()
     assert "checkpoint_rule=final" in (out / "DONE").read_text()
     assert "fairseq-hydra-train" in (out / "cmd.sh").read_text()
     losses = [float(r["loss"]) for r in train_records(out / "train.log")]
-    assert len(losses) == 4 and all(math.isfinite(x) for x in losses)
+    assert len(losses) == 12 and all(math.isfinite(x) for x in losses)
     valid = valid_records(out / "train.log")[-1]
     assert float(valid["valid_uer_emo"]) >= 0.0 and float(valid["valid_uer_noemo"]) >= 0.0
     assert 0.0 <= float(valid["valid_emo_wa"]) <= 100.0 and 0.0 <= float(valid["valid_emo_ua"]) <= 100.0
     # emotion-free unit errors can never exceed the errors that also count the emotion
     assert float(valid["valid_uer_noemo"]) <= float(valid["valid_uer_emo"])
     # a rerun with the same command skips the finished fold
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", out.parent.parent, "--", "optimization.max_update=4")
+    proc = run_folds(*TINY_FIXTURE_ARGS, "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", out.parent.parent,
+                     "--", *TINY_FIXTURE_OVERRIDES)
     assert proc.returncode == 0 and "finished earlier, skipped" in proc.stderr, proc.stderr
 
 
@@ -70,7 +70,7 @@ def test_fine_tuned_checkpoint_loads_through_the_plugin(tiny_finetuned):
         torch.load(str(ckpt))
 
 
-def test_freezing_keeps_wav2vec_weights_until_freeze_updates(demo_manifests, tiny_w2v, tmp_path):
+def test_freezing_keeps_wav2vec_weights_until_freeze_updates(demo_manifests, tiny_w2v, tiny_finetuned, tmp_path):
     proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "3", "--config", "tiny", "--w2v", tiny_w2v,
                      "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--", "model.freeze_finetune_updates=100",
                      "optimization.max_update=4")
@@ -86,11 +86,8 @@ def test_freezing_keeps_wav2vec_weights_until_freeze_updates(demo_manifests, tin
     assert compared > 20
     proj = [n for n in tuned if n.startswith("w2v_encoder.proj")]
     assert proj, "no output projection in the fine-tuned model"
-    # and with freeze_finetune_updates=0 the same run does change the transformer
-    proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "4", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--", "optimization.max_update=4")
-    assert proc.returncode == 0, proc.stderr
-    moved = torch.load(str(tmp_path / "demo/bpc/fold4/checkpoints/checkpoint_last.pt"), weights_only=False)["model"]
+    # and with freeze_finetune_updates=0 (the tiny config's; the session's shared training) the transformer moves
+    moved = torch.load(tiny_finetuned, weights_only=False)["model"]
     name = prefix + "encoder.layers.0.fc1.weight"
     assert not torch.equal(moved[name], pretrained[name[len(prefix):]])
 
@@ -101,7 +98,7 @@ def test_interrupted_fold_resumes_from_its_last_checkpoint(demo_manifests, tiny_
               "--manifests", demo_manifests, "--exp", tmp_path / "demo"]
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run_folds.sh"), *map(str, common), "--train-folds", "6", "--",
-           "optimization.max_update=40", "checkpoint.save_interval_updates=2"]
+           "optimization.max_update=20", "checkpoint.save_interval_updates=2"]
     loop = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
     last = tmp_path / "demo" / "bpc" / "fold6" / "checkpoints" / "checkpoint_last.pt"
@@ -195,32 +192,23 @@ def test_in_process_compose_is_what_fairseq_hydra_train_composes():
     assert yaml.safe_load(res.stdout) == in_process
 
 
-def test_submitit_local_launcher_path(demo_manifests, tiny_w2v, tmp_path):
-    """The Slurm path (hydra-submitit-launcher), exercised with submitit's local executor: two folds in parallel."""
-    proc = run_folds("--corpus", "demo", "--units", "utterance", "--train-folds", "7 8", "--config", "tiny", "--w2v",
-                     tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--launcher", "submitit_local",
-                     "--", "optimization.max_update=4")
-    assert proc.returncode == 0, proc.stderr
-    for k in (7, 8):
-        out = tmp_path / "demo" / "utterance" / f"fold{k}"
-        assert (out / "checkpoints" / "checkpoint_last.pt").is_file()
-        assert "launcher=submitit_local" in (out / "DONE").read_text()
-        assert "hydra/launcher=submitit_local" in (out / "cmd.sh").read_text()
-        assert "Job completed successfully" in (out / "hydra" / "hydra_train.log").read_text()
-
-
-def test_seeds_train_own_directories_and_lr_at_unfreeze_is_logged(demo_manifests, tiny_w2v, tmp_path):
+def test_submitit_launcher_path_and_seeds(demo_manifests, tiny_w2v, tmp_path):
+    """The Slurm path (hydra-submitit-launcher) with submitit's local executor, two jobs at once: one fold under two
+    seeds, each in its own directory with common.seed=<s>."""
     proc = run_folds("--corpus", "demo", "--units", "bpc", "--train-folds", "5", "--config", "tiny", "--w2v", tiny_w2v,
-                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--seeds", "1 2", "--",
-                     "model.freeze_finetune_updates=2", "optimization.max_update=4")
+                     "--manifests", demo_manifests, "--exp", tmp_path / "demo", "--launcher", "submitit_local",
+                     "--seeds", "1 2", "--", "model.freeze_finetune_updates=2", "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr
     weights = []
     for seed in (1, 2):
         fold = tmp_path / "demo" / f"bpc.seed{seed}" / "fold5"
         done = dict(line.split("=", 1) for line in (fold / "DONE").read_text().splitlines())
         assert done["seed"] == str(seed) and int(done["wall_seconds"]) >= 0 and done["device"] == "cpu"
+        assert done["launcher"] == "submitit_local"
         assert f"common.seed={seed}" in (fold / "cmd.sh").read_text()
-        log = (fold / "train.log").read_text()
+        assert "hydra/launcher=submitit_local" in (fold / "cmd.sh").read_text()
+        log = (fold / "hydra" / "hydra_train.log").read_text()   # fairseq's log under the submitit launcher
+        assert "Job completed successfully" in log
         assert re.search(r"unfreeze: update 2, lr [0-9.e-]+", log), log[-2000:]
         weights.append(torch.load(str(fold / "checkpoints" / "checkpoint_last.pt"), weights_only=False)["model"])
     name = "w2v_encoder.proj.weight"
@@ -230,22 +218,22 @@ def test_seeds_train_own_directories_and_lr_at_unfreeze_is_logged(demo_manifests
 
 
 def test_concurrent_folds_give_the_weights_of_sequential_ones(demo_manifests, tiny_w2v, tmp_path):
-    # the same two folds, one after another and two at once, one thread per process in both runs
+    # fold 9 alone, then folds 9 and 10 at once (--jobs 2), one thread per process in both runs: fold 9 ends with
+    # the same weights either way
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     common = ["--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tiny_w2v, "--manifests",
-              demo_manifests, "--train-folds", "9 10"]
-    one = run_folds(*common, "--exp", tmp_path / "seq" / "demo", "--", "optimization.max_update=6", env=env)
-    two = run_folds(*common, "--exp", tmp_path / "par" / "demo", "--jobs", "2", "--keep-optimizer", "--",
+              demo_manifests]
+    one = run_folds(*common, "--train-folds", "9", "--exp", tmp_path / "seq" / "demo", "--",
                     "optimization.max_update=6", env=env)
+    two = run_folds(*common, "--train-folds", "9 10", "--exp", tmp_path / "par" / "demo", "--jobs", "2",
+                    "--keep-optimizer", "--", "optimization.max_update=6", env=env)
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    a = torch.load(str(tmp_path / "seq/demo/bpc/fold9/checkpoints/checkpoint_last.pt"), weights_only=False)
+    b = torch.load(str(tmp_path / "par/demo/bpc/fold9/checkpoints/checkpoint_last.pt"), weights_only=False)
+    assert a["model"].keys() == b["model"].keys()
+    assert all(torch.equal(a["model"][n], b["model"][n]) for n in a["model"]), "fold9 differs"
+    assert a["last_optimizer_state"] is None and b["last_optimizer_state"] is not None  # --keep-optimizer
     for k in (9, 10):
-        a = torch.load(str(tmp_path / "seq/demo/bpc" / f"fold{k}" / "checkpoints/checkpoint_last.pt"),
-                       weights_only=False)
-        b = torch.load(str(tmp_path / "par/demo/bpc" / f"fold{k}" / "checkpoints/checkpoint_last.pt"),
-                       weights_only=False)
-        assert a["model"].keys() == b["model"].keys()
-        assert all(torch.equal(a["model"][n], b["model"][n]) for n in a["model"]), f"fold{k} differs"
-        assert a["last_optimizer_state"] is None and b["last_optimizer_state"] is not None  # --keep-optimizer
         done = (tmp_path / "par/demo/bpc" / f"fold{k}" / "DONE").read_text()
         assert "jobs=2" in done
     # both folds ran at once: their training intervals (DONE: finish time and wall seconds) overlap
@@ -265,9 +253,8 @@ def test_finished_fold_asked_with_another_command_is_refused_until_force(demo_ma
     # the session's trained fold, copied into another experiment dir (a moved exp/ is still the same training)
     fold = tmp_path / "demo" / "bpc" / "fold1"
     shutil.copytree(os.path.dirname(os.path.dirname(tiny_finetuned)), fold)
-    common = ["--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-              "--manifests", demo_manifests, "--exp", tmp_path / "demo"]
-    same = run_folds(*common, "--", "optimization.max_update=4")
+    common = [*TINY_FIXTURE_ARGS, "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", tmp_path / "demo"]
+    same = run_folds(*common, "--", *TINY_FIXTURE_OVERRIDES)
     assert same.returncode == 0 and "finished earlier, skipped" in same.stderr, same.stderr
     before = (fold / "DONE").read_text()
     other = run_folds(*common, "--", "optimization.max_update=5")
