@@ -25,6 +25,9 @@ setup(
         "opensmile",  # the eGeMAPS baseline (scripts/baseline.py); its wheel ships the openSMILE library
         "hydra-submitit-launcher",  # run_folds.sh --launcher slurm|submitit_local
     ],
-    extras_require={"test": ["pytest", "pytest-xdist"]},  # the suite runs on 2 workers (README "Tests")
+    extras_require={
+        "test": ["pytest", "pytest-xdist"],  # the suite runs on 2 workers (README "Tests")
+        "tensorboard": ["tensorboardX"],  # common.tensorboard_logdir=DIR (fairseq falls back to tensorboardX)
+    },
     entry_points={"console_scripts": ["fairseq-emo=fairseq_emo.cli:main"]},
 )

@@ -11,6 +11,7 @@ length to keep padding small, and --batch-size 1 makes each utterance's output i
 """
 import json
 import os
+import warnings
 from typing import Dict, List, Optional
 
 import soundfile
@@ -35,7 +36,11 @@ def load_model(checkpoint: str, data_dir: Optional[str], device: str):
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(f"checkpoint {checkpoint} not found")
     overrides = {"data": data_dir} if data_dir else None
-    models, _cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides=overrides)
+    with warnings.catch_warnings():
+        # fairseq builds wav2vec 2.0's positional convolution with torch's older weight_norm, which warns on every
+        # load; the weights are the same either way
+        warnings.filterwarnings("ignore", message=r".*weight_norm.* is deprecated", category=FutureWarning)
+        models, _cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides=overrides)
     model = models[0].to(device).eval()
     return model, task
 

@@ -5,14 +5,24 @@
 #
 #   bash scripts/setup.sh            # venv at ./.venv
 #   VENV=/path/to/venv bash scripts/setup.sh
+#   PYTHON=/path/to/python3 bash scripts/setup.sh   # the base interpreter (one with a CUDA torch is reused)
+#
+# Without root (a cluster account) it sets up everything it can: the venv and all Python packages. sclite and
+# espeak-ng already on PATH are used; missing ones are listed with the stages that need them and the apt-get line
+# for an administrator (third_party/install_debian_tools.sh). FAIRSEQ_EMO_NO_APT=1 skips apt-get even as root.
 set -euo pipefail
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0
+fi
+[ $# -eq 0 ] || { echo "setup.sh: no arguments (see --help); settings are VENV=... and PYTHON=..." >&2; exit 2; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VENV:-$repo/.venv}
 python=${PYTHON:-python3}
 log() { echo "[setup] $*" >&2; }
 
-# 1. Debian tools (sclite, espeak-ng). As root we install them; otherwise we say exactly what to run.
+# 1. Debian tools (sclite, espeak-ng). As root we install them; otherwise we say what is missing, what needs it
+#    and what to run, and go on.
 bash "$repo/third_party/install_debian_tools.sh"
 
 # 2. The virtualenv. A user who already has torch in the base interpreter (say a CUDA build) keeps it:
@@ -50,7 +60,7 @@ want_hash=$(sha256sum "$repo/setup.py" | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want_hash" ] \
    || ! "$vpy" -c "import importlib.util as u, sys; s = u.find_spec('fairseq_emo'); sys.exit(0 if s and s.origin.startswith('$repo/') else 1)" 2>/dev/null; then
   log "installing fairseq_emo (editable) and its dependencies"
-  pip install -q --no-build-isolation -e "$repo[test]"
+  pip install -q --no-build-isolation -e "$repo[test,tensorboard]"
   echo "$want_hash" > "$stamp"
 fi
 

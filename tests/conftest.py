@@ -78,8 +78,10 @@ def run_folds(*args, env=None, **popen):
 
 
 # The session's shared training: 12 updates at a rate that makes the tiny model emit units, validation one
-# utterance per batch (the decoder-vs-criterion test compares against it; the group-norm CNN sees no padding).
-TINY_FIXTURE_OVERRIDES = ("dataset.batch_size_valid=1", "optimization.max_update=12", "optimization.lr=[0.003]")
+# utterance per batch (the decoder-vs-criterion test compares against it; the group-norm CNN sees no padding),
+# TensorBoard logs in <fold>/hydra/tb (the [tensorboard] extra; hydra runs in <fold>/hydra).
+TINY_FIXTURE_OVERRIDES = ("dataset.batch_size_valid=1", "optimization.max_update=12", "optimization.lr=[0.003]",
+                          "common.tensorboard_logdir=tb")
 TINY_FIXTURE_ARGS = ("--corpus", "demo", "--units", "bpc", "--train-folds", "1", "--config", "tiny")
 
 

@@ -12,7 +12,10 @@ from conftest import REPO
 pytestmark = pytest.mark.e2e
 
 
-def test_gpu_e2e_quick_cpu_mode_passes_every_stage(demo_tree, tmp_path):
+def test_gpu_e2e_quick_cpu_mode_passes_every_stage(demo_tree, tiny_w2v, tmp_path):
+    import shutil
+
+    shutil.copyfile(tiny_w2v, tmp_path / "w2v_tiny.pt")   # the session's random-init model (the script keeps one)
     env = dict(os.environ, PYTHON=sys.executable)
     proc = subprocess.run(["bash", os.path.join(REPO, "bench", "gpu_e2e.sh"), "--work", str(tmp_path), "--cpu",
                            "--data", os.path.dirname(demo_tree)],

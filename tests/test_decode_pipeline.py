@@ -53,12 +53,14 @@ def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_pa
     assert all("_" not in tok for toks in noemo.values() for tok in toks)
 
 
-def test_run_sh_end_to_end_shortened(demo_tree, tmp_path):
+def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     # two fold schemes: each is trained, decoded, scored, voted and reported, with its own protocol line
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
            str(tmp_path), "--units", "utterance", "--train-units", "utterance", "--train-folds", "1",
-           "--config", "tiny", "--folds", "speaker session"]
+           "--config", "tiny", "--folds", "speaker session", "--w2v", tiny_w2v]
+    overrides = ["--", "optimization.max_update=4"]
+    base, cmd = cmd, cmd + overrides
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
@@ -88,8 +90,9 @@ def test_run_sh_end_to_end_shortened(demo_tree, tmp_path):
     sys_files = list((decode / "emo").glob("*.sys"))
     assert sys_files, "sclite's report was not kept"
     # a rerun skips the finished trainings, decodes and baseline folds
-    proc = subprocess.run(cmd + ["--stage", "4", "--stop-stage", "5"], capture_output=True, text=True, env=env)
+    proc = subprocess.run(base + ["--stage", "4", "--stop-stage", "5"] + overrides, capture_output=True, text=True,
+                          env=env)
     assert proc.returncode == 0 and proc.stderr.count("finished earlier, skipped") == 2, proc.stderr
     assert proc.stderr.count("decode_test exists, skipped") == 2, proc.stderr
-    proc = subprocess.run(cmd + ["--stage", "8", "--stop-stage", "8"], capture_output=True, text=True, env=env)
+    proc = subprocess.run(base + ["--stage", "8", "--stop-stage", "8"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and proc.stdout.count("BASELINE fold1: done earlier, skipped") == 2

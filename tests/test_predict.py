@@ -69,6 +69,8 @@ def test_predict_rates_channels_errors(audio_dir, tiny_finetuned, tmp_path):
     proc = run_cli("--checkpoint", tiny_finetuned, *files, "--out", out, "--ctm", ctm, "--plot", tmp_path / "t.png")
     assert proc.returncode == 1, proc.stderr  # two files fail, the batch goes on
     assert "real-time factor" in proc.stderr and "2 channels averaged to mono" in proc.stderr
+    # no noise from fairseq's imports or torch's weight_norm deprecation on every call
+    assert "FutureWarning" not in proc.stderr and "tensorboardX" not in proc.stderr, proc.stderr
     records = {os.path.basename(r["file"]): r for r in map(json.loads, out.read_text().splitlines())}
     assert len(records) == len(files)
     assert "unreadable audio" in records["corrupt.wav"]["error"] and "emotion" not in records["corrupt.wav"]

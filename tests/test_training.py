@@ -47,6 +47,9 @@ def test_tiny_training_logs_emotion_metrics_and_writes_checkpoint(demo_manifests
     assert 0.0 <= float(valid["valid_emo_wa"]) <= 100.0 and 0.0 <= float(valid["valid_emo_ua"]) <= 100.0
     # emotion-free unit errors can never exceed the errors that also count the emotion
     assert float(valid["valid_uer_noemo"]) <= float(valid["valid_uer_emo"])
+    # common.tensorboard_logdir works (tensorboardX from the [tensorboard] extra), and the run did not complain
+    assert list((out / "hydra" / "tb" / "train").glob("events.out.tfevents.*"))
+    assert list((out / "hydra" / "tb" / "valid").glob("events.out.tfevents.*"))
     # a rerun with the same command skips the finished fold
     proc = run_folds(*TINY_FIXTURE_ARGS, "--w2v", tiny_w2v, "--manifests", demo_manifests, "--exp", out.parent.parent,
                      "--", *TINY_FIXTURE_OVERRIDES)
