@@ -2,7 +2,9 @@
 
   fairseq-emo predict --checkpoint CKPT AUDIO... [--format jsonl|csv] [--out FILE] [--ctm FILE] [--plot PNG]
   fairseq-emo info CKPT [--json]     what the checkpoint is: its record (corpus, units, fold, protocol, scores)
-AUDIO may be files, directories (searched recursively) or list files (@paths.txt, *.lst). Output: JSON lines
+AUDIO may be files, directories (searched recursively), list files (@paths.txt, *.lst) or wav.scp files
+('<id> <path>' lines); every file gets an id (the scp's, else its stem made unique) that names it in the
+outputs (`id` field, CTM recording, plot file names). Output: JSON lines
 (one record per file, chunks and timeline inside) or CSV (one row per file and per chunk), to --out or stdout.
 Exit status 0 when every file succeeded, 1 when some failed (their errors are in the output), 2 on bad usage or
 unusable input (an output path that cannot be written, a file that is not a fine-tuned checkpoint), before any
@@ -26,7 +28,8 @@ def _predict(args) -> int:
     logging.getLogger().setLevel(logging.WARNING)  # fairseq/hydra imports leave the root logger chatty
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
-    from fairseq_emo.predict import Predictor, ctm_lines, expand_inputs, plot_timeline
+    from fairseq_emo.predict import Predictor, ctm_lines, plot_timeline
+    from fairseq_emo.predict_inputs import InputError, expand_inputs
 
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
@@ -43,7 +46,14 @@ def _predict(args) -> int:
         print(f"error: --device {args.device}: this torch build sees no CUDA device; use --device cpu",
               file=sys.stderr)
         return 2
-    files = expand_inputs(args.audio)
+    try:
+        files, skipped = expand_inputs(args.audio)
+    except (OSError, InputError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if skipped:
+        print(f"note: {len(skipped)} file(s) in the given folders are not audio and were skipped: "
+              f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
     if not files:
         print("error: no audio files given or found", file=sys.stderr)
         return 2
@@ -68,14 +78,14 @@ def _predict(args) -> int:
         if args.format == "csv":
             out.write(_format([], "csv"))  # the header
         plotted = 0
-        for path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
+        for ident, path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
             envelope = [] if args.plot else None
-            result = predictor.predict_file(path, args.chunk_seconds, envelope)
+            result = predictor.predict_file(path, args.chunk_seconds, envelope, ident=ident)
             if args.format == "jsonl":
                 result["model"] = model  # what made these predictions (None: a checkpoint without a record)
             if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
-                plotted += 1
-                target = args.plot if len(files) == 1 else f"{os.path.splitext(args.plot)[0]}_{plotted}.png"
+                plotted += 1   # one file: the name given; several: named after each input's id
+                target = args.plot if len(files) == 1 else f"{os.path.splitext(args.plot)[0]}_{ident}.png"
                 plot_timeline(result, target, envelope)
             # written and flushed per file: an interrupted batch keeps every file it finished
             out.write(_format([result], args.format, header=False))
@@ -110,12 +120,13 @@ def _format(results, fmt: str, header: bool = True) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     if header:
-        writer.writerow(["file", "scope", "start", "end", "emotion", "vote_share", "mass_share", "units", "error"])
+        writer.writerow(["id", "file", "scope", "start", "end", "emotion", "vote_share", "mass_share", "units",
+                         "error"])
     for r in results:
-        writer.writerow([r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""), r.get("vote_share", ""),
+        writer.writerow([r["id"], r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""), r.get("vote_share", ""),
                          r.get("mass_share", ""), "", r.get("error", "")])
         for c in r.get("chunks", []):
-            writer.writerow([r["file"], "chunk", c["start"], c["end"], c["emotion"], c["vote_share"], c["mass_share"],
+            writer.writerow([r["id"], r["file"], "chunk", c["start"], c["end"], c["emotion"], c["vote_share"], c["mass_share"],
                              c["units"], ""])
     return buf.getvalue()
 

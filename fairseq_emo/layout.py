@@ -9,8 +9,12 @@ the markers that say a stage finished, and the checkpoint rule.
       decode_<split>/decode.json       decoding finished (written last; names the model's `finished` stamp)
       decode_<split>/pred.txt          voted
   exp/<corpus>/<run>/scores_<split>.tsv   scored (sclite, every fold and pooled)
-  exp/<corpus>/report/                    the report
-  exp/cross/<target>/<variant>/           a cross-corpus cell: decode.json, pred.txt as in decode_<split>/
+  exp/<corpus>/baseline/<scheme dir>/fold<k>/   the eGeMAPS baseline (pred.txt; baseline.json = done)
+  exp/<corpus>/baseline/egemaps_features.npz    its feature cache
+  exp/<corpus>/report/                    the report (report.md, results.json, PNGs)
+  exp/<corpus>/w2v_<size>.pt              the demo's random-init pre-trained model
+  exp/cross/<target>/<variant>/           a cross-corpus cell: decode.json, pred.txt as in decode_<split>/;
+  exp/cross/report.md                     the cross-corpus report
 
 - `-k<K>`: speakers dealt into K groups (Mandarin: 7) instead of one fold per speaker.
 - `-heldout`: the validation slice is held out of training (checkpoint-selection studies). The default
@@ -36,6 +40,10 @@ LOCK = "LOCK"                  # flock'ed by the runner training the fold
 DECODED = "decode.json"        # decoding finished (written last)
 VOTED = "pred.txt"             # the vote
 TEST_CHECKPOINT = "checkpoint_last.pt"
+BASELINE_DIR = "baseline"
+REPORT_DIR = "report"
+CROSS_DIR = "cross"
+NOT_RUNS = (BASELINE_DIR, REPORT_DIR)   # folders of exp/<corpus>/ that are not training runs
 CHECKPOINT_RULE = "final (checkpoint_last.pt; no selection on the test fold)"
 _SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|all)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?$")
 _EXP_NAME = re.compile(r"^(?P<variant>[^.]+)(?:\.(?P<scheme_dir>[^.]+?))?(?:\.seed(?P<seed>\d+))?$")
@@ -87,6 +95,28 @@ def run_dir(exp_root: str, corpus: str, variant: str, scheme_dir_name: str = "sp
             seed: Optional[int] = None) -> str:
     """exp/<corpus>/<variant>[.<scheme dir>][.seed<s>]."""
     return os.path.join(exp_root, corpus, exp_name(variant, scheme_dir_name, seed))
+
+
+def baseline_dir(corpus_exp: str, scheme_dir_name: str) -> str:
+    """exp/<corpus>/baseline/<scheme dir>: the eGeMAPS baseline's folds."""
+    return os.path.join(corpus_exp, BASELINE_DIR, scheme_dir_name)
+
+
+def baseline_cache(corpus_exp: str) -> str:
+    return os.path.join(corpus_exp, BASELINE_DIR, "egemaps_features.npz")
+
+
+def report_dir(corpus_exp: str) -> str:
+    return os.path.join(corpus_exp, REPORT_DIR)
+
+
+def cross_dir(exp_root: str) -> str:
+    """exp/cross: the cross-corpus cells <target>/<variant>/ and report.md."""
+    return os.path.join(exp_root, CROSS_DIR)
+
+
+def demo_w2v(corpus_exp: str, size: str) -> str:
+    return os.path.join(corpus_exp, f"w2v_{size}.pt")
 
 
 def fold_number(fold_dir: str) -> int:
@@ -179,6 +209,16 @@ def main(argv=None) -> int:
     f.add_argument("parent")
     c = sub.add_parser("test-checkpoint", help="a fold's test checkpoint (the checkpoint rule)")
     c.add_argument("fold")
+    for name, helptext in (("baseline-dir", "exp/<corpus>/baseline/<scheme dir>"),):
+        b = sub.add_parser(name, help=helptext)
+        b.add_argument("--exp", required=True, help="exp/<corpus>")
+        b.add_argument("--scheme-dir", default="speaker")
+    for name in ("baseline-cache", "report-dir"):
+        sub.add_parser(name, help=f"{name} of exp/<corpus>").add_argument("--exp", required=True)
+    sub.add_parser("cross-dir", help="exp/cross").add_argument("--exp-root", required=True)
+    w = sub.add_parser("demo-w2v", help="exp/<corpus>/w2v_<size>.pt")
+    w.add_argument("--exp", required=True)
+    w.add_argument("--size", required=True)
     dd = sub.add_parser("decode-dir", help="a fold's decode_<split> dir")
     dd.add_argument("fold")
     dd.add_argument("--split", default="test")
@@ -204,6 +244,16 @@ def main(argv=None) -> int:
             print("\n".join(fold_dirs(args.parent)))
         elif args.what == "test-checkpoint":
             print(test_checkpoint(args.fold))
+        elif args.what == "baseline-dir":
+            print(baseline_dir(args.exp, args.scheme_dir))
+        elif args.what == "baseline-cache":
+            print(baseline_cache(args.exp))
+        elif args.what == "report-dir":
+            print(report_dir(args.exp))
+        elif args.what == "cross-dir":
+            print(cross_dir(args.exp_root))
+        elif args.what == "demo-w2v":
+            print(demo_w2v(args.exp, args.size))
         elif args.what == "decode-dir":
             print(decode_dir(args.fold, args.split))
         elif args.what == "is-trained":

@@ -29,27 +29,11 @@ import torch
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
 from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.predict_inputs import expand_inputs
 from fairseq_emo.units.suffix import add_emotion, split_token
 from fairseq_emo.vote import vote
 
 MIN_SECONDS = 0.1  # wav2vec 2.0's CNN needs 400 samples for one frame; below 0.1 s nothing meaningful is left
-AUDIO_EXTENSIONS = {"." + f.lower() for f in soundfile.available_formats()}
-
-
-def expand_inputs(items: Iterable[str]) -> List[str]:
-    """Files, directories (searched recursively for audio extensions) and list files (@list.txt or *.lst)."""
-    paths: List[str] = []
-    for item in items:
-        if item.startswith("@") or item.endswith(".lst"):
-            with open(item.lstrip("@"), encoding="utf-8") as f:
-                paths.extend(line.strip() for line in f if line.strip() and not line.startswith("#"))
-        elif os.path.isdir(item):
-            found = [p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True)
-                     if os.path.splitext(p)[1].lower() in AUDIO_EXTENSIONS]
-            paths.extend(sorted(found))
-        else:
-            paths.append(item)
-    return paths
 
 
 BLOCK_SECONDS = 0.5          # how much of the file is read, mixed and resampled at a time
@@ -205,10 +189,11 @@ class Predictor:
         mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))
         return {"timeline": timeline, "mass": dict(zip(EMOTIONS, mass.tolist()))}
 
-    def predict_file(self, path: str, chunk_seconds: float = 20.0, envelope: Optional[List[float]] = None) -> Dict:
+    def predict_file(self, path: str, chunk_seconds: float = 20.0, envelope: Optional[List[float]] = None,
+                     ident: Optional[str] = None) -> Dict:
         """One file, streamed: read, converted and decoded chunk by chunk. `envelope`, when given, receives the
-        20-ms peaks for plot_timeline."""
-        record: Dict = {"file": path}
+        20-ms peaks for plot_timeline. `ident` names the file in the outputs (default: its stem)."""
+        record: Dict = {"id": ident or os.path.splitext(os.path.basename(path))[0], "file": path}
         chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
         try:
             stream = AudioStream(path)
@@ -263,18 +248,19 @@ def predict(paths: Iterable[str], checkpoint: str, device: str = "cpu", chunk_se
     from tqdm import tqdm
 
     predictor = predictor or Predictor(checkpoint, device)
-    files = expand_inputs(paths)
-    return [predictor.predict_file(p, chunk_seconds) for p in tqdm(files, disable=not progress, unit="file")]
+    files, _ = expand_inputs(paths)
+    return [predictor.predict_file(p, chunk_seconds, ident=i) for i, p in tqdm(files, disable=not progress, unit="file")]
 
 
 def ctm_lines(results: List[Dict]) -> List[str]:
-    """NIST CTM: '<file> 1 <start> <duration> <unit>_<emotion> <posterior>' per decoded unit."""
+    """NIST CTM: '<id> 1 <start> <duration> <unit>_<emotion> <posterior>' per decoded unit (the recording field is
+    the input's id: unique and stable, predict_inputs.py)."""
     lines = []
     for r in results:
         for c in r.get("chunks", []):
             for u in c["timeline"]:
                 token = f"{u['unit']}_{u['emotion']}" if u["emotion"] else u["unit"]
-                lines.append(f"{os.path.basename(r['file'])} 1 {u['start']:.2f} {u['end'] - u['start']:.2f} "
+                lines.append(f"{r['id']} 1 {u['start']:.2f} {u['end'] - u['start']:.2f} "
                              f"{token} {u['posterior']:.4f}")
     return lines
 

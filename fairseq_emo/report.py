@@ -35,7 +35,7 @@ from fairseq_emo.stats import discordant, mcnemar_exact, mean_sd, wilcoxon_signe
 from fairseq_emo.vote import NO_WINNER, accuracy, accuracy_from_confusion, confusion, read_emotions, vote_hypotheses
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
-BASELINE_DIR = "baseline"
+BASELINE_DIR = layout.BASELINE_DIR
 UNFREEZE_LOG = re.compile(r"unfreeze: update (\d+), lr ([0-9.eE+-]+)")
 
 
@@ -214,7 +214,7 @@ def _audio_text(corpus: str) -> str:
 
 def _baseline(corpus_exp: str, scheme: str, split: str) -> Optional[Dict]:
     """The eGeMAPS baseline on the same folds: pooled WA/UA and per-fold WA, or None."""
-    root = os.path.join(corpus_exp, BASELINE_DIR, scheme)
+    root = layout.baseline_dir(corpus_exp, scheme)
     folds = [d for d in layout.fold_dirs(root) if os.path.isfile(os.path.join(d, layout.VOTED))]
     if not folds:
         return None
@@ -306,7 +306,7 @@ def discover_runs(corpus_exp: str):
     ignored: List[str] = []
     for d in sorted(glob.glob(os.path.join(corpus_exp, "*"))):
         name = os.path.basename(d)
-        if not os.path.isdir(d) or name in ("report", BASELINE_DIR) or name.startswith("w2v"):
+        if not os.path.isdir(d) or name in layout.NOT_RUNS or name.startswith("w2v"):
             continue
         try:
             names = parse_exp_name(name)
@@ -529,7 +529,7 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
                 left_by_scheme.setdefault(scheme, []).extend((s["run"], f, w) for f, w in s["left_out"])
     if not summaries_by_scheme:
         raise FileNotFoundError(f"no decoded and voted folds under {corpus_exp} (stages decode, score, vote first)")
-    out = os.path.join(corpus_exp, "report")
+    out = layout.report_dir(corpus_exp)
     os.makedirs(out, exist_ok=True)
     corpus = next(iter(summaries_by_scheme.values()))[0]["protocol"]["corpus"]
     results = {"corpus": corpus, "split": split, "schemes": {}, "provenance": provenance(),

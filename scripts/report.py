@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 
+from fairseq_emo import layout
 from fairseq_emo.report import result_line, write_report
 
 
@@ -27,7 +28,7 @@ def main(argv=None) -> int:
         if not s.get("folds"):
             continue
         print(result_line(s))
-    print(f"report: {os.path.join(args.exp, 'report', 'report.md')}")
+    print(f"report: {os.path.join(layout.report_dir(args.exp), 'report.md')}")
     return 0
 
 

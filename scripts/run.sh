@@ -192,7 +192,7 @@ if [ "$corpus" = demo ]; then
   config=${config:-demo}
   train_folds=${train_folds:-1 2}
   size=tiny; [ "$config" = demo ] && size=demo
-  w2v=${w2v:-$exp/w2v_$size.pt}
+  w2v=${w2v:-$(layout demo-w2v --exp "$exp" --size "$size")}
 else
   train_units=${train_units:-$units}
 fi
@@ -270,15 +270,16 @@ for sd in $scheme_dirs; do
   if want 8; then
     first_unit=${units%% *}
     folds_dir=$(layout manifest-dir --root "$work/manifests" --corpus "$name" --variant "$first_unit" --scheme-dir "$sd")
-    log "stage 8: eGeMAPS baseline on $folds_dir -> $exp/baseline/$sd"
+    baseline=$(layout baseline-dir --exp "$exp" --scheme-dir "$sd")
+    log "stage 8: eGeMAPS baseline on $folds_dir -> $baseline"
     "$PYTHON" "$repo/scripts/baseline.py" --folds-dir "$folds_dir" \
-      --out "$exp/baseline/$sd" --cache "$exp/baseline/egemaps_features.npz" \
+      --out "$baseline" --cache "$(layout baseline-cache --exp "$exp")" \
       ${train_folds:+--train-folds "$train_folds"}
   fi
 done
 
 if want 9; then
-  log "stage 9: $exp -> $exp/report/"
+  log "stage 9: $exp -> $(layout report-dir --exp "$exp")/"
   "$PYTHON" "$repo/scripts/report.py" --exp "$exp"
   [ "$corpus" = demo ] && log "demo: units '$train_units', held-out folds '${train_folds:-all}', config $config;"\
     "a synthetic corpus whose emotions are prosody caricatures: these numbers show the pipeline learns, nothing about IEMOCAP"

@@ -73,7 +73,7 @@ if $demo; then
   ksu=${ksu:-$work/data/xdemo/KSUEmotions}
   mas=${mas:-$work/data/xdemo/MandarinAffectiveSpeech}
   config=${config:-demo}
-  w2v=${w2v:-$work/exp/demo/w2v_demo.pt}
+  w2v=${w2v:-$(layout demo-w2v --exp "$work/exp/demo" --size demo)}
 else
   work=${work:-$repo}
   corpus=iemocap
@@ -83,7 +83,7 @@ else
     die "--w2v /path/to/libri960_big.pt is required for training (stage 3)"; fi
 fi
 table=$work/data/$corpus/utterances.tsv
-cross=$work/exp/cross
+cross=$(layout cross-dir --exp-root "$work/exp")
 # target name -> table dir; 'mandarin-relabel' is MAS without resampling.
 targets=()
 [ -n "$emodb" ] && targets+=(emodb)

@@ -30,6 +30,12 @@ def test_paths_come_from_one_module(tmp_path):
     with pytest.raises(ValueError, match="not a fold directory"):
         layout.fold_number(str(tmp_path / "fold2.replaced-20260101T000000Z"))
     assert layout.test_checkpoint("f").endswith(os.path.join("checkpoints", "checkpoint_last.pt"))
+    assert layout.baseline_dir("exp/demo", "session") == os.path.join("exp/demo", "baseline", "session")
+    assert layout.report_dir("exp/demo") == os.path.join("exp/demo", "report")
+    assert layout.cross_dir("exp") == os.path.join("exp", "cross")
+    assert layout.demo_w2v("exp/demo", "tiny") == os.path.join("exp/demo", "w2v_tiny.pt")
+    # the report never mistakes these folders for runs
+    assert set(layout.NOT_RUNS) == {"baseline", "report"}
     with pytest.raises(ValueError, match="not a fold scheme directory"):
         layout.manifest_dir("m", "demo", "bpc", "speakers")
 

@@ -97,6 +97,17 @@ def test_predict_csv_and_python_api(audio_dir, tiny_finetuned, tmp_path):
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader(io.StringIO(proc.stdout)))
     assert [r["scope"] for r in rows] == ["file", "chunk"] and rows[0]["emotion"] in ("neu", "hap", "ang", "sad")
+    assert {r["id"] for r in rows} == {"speech16000"}
+    # a wav.scp: its ids name each file in the JSONL, the CTM and the plots
+    scp = tmp_path / "wav.scp"
+    scp.write_text(f"spk1_utt1 {audio_dir / 'speech16000.wav'}\nspk2_utt9 {audio_dir / 'speech48000.wav'}\n")
+    out, ctm, plot = tmp_path / "o.jsonl", tmp_path / "o.ctm", tmp_path / "t.png"
+    proc = run_cli("--checkpoint", tiny_finetuned, scp, "--out", out, "--ctm", ctm, "--plot", plot)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["spk1_utt1", "spk2_utt9"]
+    assert {line.split()[0] for line in ctm.read_text().splitlines()} <= {"spk1_utt1", "spk2_utt9"}
+    assert (tmp_path / "t_spk1_utt1.png").is_file() and (tmp_path / "t_spk2_utt9.png").is_file()
     import fairseq  # noqa: F401
     from fairseq_emo import predict
     results = predict.predict([str(audio_dir / "speech48000.wav")], checkpoint=tiny_finetuned)

@@ -1,0 +1,106 @@
+"""What predict is asked to read: command-line items -> [(id, path)] with unique, stable ids, and the files skipped.
+
+  talk.flac                 a file; id = its stem ('talk')
+  recordings/               a folder, searched recursively for audio; ids = stems, made unique by their folders
+  @paths.txt, paths.lst     a list file: one path per line ('#' comments), ids as for files
+  wav.scp                   Kaldi/ESPnet/emotion2vec style: '<id> <path>' per line (a path may hold spaces)
+An id names the file in every output (JSONL/CSV `id`, the CTM's recording field, plot file names). Stems that
+collide ('a/x.wav', 'b/x.wav') get the folders that tell them apart ('a_x', 'b_x'); ids from a wav.scp are kept
+as written and must be unique. Files found in a folder that are not audio are returned as skipped, so predict
+can list them instead of dropping them silently.
+"""
+import glob
+import os
+import re
+from typing import Iterable, List, Tuple
+
+import soundfile
+
+AUDIO_EXTENSIONS = {"." + f.lower() for f in soundfile.available_formats()}
+_UNSAFE = re.compile(r"[^\w.+-]+")  # ids go into CTM fields and file names: no spaces or separators
+
+
+class InputError(ValueError):
+    """A list or scp file that cannot be used (names file and line)."""
+
+
+def _read_scp(path: str) -> List[Tuple[str, str]]:
+    pairs, seen = [], {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            parts = line.strip().split(maxsplit=1)
+            if len(parts) != 2:
+                raise InputError(f"{path}:{lineno}: expected '<id> <path>', got {line.strip()!r}")
+            ident, audio = parts
+            if ident in seen:
+                raise InputError(f"{path}:{lineno}: id {ident!r} already used on line {seen[ident]}")
+            if audio.endswith("|"):
+                raise InputError(f"{path}:{lineno}: a command ('... |') is not a file; write the audio to a file")
+            seen[ident] = lineno
+            pairs.append((ident, audio))
+    return pairs
+
+
+def _read_list(path: str) -> List[str]:
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _unique_ids(paths: List[str]) -> List[str]:
+    """Stems, with as many parent folders prepended as it takes to tell equal stems apart."""
+    parts = [os.path.normpath(os.path.splitext(p)[0]).split(os.sep) for p in paths]
+    depth = [1] * len(paths)
+    while True:
+        ids = [_UNSAFE.sub("_", "_".join(q[-d:])) for q, d in zip(parts, depth)]
+        clash = {i for i in ids if ids.count(i) > 1}
+        grown = False
+        for k, ident in enumerate(ids):
+            if ident in clash and depth[k] < len(parts[k]):
+                depth[k] += 1
+                grown = True
+        if not clash or not grown:
+            break
+    seen = {}
+    for k, ident in enumerate(ids):  # the same file given twice: number the repeats
+        seen[ident] = seen.get(ident, 0) + 1
+        if seen[ident] > 1:
+            ids[k] = f"{ident}_{seen[ident]}"
+    return ids
+
+
+def expand_inputs(items: Iterable[str]) -> Tuple[List[Tuple[str, str]], List[str]]:
+    """Command-line items -> ([(id, path)] in the given order, [skipped non-audio files found in folders])."""
+    with_ids: List[Tuple[int, str, str]] = []   # (position, id, path) from scp files
+    plain: List[Tuple[int, str]] = []           # (position, path) that get ids from their names
+    skipped: List[str] = []
+    position = 0
+    for item in items:
+        if item.endswith(".scp"):
+            for ident, path in _read_scp(item.lstrip("@")):
+                with_ids.append((position, ident, path))
+                position += 1
+            continue
+        if item.startswith("@") or item.endswith(".lst"):
+            found = _read_list(item.lstrip("@"))
+        elif os.path.isdir(item):
+            entries = sorted(p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True) if os.path.isfile(p))
+            found = [p for p in entries if os.path.splitext(p)[1].lower() in AUDIO_EXTENSIONS]
+            skipped.extend(p for p in entries if os.path.splitext(p)[1].lower() not in AUDIO_EXTENSIONS)
+        else:
+            found = [item]
+        for path in found:
+            plain.append((position, path))
+            position += 1
+    named = _unique_ids([p for _, p in plain])
+    taken = {ident for _, ident, _ in with_ids}
+    out = [(pos, ident, path) for pos, ident, path in with_ids]
+    for (pos, path), ident in zip(plain, named):
+        base, n = ident, 1
+        while ident in taken:       # a stem that an scp id already uses
+            n += 1
+            ident = f"{base}_{n}"
+        taken.add(ident)
+        out.append((pos, ident, path))
+    return [(ident, path) for _, ident, path in sorted(out)], skipped
