@@ -26,7 +26,7 @@ setup(
         "hydra-submitit-launcher",  # run_folds.sh --launcher slurm|submitit_local
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist"],  # the suite runs on 2 workers (README "Tests")
+        "test": ["pytest", "pytest-xdist", "jsonschema"],  # the suite runs on 2 workers (README "Tests")
         "tensorboard": ["tensorboardX"],  # common.tensorboard_logdir=DIR (fairseq falls back to tensorboardX)
     },
     entry_points={"console_scripts": ["fairseq-emo=fairseq_emo.cli:main"]},

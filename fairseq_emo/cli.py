@@ -115,19 +115,28 @@ def _predict(args) -> int:
 
 
 def _format(results, fmt: str, header: bool = True) -> str:
+    from fairseq_emo.emotions import EMOTIONS
+
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
     buf = io.StringIO()
     writer = csv.writer(buf)
     if header:
-        writer.writerow(["id", "file", "scope", "start", "end", "emotion", "vote_share", "mass_share", "units",
-                         "error"])
+        writer.writerow(["id", "file", "scope", "start", "end", "emotion", "confidence", "vote_share", "mass_share",
+                         *[f"mass_share_{e}" for e in EMOTIONS], *[f"vote_share_{e}" for e in EMOTIONS], "n_units",
+                         "units", "error"])
+
+    def scores(x):
+        s = x.get("scores")
+        return [s[e]["mass_share"] if s else "" for e in EMOTIONS] + [s[e]["vote_share"] if s else "" for e in EMOTIONS]
+
     for r in results:
-        writer.writerow([r["id"], r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""), r.get("vote_share", ""),
-                         r.get("mass_share", ""), "", r.get("error", "")])
+        writer.writerow([r["id"], r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""),
+                         r.get("confidence", ""), r.get("vote_share", ""), r.get("mass_share", ""), *scores(r),
+                         r.get("n_units", ""), "", r.get("error", "")])
         for c in r.get("chunks", []):
-            writer.writerow([r["id"], r["file"], "chunk", c["start"], c["end"], c["emotion"], c["vote_share"], c["mass_share"],
-                             c["units"], ""])
+            writer.writerow([r["id"], r["file"], "chunk", c["start"], c["end"], c["emotion"], c["confidence"],
+                             c["vote_share"], c["mass_share"], *scores(c), c["n_units"], c["units"], ""])
     return buf.getvalue()
 
 

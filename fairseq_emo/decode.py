@@ -53,7 +53,8 @@ def _batches(entries: List[SplitEntry], batch_size: int):
 
 def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, device: str = "cpu",
                  progress: bool = True) -> List[Dict]:
-    """One result dict per entry (input order): utt_id, speaker, emotion, ref, units [...], emotion_mass {...}."""
+    """One result dict per entry (input order): utt_id, speaker, ref_emotion (the reference), ref, units [...],
+    emotion_mass {...}, seconds: one line of units.jsonl (docs/schema/units.schema.json)."""
     from tqdm import tqdm
 
     dictionary = task.target_dictionary
@@ -95,7 +96,7 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
                          for u in greedy_ctc(lp, dictionary.nspecial)]
                 mass = emotion_mass(lp, emotion_of, len(EMOTIONS)).tolist()
                 e = entries[i]
-                results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "emotion": e.emotion, "ref": e.ref,
+                results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
                               "units": units, "emotion_mass": {k: round(v, 4) for k, v in zip(EMOTIONS, mass)},
                               "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
             bar.update(len(batch))
@@ -114,7 +115,7 @@ def write_outputs(out_dir: str, results: List[Dict]) -> None:
     write_trn(os.path.join(out_dir, "noemo", "hyp.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in hyp])
     write_trn(os.path.join(out_dir, "noemo", "ref.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in ref])
     for name, lines in (("units.jsonl", [json.dumps(r, sort_keys=True) for r in results]),
-                        ("ref_emotions.txt", [f"{r['utt_id']} {r['emotion']}" for r in results])):
+                        ("ref_emotions.txt", [f"{r['utt_id']} {r['ref_emotion']}" for r in results])):
         tmp = os.path.join(out_dir, f".{name}.tmp")
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("".join(line + "\n" for line in lines))

@@ -11,8 +11,9 @@ the quietest 20-ms frame of the chunk's last quarter, so memory is bounded by th
 length, rate or channel count, no audio is decoded twice, and a cut rarely falls inside a unit (fixed windows
 with overlap would decode the overlap twice and need a rule for units seen in both windows).
 Output per file: emotion of the whole file (vote over all its units; ties and empty hypotheses by posterior
-mass), confidence as vote share and posterior-mass share, and per chunk the same plus the decoded units and the
-timeline (unit, emotion, start, end, posterior, in seconds from the file's start).
+mass), its confidence (its posterior-mass share), every emotion's score (`scores`: posterior-mass share and vote
+share), and per chunk the same plus the decoded units and the timeline (unit, emotion, start, end, posterior, in
+seconds from the file's start). Field meanings: docs/schema/predict.schema.json (checked by the tests).
 A file that cannot be used (unreadable, empty, shorter than MIN_SECONDS) gets an `error` and no emotion; the
 other files go on.
 """
@@ -217,8 +218,8 @@ class Predictor:
                       resampled=stream.rate != FAIRSEQ_SAMPLE_RATE,
                       duration=round(stream.frames / FAIRSEQ_SAMPLE_RATE, 3))
         whole = _summarize(all_units, total_mass)
-        record.update(emotion=whole["emotion"], vote_share=whole["vote_share"], mass_share=whole["mass_share"],
-                      units=len(all_units), chunks=chunks)
+        record.update({k: whole[k] for k in ("emotion", "confidence", "vote_share", "mass_share", "scores",
+                                             "n_units")}, chunks=chunks)
         return record
 
     def _add(self, chunk, chunks: List[Dict], all_units: List[Dict], total_mass: Dict[str, float]) -> None:
@@ -232,12 +233,15 @@ class Predictor:
 
 
 def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
+    """Units and posterior mass of a chunk or a file -> the vote and every emotion's score (docs/schema/)."""
     emotions = [u["emotion"] for u in timeline if u["emotion"]]
     emotion = vote(emotions, mass)
     total = sum(mass.values())
-    return dict(extra, emotion=emotion,
-                vote_share=round(emotions.count(emotion) / len(emotions), 4) if emotions else 0.0,
-                mass_share=round(mass[emotion] / total, 4) if total > 0 else 0.0,
+    scores = {e: {"mass_share": round(mass[e] / total, 4) if total > 0 else 0.0,
+                  "vote_share": round(emotions.count(e) / len(emotions), 4) if emotions else 0.0} for e in EMOTIONS}
+    return dict(extra, emotion=emotion, confidence=scores[emotion]["mass_share"],
+                vote_share=scores[emotion]["vote_share"], mass_share=scores[emotion]["mass_share"], scores=scores,
+                n_units=len(timeline),
                 units=" ".join(add_emotion(u["unit"], u["emotion"]) if u["emotion"] else u["unit"] for u in timeline),
                 timeline=timeline)
 
@@ -313,7 +317,7 @@ def plot_timeline(result: Dict, path: str, envelope: Optional[List[float]] = Non
     ax.set_ylim(-peak, peak)
     ax.set_xlabel("seconds")
     ax.set_yticks([])
-    ax.set_title(f"{os.path.basename(result['file'])}: {EMOTION_NAMES[result['emotion']]} "
+    ax.set_title(f"{result.get('id') or os.path.basename(result['file'])}: {EMOTION_NAMES[result['emotion']]} "
                  f"(vote share {result['vote_share']:.2f}, posterior mass {result['mass_share']:.2f})", fontsize=10)
     ax.set_xlim(0, max(len(peaks) * ENVELOPE_SECONDS * step, 1e-3))
     ax.legend(handles=[Patch(color=colours[e], alpha=0.6, label=EMOTION_NAMES[e]) for e in EMOTIONS],

@@ -43,6 +43,11 @@ def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_pa
     with open(test_dir / "units.jsonl") as f:
         records = [json.loads(line) for line in f]
     assert len(records) == manifest_lines
+    import jsonschema   # every line as documented (docs/schema/units.schema.json)
+    with open(os.path.join(REPO, "docs", "schema", "units.schema.json")) as f:
+        schema = json.load(f)
+    for r in records:
+        jsonschema.validate(r, schema)
     for r in records:
         times = [(u["start"], u["end"]) for u in r["units"]]
         assert all(0 <= a < b <= r["seconds"] + 0.02 for a, b in times)

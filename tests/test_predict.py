@@ -11,7 +11,7 @@ import pytest
 import soundfile
 import soxr
 
-from conftest import require_tool
+from conftest import REPO, require_tool
 
 pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
@@ -45,9 +45,25 @@ def run_cli(*args):
     return subprocess.run([CLI, "predict", *map(str, args), "--no-progress"], capture_output=True, text=True)
 
 
+def check_schema(record, name="predict"):
+    """A record against the documented schema (docs/schema/<name>.schema.json)."""
+    import jsonschema
+
+    with open(os.path.join(REPO, "docs", "schema", f"{name}.schema.json")) as f:
+        jsonschema.validate(record, json.load(f))
+
+
 def check_record(r):
+    check_schema(r)
     assert r["emotion"] in ("neu", "hap", "ang", "sad")
     assert 0.0 <= r["vote_share"] <= 1.0 and 0.0 <= r["mass_share"] <= 1.0
+    # every emotion's score; the winner's are the record's; mass shares sum to 1; the winner has the most votes
+    for x in [r] + r["chunks"]:
+        assert x["confidence"] == x["mass_share"] == x["scores"][x["emotion"]]["mass_share"]
+        assert x["vote_share"] == x["scores"][x["emotion"]]["vote_share"]
+        assert sum(v["mass_share"] for v in x["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert x["scores"][x["emotion"]]["vote_share"] == max(v["vote_share"] for v in x["scores"].values())
+    assert r["n_units"] == sum(c["n_units"] for c in r["chunks"]) == sum(len(c["timeline"]) for c in r["chunks"])
     previous_end = 0.0
     for c in r["chunks"]:
         assert c["start"] == pytest.approx(previous_end) and c["end"] > c["start"]
@@ -75,6 +91,7 @@ def test_predict_rates_channels_errors(audio_dir, tiny_finetuned, tmp_path):
     assert len(records) == len(files)
     assert "unreadable audio" in records["corrupt.wav"]["error"] and "emotion" not in records["corrupt.wav"]
     assert "too short" in records["tiny.wav"]["error"]
+    check_schema(records["corrupt.wav"])   # a failed file is a valid record too: id, file, error, no emotion
     durations = set()
     for name in ("speech8000.wav", "speech16000.wav", "speech22k.wav", "speech44100.wav", "speech48000.wav",
                  "stereo44100.flac", "stereo48000.flac", "silent.wav"):
