@@ -40,11 +40,12 @@ def _predict(args) -> int:
         if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
             print(f"error: {flag} {path}: folder {folder} does not exist or is not writable", file=sys.stderr)
             return 2
-    import torch
+    from fairseq_emo.predict import resolve_device
 
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        print(f"error: --device {args.device}: this torch build sees no CUDA device; use --device cpu",
-              file=sys.stderr)
+    try:
+        args.device = resolve_device(args.device)   # None: cuda when torch sees a GPU, else cpu
+    except ValueError as err:
+        print(f"error: --device {err}", file=sys.stderr)
         return 2
     try:
         files, skipped = expand_inputs(args.audio)
@@ -152,7 +153,7 @@ def main(argv=None) -> int:
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
     p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
     p.add_argument("--chunk-seconds", type=float, default=20.0, help="longest chunk decoded at once (default 20)")
-    p.add_argument("--device", default="cuda" if __import__("torch").cuda.is_available() else "cpu")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when torch sees a GPU)")
     p.add_argument("--no-progress", action="store_true")
     i = sub.add_parser("info", help="what a fine-tuned checkpoint is (the record run_folds.sh stores in it)")
     i.add_argument("checkpoint")

@@ -92,6 +92,30 @@ class AudioStream:
         return samples
 
 
+class ArrayStream(AudioStream):
+    """Samples in memory, converted exactly as AudioStream converts a file (one block)."""
+
+    def __init__(self, samples, sample_rate: int):
+        data = np.asarray(samples)
+        if data.ndim not in (1, 2) or data.size == 0:
+            raise ValueError(f"samples: expected a non-empty 1-D or (frames, channels) array, got shape {data.shape}")
+        if data.dtype == np.int16:
+            data = data.astype(np.float32) / 32768.0
+        self._data = data.reshape(len(data), -1).astype(np.float32)
+        self.rate, self.channels = int(sample_rate), self._data.shape[1]
+        self.frames = 0
+        self.envelope: List[float] = []
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def __iter__(self):
+        import soxr
+
+        mono = self._data.mean(axis=1) if self.channels > 1 else self._data[:, 0]
+        if self.rate != FAIRSEQ_SAMPLE_RATE:
+            mono = soxr.resample(mono, self.rate, FAIRSEQ_SAMPLE_RATE, quality="VHQ").astype(np.float32)
+        yield self._emit(mono)
+
+
 def load_audio(path: str):
     """-> (16 kHz mono float32 samples, original rate, original channel count): the whole file at once, for
     short inputs and the Python API; predict itself streams (AudioStream)."""
@@ -157,13 +181,32 @@ def _allocate_large_buffers_with_mmap() -> None:
         pass
 
 
+def resolve_device(device: Optional[str] = None) -> str:
+    """None -> 'cuda' when torch sees a GPU, else 'cpu'; a cuda device asked for on a machine without one is a
+    clear error (not an assertion from deep inside torch)."""
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: this torch build sees no CUDA device; use 'cpu' (or leave it out)")
+    return device
+
+
 class Predictor:
     """A fine-tuned checkpoint ready to predict; the dictionary is read from dict.*.txt beside the checkpoint
-    (run_folds.sh puts it there) or from the fold dir stored in the checkpoint."""
+    (run_folds.sh puts it there) or from the fold dir stored in the checkpoint.
 
-    def __init__(self, checkpoint: str, device: str = "cpu"):
+        p = Predictor.from_checkpoint("exp/iemocap/bpc/fold1/checkpoints/checkpoint_last.pt")   # cuda if present
+        p.predict_file("talk.flac")["emotion"];  p.predict_array(samples, 44100)["scores"]
+    """
+
+    @classmethod
+    def from_checkpoint(cls, path: str, device: Optional[str] = None) -> "Predictor":
+        return cls(path, device)
+
+    def __init__(self, checkpoint: str, device: Optional[str] = None):
         from fairseq_emo.decode import load_model
 
+        device = resolve_device(device)
         _allocate_large_buffers_with_mmap()
         folder = os.path.dirname(os.path.abspath(checkpoint))
         data = folder if glob.glob(os.path.join(folder, "dict.*.txt")) else None
@@ -195,9 +238,23 @@ class Predictor:
         """One file, streamed: read, converted and decoded chunk by chunk. `envelope`, when given, receives the
         20-ms peaks for plot_timeline. `ident` names the file in the outputs (default: its stem)."""
         record: Dict = {"id": ident or os.path.splitext(os.path.basename(path))[0], "file": path}
-        chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
         try:
             stream = AudioStream(path)
+        except ValueError as err:
+            record["error"] = str(err)
+            return record
+        return self._predict_stream(stream, record, chunk_seconds, envelope)
+
+    def predict_array(self, samples, sample_rate: int, chunk_seconds: float = 20.0, ident: str = "array") -> Dict:
+        """Samples in memory -> the record predict_file gives for a file (`file` is None). `samples`: 1-D, or 2-D
+        (frames, channels), float in [-1, 1] or int16; converted as prepare converts files: channel mean, soxr
+        very-high-quality resampling to 16 kHz, clipping."""
+        return self._predict_stream(ArrayStream(samples, sample_rate), {"id": ident, "file": None}, chunk_seconds,
+                                    None)
+
+    def _predict_stream(self, stream, record: Dict, chunk_seconds: float, envelope: Optional[List[float]]) -> Dict:
+        chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
+        try:
             pending = None  # a chunk is decoded once the next one exists: the last one may be too short alone
             for start, samples in stream_chunks(stream, chunk_seconds):
                 if pending is not None:

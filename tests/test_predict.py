@@ -217,3 +217,35 @@ def test_checkpoint_carries_its_record_and_predict_states_it(audio_dir, tiny_fin
     torch.save(state, str(tmp_path / "foreign.pt"))
     info = subprocess.run([CLI, "info", str(tmp_path / "foreign.pt")], capture_output=True, text=True)
     assert info.returncode == 1 and "carries no fairseq_emo record" in info.stdout
+
+
+def test_python_api_from_checkpoint_and_arrays(audio_dir, tiny_finetuned):
+    import fairseq  # noqa: F401
+    import torch
+
+    from fairseq_emo.predict import Predictor, resolve_device
+
+    p = Predictor.from_checkpoint(tiny_finetuned)           # device None: cuda when present, else cpu
+    assert p.device == ("cuda" if torch.cuda.is_available() else "cpu")
+    path = audio_dir / "speech16000.wav"
+    from_file = p.predict_file(str(path))
+    samples, rate = soundfile.read(str(path), dtype="float32")
+    from_array = p.predict_array(samples, rate, ident="mine")
+    check_schema(from_array)
+    # no conversion at 16 kHz mono: the same chunks, units and scores as the file
+    assert from_array["id"] == "mine" and from_array["file"] is None
+    for key in ("emotion", "scores", "n_units", "duration"):
+        assert from_array[key] == from_file[key], key
+    assert [c["units"] for c in from_array["chunks"]] == [c["units"] for c in from_file["chunks"]]
+    # int16 and (frames, channels) arrays at another rate are converted as prepare converts files
+    stereo = (np.stack([samples, samples], axis=1) * 32767).astype(np.int16)
+    wide = p.predict_array(soxr.resample(stereo, 16000, 44100), 44100)
+    check_record(wide)
+    assert wide["mixed_to_mono"] and wide["resampled"] and abs(wide["duration"] - from_file["duration"]) < 0.01
+    with pytest.raises(ValueError, match="expected a non-empty"):
+        p.predict_array(np.zeros((2, 2, 2)), 16000)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no CUDA device"):
+            resolve_device("cuda")
+        proc = run_cli("--checkpoint", tiny_finetuned, path, "--device", "cuda")
+        assert proc.returncode == 2 and "sees no CUDA device" in proc.stderr
