@@ -28,6 +28,7 @@ setup(
     extras_require={
         "test": ["pytest", "pytest-xdist", "jsonschema"],  # the suite runs on 2 workers (README "Tests")
         "tensorboard": ["tensorboardX"],  # common.tensorboard_logdir=DIR (fairseq falls back to tensorboardX)
+        "hf": ["transformers", "safetensors"],  # fairseq-emo export, and predict from an exported directory
     },
     entry_points={"console_scripts": ["fairseq-emo=fairseq_emo.cli:main"]},
 )

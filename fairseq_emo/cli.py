@@ -2,6 +2,7 @@
 
   fairseq-emo predict --checkpoint CKPT AUDIO... [--format jsonl|csv] [--out FILE] [--ctm FILE] [--plot PNG]
   fairseq-emo info CKPT [--json]     what the checkpoint is: its record (corpus, units, fold, protocol, scores)
+  fairseq-emo export --checkpoint CKPT --out DIR   a transformers model directory (shared without fairseq pickles)
 AUDIO may be files, directories (searched recursively), list files (@paths.txt, *.lst) or wav.scp files
 ('<id> <path>' lines); every file gets an id (the scp's, else its stem made unique) that names it in the
 outputs (`id` field, CTM recording, plot file names). Output: JSON lines
@@ -31,8 +32,9 @@ def _predict(args) -> int:
     from fairseq_emo.predict import Predictor, ctm_lines, plot_timeline
     from fairseq_emo.predict_inputs import InputError, expand_inputs
 
-    if not os.path.isfile(args.checkpoint):
-        print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
+    if not (os.path.isfile(args.checkpoint) or os.path.isfile(os.path.join(args.checkpoint, "config.json"))):
+        print(f"error: checkpoint {args.checkpoint} not found (a fold's checkpoint_last.pt, or a directory made "
+              f"by fairseq-emo export)", file=sys.stderr)
         return 2
     # every output path is checked before any audio is decoded: a typo must not cost a whole batch
     for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
@@ -147,7 +149,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("predict", help="emotion of audio files, with a unit-level emotion timeline")
     p.add_argument("audio", nargs="+", help="audio files, directories, or @list files")
-    p.add_argument("--checkpoint", required=True, help="fine-tuned checkpoint (checkpoint_last.pt of a fold)")
+    p.add_argument("--checkpoint", required=True, help="fine-tuned checkpoint (checkpoint_last.pt of a fold), or a "
+                                                       "directory made by fairseq-emo export")
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     p.add_argument("--out", help="output file (default: stdout)")
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
@@ -155,6 +158,9 @@ def main(argv=None) -> int:
     p.add_argument("--chunk-seconds", type=float, default=20.0, help="longest chunk decoded at once (default 20)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when torch sees a GPU)")
     p.add_argument("--no-progress", action="store_true")
+    e = sub.add_parser("export", help="a fine-tuned checkpoint -> a Hugging Face transformers model directory")
+    e.add_argument("--checkpoint", required=True, help="checkpoint_last.pt of a fold (dict.<unit>.txt beside it)")
+    e.add_argument("--out", required=True, help="the model directory to write (must not exist yet)")
     i = sub.add_parser("info", help="what a fine-tuned checkpoint is (the record run_folds.sh stores in it)")
     i.add_argument("checkpoint")
     i.add_argument("--json", action="store_true", help="the whole record as JSON")
@@ -163,13 +169,39 @@ def main(argv=None) -> int:
         return _predict(args)
     if args.command == "info":
         return _info(args)
+    if args.command == "export":
+        return _export(args)
     return 2
+
+
+def _export(args) -> int:
+    if not os.path.isfile(args.checkpoint):
+        print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
+        return 2
+    if os.path.exists(args.out):   # nothing a user wrote is overwritten
+        print(f"error: --out {args.out} exists; choose a new directory", file=sys.stderr)
+        return 2
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        print("error: transformers is not installed: pip install -e .[hf] (scripts/setup.sh installs it)",
+              file=sys.stderr)
+        return 2
+    from fairseq_emo.hf_export import export
+
+    try:
+        out = export(args.checkpoint, args.out)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{args.checkpoint} -> {out} (transformers Wav2Vec2ForCTC, CTC tokenizer, feature extractor, model card)")
+    return 0
 
 
 def _info(args) -> int:
     from fairseq_emo import model_record
 
-    if not os.path.isfile(args.checkpoint):
+    if not os.path.exists(args.checkpoint):
         print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
         return 2
     try:

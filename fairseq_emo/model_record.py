@@ -47,9 +47,21 @@ def evaluation(fold_dir: str, split: str = "test") -> Dict:
     return {"split": split, "n": len(ref), "WA": round(acc["WA"], 2), "UA": round(acc["UA"], 2)}
 
 
+EXPORTED_RECORD = "fairseq_emo_record.json"  # the record beside an exported transformers model (hf_export.py)
+
+
 def read(checkpoint: str) -> Optional[Dict]:
-    """The record inside a checkpoint, or None (a checkpoint not written by run_folds.sh)."""
+    """The record inside a checkpoint (or beside an exported model directory), or None (not run_folds.sh's)."""
+    import json
+
     import torch
+
+    if os.path.isdir(checkpoint):
+        path = os.path.join(checkpoint, EXPORTED_RECORD)
+        if not os.path.isfile(path):
+            return None
+        with open(path, encoding="utf-8") as f:
+            return json.load(f) or None
 
     state = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
     return state.get(RECORD_KEY) if isinstance(state, dict) else None

@@ -208,14 +208,18 @@ class Predictor:
 
         device = resolve_device(device)
         _allocate_large_buffers_with_mmap()
-        folder = os.path.dirname(os.path.abspath(checkpoint))
-        data = folder if glob.glob(os.path.join(folder, "dict.*.txt")) else None
-        self.model, self.task = load_model(checkpoint, data, device)
         self.device = device
-        d = self.task.target_dictionary
-        self.dictionary = d
-        _, self.emotion_of = token_tables(d.symbols, d.nspecial)
-        self.normalize = bool(getattr(self.task.cfg, "normalize", False))
+        if os.path.isdir(checkpoint):   # a directory made by `fairseq-emo export` (transformers, no fairseq pickle)
+            from fairseq_emo.hf_export import load_exported
+
+            self.model, self.dictionary, self.normalize = load_exported(checkpoint, device)
+        else:
+            folder = os.path.dirname(os.path.abspath(checkpoint))
+            data = folder if glob.glob(os.path.join(folder, "dict.*.txt")) else None
+            self.model, task = load_model(checkpoint, data, device)
+            self.dictionary = task.target_dictionary
+            self.normalize = bool(getattr(task.cfg, "normalize", False))
+        _, self.emotion_of = token_tables(self.dictionary.symbols, self.dictionary.nspecial)
 
     @torch.inference_mode()
     def _decode_chunk(self, samples: np.ndarray, offset: float) -> Dict:

@@ -1,0 +1,210 @@
+"""A fine-tuned fold -> a Hugging Face transformers model directory (`fairseq-emo export --checkpoint CK --out DIR`).
+
+Writes DIR/config.json + model.safetensors (Wav2Vec2ForCTC), vocab.json + tokenizer files (a CTC tokenizer whose
+vocabulary is the checkpoint's emotion-unit dictionary, in fairseq's order, so ids agree), preprocessor_config.json
+(a feature extractor with the checkpoint's own task.normalize), and README.md, a model card made from the
+checkpoint's record (model_record.py). The CTC blank is fairseq's: index 0 (`<s>`), which is the config's
+pad_token_id, as transformers' CTC loss and decoding take the pad token for the blank.
+The weights are renamed, not changed; the test compares transformers' logits with fairseq's on the same audio.
+Only what fine-tuning on libri960_big.pt makes is mapped (post-LN transformer, group-norm or layer-norm CNN);
+anything else is an error naming the unmapped weight. transformers comes from the [hf] extra; nothing is
+downloaded (everything is built from the checkpoint).
+"""
+import json
+import os
+from typing import Dict
+
+import torch
+
+PREFIX = "w2v_encoder.w2v_model."
+
+
+def _conv_layers(spec: str):
+    """fairseq's conv_feature_layers string ('[(512, 10, 5)] + [(512, 3, 2)] * 4 + ...') -> [(dim, kernel, stride)]."""
+    layers = eval(spec, {"__builtins__": {}}, {})  # fairseq stores the CNN as this expression and evals it too
+    return [tuple(int(v) for v in layer) for layer in layers]
+
+
+def hf_config(w2v: Dict, vocab_size: int):
+    """The pre-trained model's fairseq settings -> transformers.Wav2Vec2Config."""
+    from transformers import Wav2Vec2Config
+
+    if w2v.get("layer_norm_first"):
+        raise ValueError("layer_norm_first=True (LV-60/XLS-R style) models are not mapped yet; only libri960_big.pt-"
+                         "style post-LN models export")
+    conv = _conv_layers(w2v["conv_feature_layers"])
+    return Wav2Vec2Config(
+        vocab_size=vocab_size, hidden_size=w2v["encoder_embed_dim"], num_hidden_layers=w2v["encoder_layers"],
+        num_attention_heads=w2v["encoder_attention_heads"], intermediate_size=w2v["encoder_ffn_embed_dim"],
+        hidden_act=w2v.get("activation_fn", "gelu"), feat_extract_activation="gelu",
+        feat_extract_norm="group" if w2v.get("extractor_mode", "default") == "default" else "layer",
+        do_stable_layer_norm=False, conv_dim=[c[0] for c in conv], conv_kernel=[c[1] for c in conv],
+        conv_stride=[c[2] for c in conv], conv_bias=bool(w2v.get("conv_bias", False)),
+        num_conv_pos_embeddings=w2v["conv_pos"], num_conv_pos_embedding_groups=w2v["conv_pos_groups"],
+        pad_token_id=0, bos_token_id=None, eos_token_id=None, ctc_loss_reduction="sum", layerdrop=0.0,
+        apply_spec_augment=False, hidden_dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
+        feat_proj_dropout=0.0, final_dropout=0.0)
+
+
+def map_weights(fairseq_state: Dict[str, torch.Tensor], config) -> Dict[str, torch.Tensor]:
+    """fairseq Wav2VecCtc state dict -> Wav2Vec2ForCTC state dict (every fairseq weight used, or an error)."""
+    out: Dict[str, torch.Tensor] = {}
+    used = set()
+
+    def take(src: str, dst: str):
+        out[dst] = fairseq_state[src].clone()
+        used.add(src)
+
+    w = PREFIX
+    for i in range(len(config.conv_dim)):
+        take(f"{w}feature_extractor.conv_layers.{i}.0.weight", f"wav2vec2.feature_extractor.conv_layers.{i}.conv.weight")
+        if config.conv_bias:
+            take(f"{w}feature_extractor.conv_layers.{i}.0.bias", f"wav2vec2.feature_extractor.conv_layers.{i}.conv.bias")
+        norm = f"{w}feature_extractor.conv_layers.{i}.2" if config.feat_extract_norm == "group" \
+            else f"{w}feature_extractor.conv_layers.{i}.1.1"   # layer mode: Sequential(TransposeLast, LayerNorm, ...)
+        if f"{norm}.weight" in fairseq_state:
+            take(f"{norm}.weight", f"wav2vec2.feature_extractor.conv_layers.{i}.layer_norm.weight")
+            take(f"{norm}.bias", f"wav2vec2.feature_extractor.conv_layers.{i}.layer_norm.bias")
+    take(f"{w}layer_norm.weight", "wav2vec2.feature_projection.layer_norm.weight")
+    take(f"{w}layer_norm.bias", "wav2vec2.feature_projection.layer_norm.bias")
+    if f"{w}post_extract_proj.weight" in fairseq_state:
+        take(f"{w}post_extract_proj.weight", "wav2vec2.feature_projection.projection.weight")
+        take(f"{w}post_extract_proj.bias", "wav2vec2.feature_projection.projection.bias")
+    else:  # fairseq has no projection when the CNN's width is the transformer's: an identity does the same
+        out["wav2vec2.feature_projection.projection.weight"] = torch.eye(config.hidden_size)
+        out["wav2vec2.feature_projection.projection.bias"] = torch.zeros(config.hidden_size)
+    if f"{w}mask_emb" in fairseq_state:
+        take(f"{w}mask_emb", "wav2vec2.masked_spec_embed")
+    take(f"{w}encoder.pos_conv.0.bias", "wav2vec2.encoder.pos_conv_embed.conv.bias")
+    take(f"{w}encoder.pos_conv.0.weight_g", "wav2vec2.encoder.pos_conv_embed.conv.parametrizations.weight.original0")
+    take(f"{w}encoder.pos_conv.0.weight_v", "wav2vec2.encoder.pos_conv_embed.conv.parametrizations.weight.original1")
+    take(f"{w}encoder.layer_norm.weight", "wav2vec2.encoder.layer_norm.weight")
+    take(f"{w}encoder.layer_norm.bias", "wav2vec2.encoder.layer_norm.bias")
+    names = {"self_attn.k_proj": "attention.k_proj", "self_attn.v_proj": "attention.v_proj",
+             "self_attn.q_proj": "attention.q_proj", "self_attn.out_proj": "attention.out_proj",
+             "self_attn_layer_norm": "layer_norm", "fc1": "feed_forward.intermediate_dense",
+             "fc2": "feed_forward.output_dense", "final_layer_norm": "final_layer_norm"}
+    for i in range(config.num_hidden_layers):
+        for src, dst in names.items():
+            for kind in ("weight", "bias"):
+                take(f"{w}encoder.layers.{i}.{src}.{kind}", f"wav2vec2.encoder.layers.{i}.{dst}.{kind}")
+    take("w2v_encoder.proj.weight", "lm_head.weight")
+    take("w2v_encoder.proj.bias", "lm_head.bias")
+    left = sorted(set(fairseq_state) - used)
+    if left:
+        raise ValueError(f"{len(left)} fairseq weight(s) have no place in Wav2Vec2ForCTC, e.g. {left[0]}; "
+                         f"this architecture is not exported")
+    return out
+
+
+def export(checkpoint: str, out_dir: str) -> str:
+    """Fine-tuned checkpoint (+ dict.<unit>.txt beside it) -> a transformers model directory. -> out_dir."""
+    import glob
+
+    from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
+
+    from fairseq_emo import model_record
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)  # our own training's file
+    cfg = state["cfg"]
+    w2v = dict(cfg["model"]["w2v_args"]["model"])
+    dicts = glob.glob(os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "dict.*.txt"))
+    if len(dicts) != 1:
+        raise FileNotFoundError(f"need exactly one dict.<unit>.txt beside {checkpoint} (run_folds.sh copies it "
+                                f"there); found {len(dicts)}")
+    with open(dicts[0], encoding="utf-8") as f:
+        units = [line.split()[0] for line in f if line.strip()]
+    symbols = ["<s>", "<pad>", "</s>", "<unk>"] + units   # fairseq Dictionary order: specials, then the file's
+    lm_rows = state["model"]["w2v_encoder.proj.weight"].shape[0]
+    if lm_rows != len(symbols):
+        raise ValueError(f"{dicts[0]}: {len(units)} units + 4 specials, but the output layer has {lm_rows} rows")
+    config = hf_config(w2v, len(symbols))
+    model = Wav2Vec2ForCTC(config)
+    missing, unexpected = model.load_state_dict(map_weights(state["model"], config), strict=False)
+    if missing or unexpected:
+        raise ValueError(f"transformers' Wav2Vec2ForCTC does not match: missing {missing[:3]}, unexpected "
+                         f"{unexpected[:3]}")
+    os.makedirs(out_dir, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    vocab_path = os.path.join(out_dir, "vocab.json")
+    with open(vocab_path, "w", encoding="utf-8") as f:
+        json.dump({s: i for i, s in enumerate(symbols)}, f, ensure_ascii=False, indent=1)
+    # every special the tokenizer wants is one of fairseq's four (a new one would shift the vocabulary); the
+    # word delimiter is '</s>', which a CTC model trained on units never emits
+    tokenizer = Wav2Vec2CTCTokenizer(vocab_path, unk_token="<unk>", pad_token="<s>", bos_token="<pad>",
+                                     eos_token="</s>", word_delimiter_token="</s>", do_lower_case=False)
+    tokenizer.save_pretrained(out_dir)
+    normalize = bool(cfg["task"].get("normalize", False))
+    Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=normalize,
+                             return_attention_mask=normalize).save_pretrained(out_dir)
+    record = model_record.read(checkpoint) or {}
+    with open(os.path.join(out_dir, model_record.EXPORTED_RECORD), "w", encoding="utf-8") as f:
+        json.dump(record, f, indent=1, sort_keys=True)   # `fairseq-emo info DIR` and predict read it
+    with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8") as f:
+        f.write(model_card(record, normalize, len(units)))
+    return out_dir
+
+
+class ExportedCtc(torch.nn.Module):
+    """An exported directory's Wav2Vec2ForCTC behind the two calls predict makes of a fairseq model."""
+
+    def __init__(self, directory: str):
+        super().__init__()
+        from transformers import Wav2Vec2ForCTC
+
+        self.hf = Wav2Vec2ForCTC.from_pretrained(directory, local_files_only=True).eval()
+
+    def forward(self, source, padding_mask=None):
+        return {"encoder_out": self.hf(source).logits.transpose(0, 1)}   # (T, B, V) as fairseq's
+
+    @staticmethod
+    def get_normalized_probs(net_output, log_probs=True):
+        logits = net_output["encoder_out"].float()
+        return logits.log_softmax(-1) if log_probs else logits.softmax(-1)
+
+
+def load_exported(directory: str, device: str):
+    """An exported directory -> (model, fairseq Dictionary in the vocabulary's order, normalize)."""
+    from fairseq.data import Dictionary
+
+    with open(os.path.join(directory, "vocab.json"), encoding="utf-8") as f:
+        vocab = json.load(f)
+    symbols = [s for s, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    dictionary = Dictionary()   # <s> <pad> </s> <unk>, then the units in the exported order
+    if symbols[:4] != dictionary.symbols[:4]:
+        raise ValueError(f"{directory}/vocab.json does not start with fairseq's specials: not a fairseq-emo export")
+    for symbol in symbols[4:]:
+        dictionary.add_symbol(symbol)
+    with open(os.path.join(directory, "preprocessor_config.json"), encoding="utf-8") as f:
+        normalize = bool(json.load(f).get("do_normalize", False))
+    return ExportedCtc(directory).to(device), dictionary, normalize
+
+
+def model_card(record: Dict, normalize: bool, n_units: int) -> str:
+    from fairseq_emo import model_record
+
+    synthetic = record.get("corpus") in model_record.SYNTHETIC_CORPORA
+    evaluation = record.get("evaluation") or {}
+    lines = ["---", "library_name: transformers", "pipeline_tag: automatic-speech-recognition",
+             "tags: [speech-emotion-recognition, wav2vec2, ctc, fairseq_emo]", "---", "",
+             f"# {record.get('unit_variant', 'unit')} emotion units ({record.get('corpus', 'unknown corpus')})", "",
+             "wav2vec 2.0 fine-tuned with CTC on emotion-suffixed units (e.g. `AH_hap`); the emotion of an "
+             "utterance is the majority vote of its decoded units' emotions (fairseq_emo).", ""]
+    if synthetic:
+        lines += ["**Trained on the synthetic demo corpus (espeak-ng prosody caricatures): its emotions mean "
+                  "nothing for real speech.**", ""]
+    lines += ["| | |", "|---|---|"]
+    for key in ("corpus", "unit", "unit_variant", "scheme", "test_group", "valid_policy", "pretrained", "config",
+                "seed", "checkpoint_rule", "commit"):
+        lines.append(f"| {key} | {record.get(key, '')} |")
+    lines.append(f"| training utterances | {(record.get('utterances') or {}).get('train', '')} |")
+    if evaluation:
+        lines.append(f"| test WA / UA | {evaluation.get('WA', 0):.1f} / {evaluation.get('UA', 0):.1f} "
+                     f"(n={evaluation.get('n')}) |")
+    lines += ["", f"Vocabulary: {n_units} emotion units + 4 fairseq specials; CTC blank = id 0 (`<s>`, the pad token). "
+              f"Input: 16 kHz mono, `do_normalize={normalize}` (the checkpoint's task.normalize).", "",
+              "```python", "from transformers import Wav2Vec2ForCTC, Wav2Vec2FeatureExtractor",
+              "model = Wav2Vec2ForCTC.from_pretrained(DIR); fe = Wav2Vec2FeatureExtractor.from_pretrained(DIR)",
+              "logits = model(**fe(samples, sampling_rate=16000, return_tensors='pt')).logits", "```", "",
+              f"Training command: `{record.get('command', '')}`", ""]
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""fairseq-emo export: a trained fold -> a transformers model directory that computes what fairseq computes
+(logits within 1e-4, identical greedy units), usable offline and by predict without fairseq's pickles."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+
+pytestmark = pytest.mark.e2e  # a real fine-tuned checkpoint (the session's shared training)
+
+CLI = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
+OFFLINE = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+
+
+def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetuned, demo_manifests, tmp_path):
+    out = tmp_path / "hf"
+    proc = subprocess.run([CLI, "export", "--checkpoint", tiny_finetuned, "--out", out], capture_output=True,
+                          text=True, env=OFFLINE)
+    assert proc.returncode == 0, proc.stderr
+    assert {"config.json", "model.safetensors", "vocab.json", "preprocessor_config.json", "README.md"} <= set(
+        os.listdir(out))
+    again = subprocess.run([CLI, "export", "--checkpoint", tiny_finetuned, "--out", out], capture_output=True,
+                           text=True)
+    assert again.returncode == 2 and "exists" in again.stderr   # nothing is overwritten
+
+    import fairseq  # noqa: F401
+    from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
+
+    from fairseq_emo.ctc_greedy import greedy_ctc
+    from fairseq_emo.decode import load_model
+
+    fs_model, task = load_model(tiny_finetuned, None, "cpu")
+    hf_model = Wav2Vec2ForCTC.from_pretrained(out, local_files_only=True).eval()
+    tokenizer = Wav2Vec2CTCTokenizer.from_pretrained(out, local_files_only=True)
+    extractor = Wav2Vec2FeatureExtractor.from_pretrained(out, local_files_only=True)
+    # the vocabulary is the emotion-unit dictionary, id for id; blank = pad = 0; the checkpoint's normalize
+    assert tokenizer.convert_ids_to_tokens(list(range(len(task.target_dictionary)))) == task.target_dictionary.symbols
+    assert len(tokenizer) == len(task.target_dictionary) and hf_model.config.pad_token_id == 0
+    assert extractor.do_normalize == bool(task.cfg.normalize)
+    # the same audio through both: a few test utterances of the demo fold
+    lines = (Path(demo_manifests) / "demo/bpc/speaker/fold1/test.tsv").read_text().splitlines()
+    root, wavs = lines[0], [l.split("\t")[0] for l in lines[1:4]]
+    emitted = 0
+    for rel in wavs:
+        x, _ = soundfile.read(os.path.join(root, rel), dtype="float32")
+        with torch.no_grad():
+            fs = fs_model(source=torch.from_numpy(x)[None], padding_mask=None)["encoder_out"][:, 0]
+            features = extractor(x, sampling_rate=16000, return_tensors="pt")
+            hf = hf_model(features.input_values).logits[0]
+        assert fs.shape == hf.shape and (fs - hf).abs().max().item() < 1e-4
+        units_fs = [u.index for u in greedy_ctc(fs.log_softmax(-1), task.target_dictionary.nspecial)]
+        units_hf = [u.index for u in greedy_ctc(hf.log_softmax(-1), task.target_dictionary.nspecial)]
+        assert units_fs == units_hf
+        emitted += len(units_fs)
+    assert emitted, "no unit emitted: the unit comparison would be trivial"
+    # the model card states what the model is, from the checkpoint's record
+    card = (out / "README.md").read_text()
+    assert "synthetic demo corpus" in card and "bpc" in card and "pipeline_tag" in card
+    # predict and info accept the exported directory, offline, with the same results as the checkpoint
+    wav = os.path.join(root, wavs[0])
+    a = subprocess.run([CLI, "predict", "--checkpoint", tiny_finetuned, wav, "--no-progress"], capture_output=True,
+                       text=True)
+    b = subprocess.run([CLI, "predict", "--checkpoint", out, wav, "--no-progress"], capture_output=True, text=True,
+                       env=OFFLINE)
+    assert a.returncode == 0 and b.returncode == 0, b.stderr
+    ra, rb = json.loads(a.stdout), json.loads(b.stdout)
+    assert ra["emotion"] == rb["emotion"] and [c["units"] for c in ra["chunks"]] == [c["units"] for c in rb["chunks"]]
+    assert np.allclose([ra["scores"][e]["mass_share"] for e in ra["scores"]],
+                       [rb["scores"][e]["mass_share"] for e in rb["scores"]], atol=1e-3)
+    assert rb["model"]["corpus"] == "demo" and "synthetic demo corpus" in b.stderr
+    info = subprocess.run([CLI, "info", out, "--json"], capture_output=True, text=True)
+    assert info.returncode == 0 and json.loads(info.stdout)["unit"] == "bpc"
