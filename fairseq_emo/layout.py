@@ -5,6 +5,7 @@ the markers that say a stage finished, and the checkpoint rule.
   exp/<corpus>/<variant>[.<scheme dir>][.seed<s>]/fold<k>/    (a "run"; '.speaker', the paper's scheme, is left out)
       DONE                     training finished (key=value: config, data, seed, device, `finished` stamp, ...)
       FAILED, LOCK, LOCK.pid   the last failed attempt; the runner's lock
+      cmd.sh, train.log, check.err   the exact command; fairseq's log; check_fold.py's complaint
       checkpoints/checkpoint_last.pt   the test checkpoint (CHECKPOINT_RULE: the final one, no selection)
       decode_<split>/decode.json       decoding finished (written last; names the model's `finished` stamp)
       decode_<split>/pred.txt          voted
@@ -37,6 +38,12 @@ DEFAULT_VALID_POLICY = "monitor"
 DONE = "DONE"                  # training finished
 FAILED = "FAILED"              # the last attempt failed (exit status, log tail)
 LOCK = "LOCK"                  # flock'ed by the runner training the fold
+LOCK_PID = "LOCK.pid"          # who holds it (pid, host, time)
+COMMAND = "cmd.sh"             # the fold's exact fairseq-hydra-train command
+TRAIN_LOG = "train.log"        # fairseq's log, appended across attempts
+CHECK_ERR = "check.err"        # check_fold.py's complaint, when the fold data is bad
+CHECKPOINTS = "checkpoints"    # fairseq's checkpoint.save_dir (the test checkpoint and the dictionary stay)
+HYDRA = "hydra"                # hydra's run dir (its own log; fairseq's log under the submitit launcher)
 DECODED = "decode.json"        # decoding finished (written last)
 VOTED = "pred.txt"             # the vote
 TEST_CHECKPOINT = "checkpoint_last.pt"
@@ -136,7 +143,7 @@ def fold_dirs(parent: str) -> List[str]:
 
 
 def test_checkpoint(fold_dir: str) -> str:
-    return os.path.join(fold_dir, "checkpoints", TEST_CHECKPOINT)
+    return os.path.join(fold_dir, CHECKPOINTS, TEST_CHECKPOINT)
 
 
 def decode_dir(fold_dir: str, split: str = "test") -> str:
@@ -224,6 +231,7 @@ def main(argv=None) -> int:
     dd.add_argument("--split", default="test")
     i = sub.add_parser("is-trained", help="exit 0 when the fold finished training (DONE)")
     i.add_argument("fold")
+    sub.add_parser("shell-names", help="the fold markers' file names as shell assignments (eval them)")
     t = sub.add_parser("trained-folds", help="the trained fold dirs of a run (DONE), optionally only some numbers")
     t.add_argument("run")
     t.add_argument("--numbers", default="", help="fold numbers, e.g. '1 2' (default: all)")
@@ -236,6 +244,11 @@ def main(argv=None) -> int:
             print(scheme_dir(args.scheme, args.num_folds, args.valid_policy))
         elif args.what == "exp-name":
             print(exp_name(args.variant, args.scheme_dir, args.seed))
+        elif args.what == "shell-names":
+            names = dict(done_file=DONE, failed_file=FAILED, lock_file=LOCK, lock_pid_file=LOCK_PID,
+                         cmd_file=COMMAND, train_log=TRAIN_LOG, check_err=CHECK_ERR, checkpoints_dir=CHECKPOINTS,
+                         hydra_dir=HYDRA)
+            print(" ".join(f"{k}={v}" for k, v in names.items()))
         elif args.what == "manifest-dir":
             print(manifest_dir(args.root, args.corpus, args.variant, args.scheme_dir))
         elif args.what == "run-dir":

@@ -124,6 +124,7 @@ if [ -n "$config" ] && [ ! -f "$repo/configs/$config.yaml" ]; then
     "$(ls "$repo/configs" | sed -n 's/\.yaml$//p' | tr '\n' ' ')"
 fi
 
+eval "$(layout shell-names)"   # done_file=DONE, lock_file=LOCK, cmd_file=cmd.sh, ... (fairseq_emo/layout.py)
 train_bin=$(dirname "$PYTHON")/fairseq-hydra-train
 command -v "$train_bin" >/dev/null || train_bin=fairseq-hydra-train
 
@@ -132,13 +133,13 @@ fold_command() {
   local cfg=$1 data=$2 labels=$3 out=$4 seed=$5
   cmd=("$train_bin")
   if [ "$launcher" = local ]; then
-    cmd+=(--config-dir "$repo/configs" --config-name "$cfg" "hydra.run.dir=$out/hydra")
+    cmd+=(--config-dir "$repo/configs" --config-name "$cfg" "hydra.run.dir=$out/$hydra_dir")
   else
     cmd+=(-m --config-dir "$repo/configs" --config-name "$cfg" "hydra/launcher=submitit_${launcher#submitit_}"
-          "hydra.sweep.dir=$out/hydra" "hydra.sweep.subdir=.")
+          "hydra.sweep.dir=$out/$hydra_dir" "hydra.sweep.subdir=.")
   fi
   cmd+=("task.data=$data" "task.labels=$labels" "model.w2v_path=$w2v" "common.user_dir=$repo/fairseq_emo"
-        "checkpoint.save_dir=$out/checkpoints")
+        "checkpoint.save_dir=$out/$checkpoints_dir")
   [ -n "$seed" ] && cmd+=("common.seed=$seed")
   cmd+=(${extra[@]+"${extra[@]}"})
 }
@@ -147,43 +148,43 @@ fold_command() {
 train_fold() {
   local name=$1 labels=$2 cfg=$3 data=$4 out=$5 seed=$6 status started finished cmd
   mkdir -p "$out"
-  if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/train.log" 2>"$out/check.err"; then
-    cat "$out/check.err" >&2
-    { echo "check_fold.py failed"; cat "$out/check.err"; } > "$out/FAILED"
-    log "$name: FAILED before training (see $out/FAILED)"; return 1
+  if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/$train_log" 2>"$out/$check_err"; then
+    cat "$out/$check_err" >&2
+    { echo "check_fold.py failed"; cat "$out/$check_err"; } > "$out/$failed_file"
+    log "$name: FAILED before training (see $out/$failed_file)"; return 1
   fi
   fold_command "$cfg" "$data" "$labels" "$out" "$seed"
-  printf '%q ' "${cmd[@]}" > "$out/cmd.sh"; echo >> "$out/cmd.sh"
+  printf '%q ' "${cmd[@]}" > "$out/$cmd_file"; echo >> "$out/$cmd_file"
   local resume="fresh"$'\t'
-  if [ -d "$out/checkpoints" ]; then
-    resume=$("$PYTHON" -m fairseq_emo.fold_run resume-state "$out/checkpoints" 2>>"$out/train.log") \
-      || { log "$name: FAILED to inspect $out/checkpoints"; return 1; }
+  if [ -d "$out/$checkpoints_dir" ]; then
+    resume=$("$PYTHON" -m fairseq_emo.fold_run resume-state "$out/$checkpoints_dir" 2>>"$out/$train_log") \
+      || { log "$name: FAILED to inspect $out/$checkpoints_dir"; return 1; }
   fi
   case "${resume%%$'\t'*}" in
     resume) log "$name: ${resume#*$'\t'}" ;;
     finished) log "$name: ${resume#*$'\t'}; not trained again" ;;
     *) [ -n "${resume#*$'\t'}" ] && log "$name: ${resume#*$'\t'}"; log "$name: $data -> $out" ;;
   esac
-  echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/cmd.sh")" >> "$out/train.log"
+  echo "=== attempt $(date -u +%Y-%m-%dT%H:%M:%SZ): $(cat "$out/$cmd_file")" >> "$out/$train_log"
   started=$(date +%s)
   if [ "${resume%%$'\t'*}" = finished ]; then
     status=0
-  elif setpriv --pdeathsig KILL -- "${cmd[@]}" >> "$out/train.log" 2>&1; then status=0; else status=$?; fi
+  elif setpriv --pdeathsig KILL -- "${cmd[@]}" >> "$out/$train_log" 2>&1; then status=0; else status=$?; fi
   finished=$(date +%s)
   if [ "$status" -eq 0 ] && [ -f "$(layout test-checkpoint "$out")" ]; then
-    rm -f "$out/FAILED" "$out/check.err"
-    cp "$data/dict.$labels.txt" "$out/checkpoints/"   # predict/decode can then run from the checkpoint dir alone
+    rm -f "$out/$failed_file" "$out/$check_err"
+    cp "$data/dict.$labels.txt" "$out/$checkpoints_dir/"   # predict/decode can then run from the checkpoint dir alone
     # DONE (wall_seconds: the last attempt only; earlier attempts are in train.log; device: what torch sees, with
     # CUDA_VISIBLE_DEVICES deciding the card), then keep only the test checkpoint, stripped of optimizer state,
     # with the fold's record inside (model_record.py)
     local keep=(); $keep_optimizer && keep=(--keep-optimizer)
     log "$name: $("$PYTHON" -m fairseq_emo.fold_run complete "$out" ${keep[@]+"${keep[@]}"} "config=$cfg" "w2v=$w2v" \
       "data=$data" "launcher=$launcher" "seed=${seed:-1 (fairseq default)}" "gpu=${CUDA_VISIBLE_DEVICES:-}" \
-      "jobs=$jobs" "wall_seconds=$((finished - started))" "command=$(cat "$out/cmd.sh")" 2>>"$out/train.log")"
+      "jobs=$jobs" "wall_seconds=$((finished - started))" "command=$(cat "$out/$cmd_file")" 2>>"$out/$train_log")"
     log "$name: done"
   else
-    { echo "exit status $status"; tail -n 30 "$out/train.log"; } > "$out/FAILED"
-    log "$name: FAILED (exit $status; see $out/FAILED); continuing with the next fold"
+    { echo "exit status $status"; tail -n 30 "$out/$train_log"; } > "$out/$failed_file"
+    log "$name: FAILED (exit $status; see $out/$failed_file); continuing with the next fold"
     return 1
   fi
 }
@@ -209,9 +210,9 @@ for unit in $units; do
       if layout is-trained "$out"; then
         fold_command "$cfg" "$data_root/fold$k" "$labels" "$out" "$seed"
         if "$PYTHON" -m fairseq_emo.fold_run same-command "$out" "$(printf '%q ' "${cmd[@]}")"; then
-          log "$run_name fold$k: finished earlier, skipped ($out/DONE)"; continue
+          log "$run_name fold$k: finished earlier, skipped ($out/$done_file)"; continue
         elif ! $force; then
-          log "$run_name fold$k: finished earlier with ANOTHER command (see $out/DONE and $out/cmd.sh);" \
+          log "$run_name fold$k: finished earlier with ANOTHER command (see $out/$done_file and $out/$cmd_file);" \
             "its model is not what this command asks for. Pass --force to move it to fold$k.replaced-<time>/ and" \
             "train again, or use another --exp"
           differs+=("$out"); continue
@@ -221,12 +222,12 @@ for unit in $units; do
         log "$run_name fold$k: --force: the fold trained with another command moved to $old"
       fi
       mkdir -p "$out"
-      exec {lock_fd}>>"$out/LOCK"
+      exec {lock_fd}>>"$out/$lock_file"
       if ! flock -n "$lock_fd"; then
-        log "$run_name fold$k: another runner holds $out/LOCK ($(cat "$out/LOCK.pid" 2>/dev/null || echo 'pid unknown')), skipped"
+        log "$run_name fold$k: another runner holds $out/$lock_file ($(cat "$out/$lock_pid_file" 2>/dev/null || echo 'pid unknown')), skipped"
         exec {lock_fd}>&-; skipped_locked+=("$out"); continue
       fi
-      echo "$$ $(hostname) $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$out/LOCK.pid"
+      echo "$$ $(hostname) $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$out/$lock_pid_file"
       if [ "$launcher" = local ] && [ "$jobs" -eq 1 ]; then
         train_fold "$run_name fold$k" "$labels" "$cfg" "$data_root/fold$k" "$out" "$seed" || true
       elif [ "$launcher" = local ]; then   # a bounded pool of background folds
@@ -246,10 +247,10 @@ done
 wait
 failed=("${missing[@]}")
 for out in "${outs[@]}"; do
-  [ -f "$out/DONE" ] && [[ " ${differs[*]} " != *" $out "* ]] && continue
+  if [[ " ${differs[*]} " == *" $out "* ]]; then failed+=("${out#"$exp"/}(another command)"); continue; fi
+  [ -f "$out/$done_file" ] && continue
   [[ " ${skipped_locked[*]} " == *" $out "* ]] || failed+=("${out#"$exp"/}")
 done
-for out in ${differs[@]+"${differs[@]}"}; do failed+=("${out#"$exp"/}(another command)"); done
 log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} - ${#skipped_locked[@]} )) of ${#outs[@]} fold(s) done,"\
   "${#failed[@]} failed${failed:+: ${failed[*]}}${skipped_locked:+, ${#skipped_locked[@]} left to another runner}"
 [ ${#failed[@]} -eq 0 ]

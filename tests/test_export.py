@@ -17,18 +17,22 @@ CLI = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
 OFFLINE = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
 
-def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetuned, demo_manifests, tmp_path):
+def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetuned, demo_manifests, tmp_path,
+                                                                     monkeypatch, capsys):
+    import fairseq  # noqa: F401
+
+    from fairseq_emo import cli
+
+    for name, value in OFFLINE.items():
+        monkeypatch.setenv(name, value)
     out = tmp_path / "hf"
-    proc = subprocess.run([CLI, "export", "--checkpoint", tiny_finetuned, "--out", out], capture_output=True,
-                          text=True, env=OFFLINE)
-    assert proc.returncode == 0, proc.stderr
+    assert cli.main(["export", "--checkpoint", tiny_finetuned, "--out", str(out)]) == 0   # the command, in-process
     assert {"config.json", "model.safetensors", "vocab.json", "preprocessor_config.json", "README.md"} <= set(
         os.listdir(out))
-    again = subprocess.run([CLI, "export", "--checkpoint", tiny_finetuned, "--out", out], capture_output=True,
-                           text=True)
-    assert again.returncode == 2 and "exists" in again.stderr   # nothing is overwritten
+    capsys.readouterr()
+    assert cli.main(["export", "--checkpoint", tiny_finetuned, "--out", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err   # nothing is overwritten
 
-    import fairseq  # noqa: F401
     from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
 
     from fairseq_emo.ctc_greedy import greedy_ctc
@@ -63,12 +67,13 @@ def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetu
     assert "synthetic demo corpus" in card and "bpc" in card and "pipeline_tag" in card
     # predict and info accept the exported directory, offline, with the same results as the checkpoint
     wav = os.path.join(root, wavs[0])
-    a = subprocess.run([CLI, "predict", "--checkpoint", tiny_finetuned, wav, "--no-progress"], capture_output=True,
-                       text=True)
+    from fairseq_emo.predict import Predictor
+
+    ra = Predictor.from_checkpoint(tiny_finetuned, "cpu").predict_file(wav)
     b = subprocess.run([CLI, "predict", "--checkpoint", out, wav, "--no-progress"], capture_output=True, text=True,
                        env=OFFLINE)
-    assert a.returncode == 0 and b.returncode == 0, b.stderr
-    ra, rb = json.loads(a.stdout), json.loads(b.stdout)
+    assert b.returncode == 0, b.stderr
+    rb = json.loads(b.stdout)
     assert ra["emotion"] == rb["emotion"] and [c["units"] for c in ra["chunks"]] == [c["units"] for c in rb["chunks"]]
     assert np.allclose([ra["scores"][e]["mass_share"] for e in ra["scores"]],
                        [rb["scores"][e]["mass_share"] for e in rb["scores"]], atol=1e-3)

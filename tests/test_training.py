@@ -262,7 +262,7 @@ def test_finished_fold_asked_with_another_command_is_refused_until_force(demo_ma
     before = (fold / "DONE").read_text()
     other = run_folds(*common, "--", "optimization.max_update=5")
     assert other.returncode == 1 and "finished earlier with ANOTHER command" in other.stderr, other.stderr
-    assert "bpc/fold1(another command)" in other.stderr
+    assert "0 of 1 fold(s) done, 1 failed: bpc/fold1(another command)" in other.stderr, other.stderr
     assert (fold / "DONE").read_text() == before          # nothing trained, nothing replaced
     forced = run_folds(*common, "--force", "--", "optimization.max_update=5")
     assert forced.returncode == 0, forced.stderr
