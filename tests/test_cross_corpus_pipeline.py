@@ -74,8 +74,12 @@ def test_run_sh_mandarin_seven_speaker_folds(tiny_w2v, tmp_path):
 
     speakers = ("f01", "f02", "f03", "m01", "m02", "m03", "m04")
     tree = make_mandarin_tree(str(tmp_path / "corpus"), per_emotion=1, speakers=speakers)
-    proc = run_bash("run.sh", "--corpus", "mandarin", "--data", tree, "--w2v", tiny_w2v, "--config", "tiny",
-                    "--train-folds", "1", "--work", tmp_path)
+    # stages 0-7 and the report (the baseline, stage 8, is the IEMOCAP pipeline's test)
+    common = ["--corpus", "mandarin", "--data", tree, "--w2v", tiny_w2v, "--config", "tiny", "--train-folds", "1",
+              "--work", tmp_path]
+    proc = run_bash("run.sh", *common, "--stop-stage", "7")
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    proc = run_bash("run.sh", *common, "--stage", "9")
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
     folds = sorted(os.listdir(tmp_path / "manifests" / "mandarin" / "initfinal" / "speaker-k7"))
     assert folds == [f"fold{k}" for k in range(1, 8)] + ["folds.tsv"]
