@@ -85,7 +85,9 @@ def expand_inputs(items: Iterable[str]) -> Tuple[List[Tuple[str, str]], List[str
         if item.startswith("@") or item.endswith(".lst"):
             found = _read_list(item.lstrip("@"))
         elif os.path.isdir(item):
-            entries = sorted(p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True) if os.path.isfile(p))
+            # hidden files too (glob skips them by default): an audio file is decoded, anything else is reported
+            entries = sorted(p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True, include_hidden=True)
+                             if os.path.isfile(p))
             found = [p for p in entries if os.path.splitext(p)[1].lower() in AUDIO_EXTENSIONS]
             skipped.extend(p for p in entries if os.path.splitext(p)[1].lower() not in AUDIO_EXTENSIONS)
         else:

@@ -60,4 +60,10 @@ def test_bench_train_quick_prints_the_plugin_to_stock_ratio(demo_manifests, tiny
 def test_bench_gpu_train_quick_prints_hours_per_fold(tmp_path):
     out = _bench("bench_gpu_train.py", "--work", tmp_path, "--quick", "--json", tmp_path / "s.json")
     summary = json.load(open(tmp_path / "s.json"))
-    assert "device: cpu" in out and summary, out
+    assert "device: cpu" in out and summary["device"] == "cpu", out
+    # the hours are computed from the measured speeds of both phases, and the study is 40 folds of them
+    frozen, unfrozen = summary["runs"]
+    assert frozen["ups_median"] > 0 and unfrozen["ups_median"] > 0
+    expected = (10000 / frozen["ups_median"] + 5000 / unfrozen["ups_median"]) / 3600
+    assert summary["hours_per_fold"] == pytest.approx(expected, abs=0.006)
+    assert summary["hours_iemocap_study_40_folds"] == pytest.approx(40 * expected, abs=0.06)

@@ -6,7 +6,7 @@ from fairseq_emo.predict_inputs import InputError, expand_inputs
 
 
 def test_scp_ids_lists_folders_and_collisions(tmp_path):
-    for rel in ("a/x.wav", "b/x.wav", "b/notes.txt", "c/y.flac", "talk one.wav"):
+    for rel in ("a/x.wav", "b/x.wav", "b/notes.txt", "b/.DS_Store", "c/y.flac", "talk one.wav"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"")
     scp = tmp_path / "wav.scp"
@@ -20,7 +20,7 @@ def test_scp_ids_lists_folders_and_collisions(tmp_path):
     assert files[0] == ("utt7", f"{tmp_path}/talk one.wav") and files[1] == ("x", f"{tmp_path}/c/y.flac")
     assert ids[2:4] == ["a_x", "b_x"] and ids[4] == "y"
     assert len(set(ids)) == len(ids)
-    assert skipped == [str(tmp_path / "b" / "notes.txt")]
+    assert skipped == [str(tmp_path / "b" / ".DS_Store"), str(tmp_path / "b" / "notes.txt")]   # hidden ones too
     # stable: the same inputs give the same ids
     assert expand_inputs([str(scp), str(tmp_path / "a"), str(tmp_path / "b"), "@" + str(lst)])[0] == files
 
