@@ -120,3 +120,32 @@ def write_outputs(out_dir: str, results: List[Dict]) -> None:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write("".join(line + "\n" for line in lines))
         os.replace(tmp, os.path.join(out_dir, name))
+
+
+def decode_to_dir(model, task, checkpoint: str, data: str, out: str, split: str = "test", batch_size: int = 8,
+                  device: str = "cpu", progress: bool = True) -> Dict:
+    """One split of one data dir -> out/ (trn pairs, units.jsonl, ref_emotions.txt, then decode.json last).
+    decode.json names the training that made the checkpoint (its DONE's `finished` stamp), so the recipe decodes
+    a retrained fold again (layout.is_decoded). -> decode.json's contents."""
+    import time
+
+    from fairseq_emo import layout
+
+    entries = read_split(data, split, task.cfg.labels)
+    start = time.perf_counter()
+    results = decode_split(model, task, entries, batch_size, device, progress)
+    seconds = time.perf_counter() - start
+    marker = os.path.join(out, layout.DECODED)
+    if os.path.isfile(marker):
+        os.remove(marker)  # the outputs are being replaced: not finished until the marker is rewritten
+    write_outputs(out, results)
+    model_fold = layout.model_fold_of(checkpoint)
+    info = {"checkpoint": os.path.abspath(checkpoint), "data": os.path.abspath(data), "split": split,
+            "model_fold": model_fold, "model_finished": layout.trained_stamp(model_fold) if model_fold else None,
+            "device": device, "batch_size": batch_size, "utterances": len(results),
+            "audio_seconds": round(sum(e.frames for e in entries) / FAIRSEQ_SAMPLE_RATE, 2),
+            "decode_seconds": round(seconds, 2), "empty_hypotheses": sum(1 for r in results if not r["units"])}
+    with open(marker + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(info, f, indent=1, sort_keys=True)
+    os.replace(marker + ".tmp", marker)
+    return info

@@ -14,10 +14,8 @@ and only the emotion vote is meaningful.
 """
 import argparse
 import glob
-import json
 import os
 import sys
-import time
 
 
 def main(argv=None) -> int:
@@ -36,7 +34,7 @@ def main(argv=None) -> int:
 
     import fairseq  # noqa: F401  (before the plugin, so that it registers)
     from fairseq_emo import layout
-    from fairseq_emo.decode import load_model
+    from fairseq_emo.decode import decode_to_dir, load_model
     from fairseq_emo.fold_run import read_done
 
     try:
@@ -54,40 +52,16 @@ def main(argv=None) -> int:
                                      else os.path.dirname(os.path.abspath(checkpoint)))
         model, task = load_model(checkpoint, dict_dir, args.device)
         for data, out in zip(data_dirs, outs):
-            decode_one(model, task, checkpoint, data, out, args)
+            info = decode_to_dir(model, task, checkpoint, data, out, args.split, args.batch_size, args.device,
+                                 progress=not args.no_progress)
+            print(f"decoded {info['utterances']} utterances ({info['audio_seconds']:.1f} s of audio) in "
+                  f"{info['decode_seconds']:.1f} s (real-time factor "
+                  f"{info['decode_seconds'] / max(info['audio_seconds'], 1e-9):.3f}; {info['empty_hypotheses']} "
+                  f"empty hypotheses) -> {out}")
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
-
-
-def decode_one(model, task, checkpoint, data, out, args) -> None:
-    """One split of one data dir -> out/ (trn pairs, units.jsonl, ref_emotions.txt; decode.json last)."""
-    from fairseq_emo import layout
-    from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-    from fairseq_emo.decode import decode_split, read_split, write_outputs
-
-    entries = read_split(data, args.split, task.cfg.labels)
-    start = time.perf_counter()
-    results = decode_split(model, task, entries, args.batch_size, args.device, not args.no_progress)
-    seconds = time.perf_counter() - start
-    if os.path.isfile(os.path.join(out, layout.DECODED)):
-        os.remove(os.path.join(out, layout.DECODED))  # outputs are replaced now: not finished until rewritten
-    write_outputs(out, results)
-    audio = sum(e.frames for e in entries) / FAIRSEQ_SAMPLE_RATE
-    empty = sum(1 for r in results if not r["units"])
-    # written last: its presence means this decode finished; model_finished ties it to the training that made the
-    # checkpoint, so run.sh and run_cross_corpus.sh decode a retrained fold again (layout.is_decoded)
-    model_fold = layout.model_fold_of(checkpoint)
-    info = {"checkpoint": os.path.abspath(checkpoint), "data": os.path.abspath(data), "split": args.split,
-            "model_fold": model_fold, "model_finished": layout.trained_stamp(model_fold) if model_fold else None,
-            "device": args.device, "batch_size": args.batch_size, "utterances": len(results),
-            "audio_seconds": round(audio, 2), "decode_seconds": round(seconds, 2), "empty_hypotheses": empty}
-    with open(os.path.join(out, layout.DECODED + ".tmp"), "w") as f:
-        json.dump(info, f, indent=1, sort_keys=True)
-    os.replace(os.path.join(out, layout.DECODED + ".tmp"), os.path.join(out, layout.DECODED))
-    print(f"decoded {len(results)} utterances ({audio:.1f} s of audio) in {seconds:.1f} s "
-          f"(real-time factor {seconds / max(audio, 1e-9):.3f}; {empty} empty hypotheses) -> {out}")
 
 
 if __name__ == "__main__":
