@@ -10,6 +10,10 @@ Prints the real-time factor the command reports and the peak RSS of the predict 
   python bench/bench_predict.py [--sizes tiny large] [--seconds 60]
   python bench/bench_predict.py --long [--quick]      # --quick: 1 and 3 minutes instead (CI's quick mode)
   python bench/bench_predict.py --quick --data DIR    # tiny only, a 5-second file (CI's quick mode)
+  python bench/bench_predict.py --files 40 [--batch-sizes 1 8] [--device cuda]   # files/s, batch 1 vs 8
+
+--files N: N files of IEMOCAP-like lengths (1.5-12 s, seeded) in one command per batch size; files/s is N over
+the decoding time the command reports (model loading excluded).
 """
 import argparse
 import os
@@ -31,10 +35,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--data", default=os.path.join(REPO, "manifests/demo/bpc/speaker/fold1"))
     parser.add_argument("--long", action="store_true", help="peak RSS on long and wide files (tiny model)")
+    parser.add_argument("--files", type=int, default=0, help="files/s over N short files, per --batch-sizes")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="tiny model and a 5-second file; with --long: "
                                                              "1- and 3-minute files (a check, not a number)")
     args = parser.parse_args()
-    if args.quick and not args.long:
+    if args.quick and args.files:
+        args.sizes, args.files = ["tiny"], min(args.files, 6)
+    elif args.quick and not args.long:
         args.sizes, args.seconds = ["tiny"], 5.0
     if args.long:
         args.sizes = ["tiny"]
@@ -65,6 +74,22 @@ def main() -> int:
             del model
             os.remove(w2v)
             ckpt = os.path.join(ckpt_dir, "ckpt.pt")
+            if args.files:
+                folder = os.path.join(work, "files")
+                os.makedirs(folder, exist_ok=True)
+                rng = np.random.default_rng(1)
+                for k in range(args.files):
+                    seconds = rng.uniform(1.5, 12.0)
+                    soundfile.write(os.path.join(folder, f"utt{k:03d}.wav"),
+                                    (0.05 * rng.standard_normal(int(seconds * RATE))).astype(np.float32), RATE)
+                for batch in args.batch_sizes:
+                    took, rss, err = _run(cli, ckpt, folder, work, ["--batch-size", str(batch), "--device",
+                                                                    args.device])
+                    line = [l for l in err.splitlines() if "real-time factor" in l]
+                    decoding = float(line[-1].split(" in ")[1].split(" s ")[0]) if line else float("nan")
+                    print(f"{size:5s}: batch {batch}: {args.files / decoding:.2f} files/s ({args.files} files, "
+                          f"{line[-1] if line else err[-300:]}); peak RSS {rss:.0f} MiB", flush=True)
+                continue
             if args.long:
                 minutes = ((1, 3), (1, 3)) if args.quick else ((20, 120), (5, 20))
                 for (rate, channels), lengths in zip(((RATE, 1), (96000, 6)), minutes):

@@ -49,6 +49,8 @@ def _predict(args) -> int:
     except ValueError as err:
         print(f"error: --device {err}", file=sys.stderr)
         return 2
+    if args.batch_size is None:
+        args.batch_size = 8 if args.device.startswith("cuda") else 1   # bench_predict.py --files: docs/benchmarks.md
     try:
         files, skipped = expand_inputs(args.audio)
     except (OSError, InputError) as err:
@@ -81,9 +83,10 @@ def _predict(args) -> int:
         if args.format == "csv":
             out.write(_format([], "csv"))  # the header
         plotted = 0
-        for ident, path in tqdm(files, unit="file", disable=args.no_progress, file=sys.stderr):
-            envelope = [] if args.plot else None
-            result = predictor.predict_file(path, args.chunk_seconds, envelope, ident=ident)
+        bar = tqdm(total=len(files), unit="file", disable=args.no_progress, file=sys.stderr)
+        for result, envelope in predictor.stream_files(files, args.batch_size, args.chunk_seconds):
+            ident = result["id"]
+            bar.update(1)
             if args.format == "jsonl":
                 result["model"] = model  # what made these predictions (None: a checkpoint without a record)
             if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
@@ -115,6 +118,12 @@ def _predict(args) -> int:
     print(f"{len(results) - len(failed)} of {len(results)} file(s) done, {audio:.1f} s of audio in {seconds:.1f} s "
           f"(real-time factor {rtf:.3f}, {args.device})", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _format(results, fmt: str, header: bool = True) -> str:
@@ -156,6 +165,8 @@ def main(argv=None) -> int:
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
     p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
     p.add_argument("--chunk-seconds", type=float, default=20.0, help="longest chunk decoded at once (default 20)")
+    p.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="chunks decoded together, length-sorted (default: 8 on cuda, 1 on cpu)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when torch sees a GPU)")
     p.add_argument("--no-progress", action="store_true")
     e = sub.add_parser("export", help="a fine-tuned checkpoint -> a Hugging Face transformers model directory")

@@ -6,8 +6,8 @@ Outputs in OUT (formats: manifests/README.md and README "Decoding"):
   units.jsonl                     per utterance: units with start/end seconds and posterior, emotion mass
   ref_emotions.txt                `<utt_id> <emotion>` (the reference for scripts/vote.py)
 Every utterance of the split is written, an empty hypothesis as an empty line body.
-Note: libri960_big.pt's CNN uses group normalisation over time, which sees batch padding; batches are sorted by
-length to keep padding small, and --batch-size 1 makes each utterance's output independent of its batch.
+Batches are length-sorted; an utterance's output does not depend on its batch (inference.py runs a group-norm
+CNN per utterance, so padding never enters its statistics).
 """
 import json
 import os
@@ -16,11 +16,9 @@ from typing import Dict, List, Optional
 
 import soundfile
 import torch
-import torch.nn.functional as F
 
+from fairseq_emo import inference
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
-from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.label_check import MIN_SAMPLES
 from fairseq_emo.manifest import SplitEntry, read_split  # noqa: F401  (decode.read_split: public)
 from fairseq_emo.trn import write_trn
@@ -57,51 +55,37 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
     emotion_mass {...}, seconds: one line of units.jsonl (docs/schema/units.schema.json)."""
     from tqdm import tqdm
 
-    dictionary = task.target_dictionary
-    _, emotion_of = token_tables(dictionary.symbols, dictionary.nspecial)
+    vocab = inference.Vocabulary.of(task.target_dictionary)
     normalize = bool(getattr(task.cfg, "normalize", False))
     results: List[Optional[Dict]] = [None] * len(entries)
     bar = tqdm(total=len(entries), desc="decode", unit="utt", disable=not progress)
-    with torch.inference_mode():
-        for batch in _batches(entries, batch_size):
-            waves = []
-            for i in batch:
-                try:
-                    wav, rate = soundfile.read(entries[i].wav, dtype="float32")
-                except Exception as err:  # soundfile raises several types for missing or damaged files
-                    raise ValueError(f"utterance {entries[i].utt_id}: cannot read {entries[i].wav}: {err}") from None
-                if len(wav) < MIN_SAMPLES:
-                    raise ValueError(f"utterance {entries[i].utt_id}: {entries[i].wav} has {len(wav)} samples; "
-                                     f"the model needs at least {MIN_SAMPLES} (one 20-ms frame)")
-                if rate != FAIRSEQ_SAMPLE_RATE or wav.ndim != 1:
-                    raise ValueError(f"{entries[i].wav}: {rate} Hz, shape {wav.shape}; decoding needs 16 kHz mono")
-                x = torch.from_numpy(wav)
-                waves.append(F.layer_norm(x, x.shape) if normalize else x)
-            longest = max(len(w) for w in waves)
-            source = torch.zeros(len(waves), longest)
-            padding = torch.ones(len(waves), longest, dtype=torch.bool)
-            for row, w in enumerate(waves):
-                source[row, :len(w)] = w
-                padding[row, :len(w)] = False
-            net_output = model(source=source.to(device), padding_mask=padding.to(device))
-            lprobs = model.get_normalized_probs(net_output, log_probs=True).transpose(0, 1).float().cpu()
-            if net_output.get("padding_mask") is not None:
-                lengths = (~net_output["padding_mask"]).long().sum(-1).cpu().tolist()
-            else:
-                lengths = [lprobs.size(1)] * len(batch)
-            for row, i in enumerate(batch):
-                lp = lprobs[row, :lengths[row]]
-                units = [{"unit": dictionary[u.index], "start": round(u.start_frame * FRAME_SECONDS, 3),
-                          "end": round(u.end_frame * FRAME_SECONDS, 3), "posterior": round(u.posterior, 4)}
-                         for u in greedy_ctc(lp, dictionary.nspecial)]
-                mass = emotion_mass(lp, emotion_of, len(EMOTIONS)).tolist()
-                e = entries[i]
-                results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
-                              "units": units, "emotion_mass": {k: round(v, 4) for k, v in zip(EMOTIONS, mass)},
-                              "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
-            bar.update(len(batch))
+    for batch in _batches(entries, batch_size):
+        lprobs = inference.forward(model, [_read(entries[i]) for i in batch], normalize, device)
+        for lp, i in zip(lprobs, batch):
+            decoded = inference.decode(lp, vocab)
+            e = entries[i]
+            results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
+                          "units": [{"unit": u.token, "start": u.start, "end": u.end, "posterior": u.posterior}
+                                    for u in decoded.units],
+                          "emotion_mass": {k: round(v, 4) for k, v in decoded.mass.items()},
+                          "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
+        bar.update(len(batch))
     bar.close()
     return results
+
+
+def _read(entry: SplitEntry) -> torch.Tensor:
+    """A manifest's 16 kHz mono file -> samples; anything else is an error naming the utterance."""
+    try:
+        wav, rate = soundfile.read(entry.wav, dtype="float32")
+    except Exception as err:  # soundfile raises several types for missing or damaged files
+        raise ValueError(f"utterance {entry.utt_id}: cannot read {entry.wav}: {err}") from None
+    if len(wav) < MIN_SAMPLES:
+        raise ValueError(f"utterance {entry.utt_id}: {entry.wav} has {len(wav)} samples; "
+                         f"the model needs at least {MIN_SAMPLES} (one 20-ms frame)")
+    if rate != FAIRSEQ_SAMPLE_RATE or wav.ndim != 1:
+        raise ValueError(f"{entry.wav}: {rate} Hz, shape {wav.shape}; decoding needs 16 kHz mono")
+    return torch.from_numpy(wav)
 
 
 def write_outputs(out_dir: str, results: List[Dict]) -> None:

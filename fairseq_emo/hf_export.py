@@ -155,7 +155,13 @@ class ExportedCtc(torch.nn.Module):
         self.hf = Wav2Vec2ForCTC.from_pretrained(directory, local_files_only=True).eval()
 
     def forward(self, source, padding_mask=None):
-        return {"encoder_out": self.hf(source).logits.transpose(0, 1)}   # (T, B, V) as fairseq's
+        if padding_mask is None or not padding_mask.any():
+            return {"encoder_out": self.hf(source).logits.transpose(0, 1)}   # (T, B, V) as fairseq's
+        lengths = (~padding_mask).long().sum(-1)
+        logits = self.hf(source, attention_mask=(~padding_mask).long()).logits
+        frames = self.hf._get_feat_extract_output_lengths(lengths)
+        out_mask = torch.arange(logits.size(1), device=logits.device)[None, :] >= frames[:, None]
+        return {"encoder_out": logits.transpose(0, 1), "padding_mask": out_mask}   # masks as fairseq's
 
     @staticmethod
     def get_normalized_probs(net_output, log_probs=True):

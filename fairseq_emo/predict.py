@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import glob
 import os
+from collections import deque
 from typing import Dict, Iterable, List, Optional
 
 import numpy as np
@@ -28,7 +29,8 @@ import soundfile
 import torch
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
+from fairseq_emo import inference
+from fairseq_emo.ctc_greedy import FRAME_SECONDS
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.predict_inputs import expand_inputs
 from fairseq_emo.units.suffix import add_emotion, split_token
@@ -219,78 +221,140 @@ class Predictor:
             self.model, task = load_model(checkpoint, data, device)
             self.dictionary = task.target_dictionary
             self.normalize = bool(getattr(task.cfg, "normalize", False))
-        _, self.emotion_of = token_tables(self.dictionary.symbols, self.dictionary.nspecial)
-
-    @torch.inference_mode()
-    def _decode_chunk(self, samples: np.ndarray, offset: float) -> Dict:
-        x = torch.from_numpy(samples)
-        if self.normalize:
-            x = torch.nn.functional.layer_norm(x, x.shape)
-        net_output = self.model(source=x.unsqueeze(0).to(self.device), padding_mask=None)
-        lp = self.model.get_normalized_probs(net_output, log_probs=True)[:, 0].float().cpu()  # T, V
-        timeline = []
-        for u in greedy_ctc(lp, self.dictionary.nspecial):
-            token = self.dictionary[u.index]
-            body, emo = split_token(token)
-            timeline.append({"unit": body, "emotion": emo, "start": round(offset + u.start_frame * FRAME_SECONDS, 3),
-                             "end": round(offset + u.end_frame * FRAME_SECONDS, 3), "posterior": round(u.posterior, 4)})
-        mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))
-        return {"timeline": timeline, "mass": dict(zip(EMOTIONS, mass.tolist()))}
+        self.vocab = inference.Vocabulary.of(self.dictionary)
 
     def predict_file(self, path: str, chunk_seconds: float = 20.0, envelope: Optional[List[float]] = None,
                      ident: Optional[str] = None) -> Dict:
         """One file, streamed: read, converted and decoded chunk by chunk. `envelope`, when given, receives the
         20-ms peaks for plot_timeline. `ident` names the file in the outputs (default: its stem)."""
-        record: Dict = {"id": ident or os.path.splitext(os.path.basename(path))[0], "file": path}
-        try:
-            stream = AudioStream(path)
-        except ValueError as err:
-            record["error"] = str(err)
-            return record
-        return self._predict_stream(stream, record, chunk_seconds, envelope)
+        ident = ident or os.path.splitext(os.path.basename(path))[0]
+        record, peaks = next(self.stream_files([(ident, path)], batch_size=1, chunk_seconds=chunk_seconds))
+        if envelope is not None:
+            envelope.extend(peaks)
+        return record
+
+    def predict_files(self, paths: Iterable[str], batch_size: int = 8, chunk_seconds: float = 20.0) -> List[Dict]:
+        """Files, folders, list files or wav.scp (predict_inputs.py) -> one record per file, in input order; the
+        chunks of several files are decoded together, length-sorted, `batch_size` per forward pass. A file's
+        record is the same whatever the batch size (inference.py)."""
+        files, _ = expand_inputs(paths)
+        return [record for record, _ in self.stream_files(files, batch_size, chunk_seconds)]
 
     def predict_array(self, samples, sample_rate: int, chunk_seconds: float = 20.0, ident: str = "array") -> Dict:
         """Samples in memory -> the record predict_file gives for a file (`file` is None). `samples`: 1-D, or 2-D
         (frames, channels), float in [-1, 1] or int16; converted as prepare converts files: channel mean, soxr
         very-high-quality resampling to 16 kHz, clipping."""
-        return self._predict_stream(ArrayStream(samples, sample_rate), {"id": ident, "file": None}, chunk_seconds,
-                                    None)
+        stream = ArrayStream(samples, sample_rate)
+        return next(self._run([({"id": ident, "file": None}, stream)], 1, chunk_seconds))[0]
 
-    def _predict_stream(self, stream, record: Dict, chunk_seconds: float, envelope: Optional[List[float]]) -> Dict:
+    def stream_files(self, files: List[tuple], batch_size: int = 1, chunk_seconds: float = 20.0):
+        """[(id, path)] -> (record, 20-ms envelope) per file, in input order, each as soon as it and the files
+        before it are finished (the CLI writes it then)."""
+        def sources():
+            for ident, path in files:
+                record = {"id": ident, "file": path}
+                try:
+                    yield record, AudioStream(path)
+                except ValueError as err:
+                    record["error"] = str(err)
+                    yield record, None
+        return self._run(sources(), batch_size, chunk_seconds)
+
+    def _run(self, sources, batch_size: int, chunk_seconds: float):
+        """(record stub, stream or None) pairs -> (record, envelope) in input order. Chunks wait in a pool of
+        POOL_BATCHES * batch_size chunks (one chunk at batch size 1); a full pool, and the end, is decoded
+        length-sorted, batch_size chunks per forward pass. Memory: the pool, whatever the files' lengths."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        limit = 1 if batch_size == 1 else POOL_BATCHES * batch_size
+        pool: List[tuple] = []      # (job, chunk number, start sample, samples)
+        jobs: deque = deque()       # files not yet returned, in input order
+
+        def flush():
+            pool.sort(key=lambda c: len(c[3]))
+            for k in range(0, len(pool), batch_size):
+                part = pool[k:k + batch_size]
+                lprobs = inference.forward(self.model, [torch.from_numpy(c[3]) for c in part], self.normalize,
+                                           self.device)
+                for (job, number, start, samples), lp in zip(part, lprobs):
+                    job.decoded[number] = (start, len(samples), inference.decode(lp, self.vocab,
+                                                                                 start / FAIRSEQ_SAMPLE_RATE))
+            pool.clear()
+
+        def finished():
+            while jobs and jobs[0].done():
+                yield jobs.popleft().result()
+
+        def add(job, number, chunk):
+            pool.append((job, number) + chunk)
+            if len(pool) >= limit:
+                flush()
+
+        for record, stream in sources:
+            job = _FileJob(record, stream)
+            jobs.append(job)
+            if stream is not None:
+                try:
+                    pending, number = None, 0  # a chunk joins the pool once the next exists: the last may be short
+                    for chunk in stream_chunks(stream, chunk_seconds):
+                        if pending is not None:
+                            add(job, number, pending)
+                            number += 1
+                            yield from finished()
+                        pending = chunk
+                    if not stream.frames:
+                        raise ValueError("empty audio file (0 samples)")
+                    if stream.frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
+                        raise ValueError(f"too short: {stream.frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least "
+                                         f"{MIN_SECONDS} s needed)")
+                    job.chunks = number + 1
+                    add(job, number, pending)
+                except (ValueError, OSError) as err:
+                    job.record["error"] = str(err)
+                    pool[:] = [c for c in pool if c[0] is not job]
+            yield from finished()
+        flush()
+        yield from finished()
+
+
+POOL_BATCHES = 4  # chunks pooled per batch: enough to sort by length, little memory (4 x 8 x 20 s = 41 MiB)
+
+
+class _FileJob:
+    """One file in flight: its stream, its decoded chunks as they come back, and how many there are."""
+
+    def __init__(self, record: Dict, stream):
+        self.record, self.stream = record, stream
+        self.decoded: Dict[int, tuple] = {}   # chunk number -> (start sample, samples, inference.Decoded)
+        self.chunks: Optional[int] = None     # known once the stream is exhausted
+
+    def done(self) -> bool:
+        return "error" in self.record or (self.chunks is not None and len(self.decoded) == self.chunks)
+
+    def result(self):
+        record, stream = self.record, self.stream
+        if "error" in record:
+            return record, []
         chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
-        try:
-            pending = None  # a chunk is decoded once the next one exists: the last one may be too short alone
-            for start, samples in stream_chunks(stream, chunk_seconds):
-                if pending is not None:
-                    self._add(pending, chunks, all_units, total_mass)
-                pending = (start, samples)
-            if not stream.frames:
-                raise ValueError("empty audio file (0 samples)")
-            if stream.frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
-                raise ValueError(f"too short: {stream.frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s "
-                                 f"needed)")
-            self._add(pending, chunks, all_units, total_mass)
-        except (ValueError, OSError) as err:
-            record["error"] = str(err)
-            return record
-        if envelope is not None:
-            envelope.extend(stream.envelope)
+        for number in range(self.chunks):
+            start, length, decoded = self.decoded[number]
+            timeline = []
+            for u in decoded.units:
+                body, emo = split_token(u.token)
+                timeline.append({"unit": body, "emotion": emo, "start": u.start, "end": u.end,
+                                 "posterior": u.posterior})
+            chunks.append(_summarize(timeline, decoded.mass, start=round(start / FAIRSEQ_SAMPLE_RATE, 3),
+                                     end=round((start + length) / FAIRSEQ_SAMPLE_RATE, 3)))
+            all_units.extend(timeline)
+            for e in EMOTIONS:
+                total_mass[e] += decoded.mass[e]
         record.update(sample_rate=stream.rate, channels=stream.channels, mixed_to_mono=stream.channels > 1,
                       resampled=stream.rate != FAIRSEQ_SAMPLE_RATE,
                       duration=round(stream.frames / FAIRSEQ_SAMPLE_RATE, 3))
         whole = _summarize(all_units, total_mass)
         record.update({k: whole[k] for k in ("emotion", "confidence", "vote_share", "mass_share", "scores",
                                              "n_units")}, chunks=chunks)
-        return record
-
-    def _add(self, chunk, chunks: List[Dict], all_units: List[Dict], total_mass: Dict[str, float]) -> None:
-        start, samples = chunk
-        decoded = self._decode_chunk(samples, start / FAIRSEQ_SAMPLE_RATE)
-        chunks.append(_summarize(decoded["timeline"], decoded["mass"], start=round(start / FAIRSEQ_SAMPLE_RATE, 3),
-                                 end=round((start + len(samples)) / FAIRSEQ_SAMPLE_RATE, 3)))
-        all_units.extend(decoded["timeline"])
-        for e in EMOTIONS:
-            total_mass[e] += decoded["mass"][e]
+        return record, stream.envelope
 
 
 def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
@@ -307,14 +371,11 @@ def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
                 timeline=timeline)
 
 
-def predict(paths: Iterable[str], checkpoint: str, device: str = "cpu", chunk_seconds: float = 20.0,
-            progress: bool = False, predictor: Optional[Predictor] = None) -> List[Dict]:
+def predict(paths: Iterable[str], checkpoint: str, device: Optional[str] = None, chunk_seconds: float = 20.0,
+            batch_size: int = 1, predictor: Optional[Predictor] = None) -> List[Dict]:
     """The Python API: one result dict per input file (see the module docstring)."""
-    from tqdm import tqdm
-
     predictor = predictor or Predictor(checkpoint, device)
-    files, _ = expand_inputs(paths)
-    return [predictor.predict_file(p, chunk_seconds, ident=i) for i, p in tqdm(files, disable=not progress, unit="file")]
+    return predictor.predict_files(paths, batch_size, chunk_seconds)
 
 
 def ctm_lines(results: List[Dict]) -> List[str]:

@@ -19,7 +19,8 @@ from fairseq.criterions import register_criterion
 from fairseq.criterions.ctc import CtcCriterion, CtcCriterionConfig
 from fairseq.logging import metrics
 
-from fairseq_emo.ctc_greedy import emotion_mass, greedy_ctc, token_tables
+from fairseq_emo import inference
+from fairseq_emo.ctc_greedy import token_tables
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.scoring import align_counts
 from fairseq_emo.vote import vote, weighted_and_unweighted_accuracy
@@ -51,6 +52,7 @@ class EmotionCtcCriterion(CtcCriterion):
         super().__init__(cfg, task, rdrop_alpha)
         dictionary = task.target_dictionary
         self.nspecial = dictionary.nspecial
+        self.vocab = inference.Vocabulary.of(dictionary)
         self.body_of, self.emotion_of = token_tables(dictionary.symbols, dictionary.nspecial)
 
     def forward(self, model, sample, reduce=True, **kwargs):
@@ -63,26 +65,20 @@ class EmotionCtcCriterion(CtcCriterion):
         return loss, sample_size, logging_output
 
     def _emotion_metrics(self, model, net_output, sample):
-        lprobs = model.get_normalized_probs(net_output, log_probs=True).transpose(0, 1).float().cpu()  # B,T,V
-        if net_output.get("padding_mask") is not None:
-            lengths = (~net_output["padding_mask"]).long().sum(-1).cpu()
-        else:
-            lengths = torch.full((lprobs.size(0),), lprobs.size(1), dtype=torch.long)
+        lprobs, lengths = inference.log_probs(model, net_output)  # the decoder's and predict's path
         out = {"_emo_errors": 0, "_noemo_errors": 0, "_unit_total": 0}
         for e in EMOTIONS:
             out[f"_emo_correct_{e}"] = 0
             out[f"_emo_total_{e}"] = 0
         for lp, target, length in zip(lprobs, sample["target"], lengths):
-            lp = lp[:length]
-            hyp = [u.index for u in greedy_ctc(lp, self.nspecial)]
+            decoded = inference.decode(lp[:length], self.vocab)
+            hyp = [u.index for u in decoded.units]
             ref = [t for t in target.tolist() if t >= self.nspecial]
             out["_emo_errors"] += align_counts(ref, hyp).errors
             out["_noemo_errors"] += align_counts([self.body_of[t] for t in ref], [self.body_of[t] for t in hyp]).errors
             out["_unit_total"] += len(ref)
             # posterior mass per emotion, summed over frames: breaks ties and decides empty hypotheses
-            mass = emotion_mass(lp, self.emotion_of, len(EMOTIONS))
-            predicted = vote([EMOTIONS[self.emotion_of[t]] for t in hyp if self.emotion_of[t] >= 0],
-                             dict(zip(EMOTIONS, mass.tolist())))
+            predicted = vote([EMOTIONS[self.emotion_of[t]] for t in hyp if self.emotion_of[t] >= 0], decoded.mass)
             reference = vote([EMOTIONS[self.emotion_of[t]] for t in ref if self.emotion_of[t] >= 0])
             out[f"_emo_total_{reference}"] += 1
             out[f"_emo_correct_{reference}"] += int(predicted == reference)

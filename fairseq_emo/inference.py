@@ -1,0 +1,127 @@
+"""The one inference path: 16 kHz waveforms -> per-utterance log-probs -> greedy CTC units and emotion mass.
+
+Used by the criterion's validation metrics (`log_probs` on fairseq's own forward pass), decode.py (test splits)
+and predict (chunks of recordings), so all three count and place the same units:
+
+  forward(model, waves, normalize, device)  list of 1-D float tensors -> list of (T_i, V) log-probs
+  log_probs(model, net_output)              a model output -> (B, T, V) log-probs on the CPU + valid lengths
+  decode(lprobs, vocab, offset)             (T, V) -> Decoded: units (token, start, end, posterior), emotion mass
+
+Batches are zero-padded with a padding mask. A group-norm CNN (libri960_big.pt's, extractor_mode "default")
+normalises each channel over time, so padding would change the features of every shorter utterance; for such
+models the CNN runs on each utterance alone and only the transformer is batched (`_per_utterance_cnn`). The
+transformer masks padding exactly, so an utterance's units do not depend on what it was batched with
+(tests/test_predict.py checks batch = single). The CNN is a small share of the compute; the transformer is
+where batching pays.
+"""
+import contextlib
+from dataclasses import dataclass, field
+from typing import Dict, List, Sequence
+
+import torch
+
+from fairseq_emo.ctc_greedy import FRAME_SECONDS, emotion_mass, greedy_ctc, token_tables
+from fairseq_emo.emotions import EMOTIONS
+
+
+@dataclass
+class Vocabulary:
+    """A target dictionary as decoding needs it: symbols, how many specials, each symbol's emotion index."""
+    symbols: Sequence[str]
+    nspecial: int
+    emotion_of: torch.Tensor = field(init=False)
+
+    def __post_init__(self):
+        _, self.emotion_of = token_tables(self.symbols, self.nspecial)
+
+    @classmethod
+    def of(cls, dictionary) -> "Vocabulary":
+        return cls(list(dictionary.symbols), dictionary.nspecial)
+
+
+@dataclass
+class Unit:
+    index: int        # dictionary id
+    token: str        # with its emotion suffix, e.g. AH_hap
+    start: float      # seconds (plus the offset given to decode)
+    end: float
+    posterior: float  # mean posterior over the unit's frames
+
+
+@dataclass
+class Decoded:
+    units: List[Unit]
+    mass: Dict[str, float]   # posterior mass per emotion summed over frames (breaks vote ties, decides empty ones)
+
+
+def log_probs(model, net_output):
+    """A CTC model's output -> ((B, T, V) float log-probs on the CPU, [valid frames per utterance])."""
+    lprobs = model.get_normalized_probs(net_output, log_probs=True).transpose(0, 1).float().cpu()
+    if net_output.get("padding_mask") is not None:
+        lengths = (~net_output["padding_mask"]).long().sum(-1).cpu().tolist()
+    else:
+        lengths = [lprobs.size(1)] * lprobs.size(0)
+    return lprobs, lengths
+
+
+def decode(lprobs: torch.Tensor, vocab: Vocabulary, offset: float = 0.0) -> Decoded:
+    """(T, V) log-probs of one utterance -> its greedy CTC units (times in seconds from `offset`) and emotion mass."""
+    units = [Unit(u.index, vocab.symbols[u.index], round(offset + u.start_frame * FRAME_SECONDS, 3),
+                  round(offset + u.end_frame * FRAME_SECONDS, 3), round(u.posterior, 4))
+             for u in greedy_ctc(lprobs, vocab.nspecial)]
+    mass = emotion_mass(lprobs, vocab.emotion_of, len(EMOTIONS)).tolist()
+    return Decoded(units, dict(zip(EMOTIONS, mass)))
+
+
+def _feature_extractor(model):
+    """(parent module, attribute name) of the model's wav2vec 2.0 / HuBERT CNN (fairseq's or transformers')."""
+    for name, module in model.named_modules():
+        if name.endswith("feature_extractor") and hasattr(module, "conv_layers"):
+            parent = model.get_submodule(name.rsplit(".", 1)[0]) if "." in name else model
+            return parent, name.rsplit(".", 1)[-1]
+    return None, None
+
+
+class _PerUtteranceCnn(torch.nn.Module):
+    """The CNN applied to each row's own samples; shorter rows' features padded with zeros (the model masks
+    those frames, as it masks padded frames of a batched CNN)."""
+
+    def __init__(self, cnn, lengths: List[int]):
+        super().__init__()
+        self.cnn, self.lengths = cnn, lengths
+
+    def forward(self, source):
+        outs = [self.cnn(source[row:row + 1, :n]) for row, n in enumerate(self.lengths)]
+        frames = max(o.size(-1) for o in outs)
+        return torch.cat([torch.nn.functional.pad(o, (0, frames - o.size(-1))) for o in outs])
+
+
+@contextlib.contextmanager
+def _per_utterance_cnn(model, lengths: List[int]):
+    parent, attr = _feature_extractor(model)
+    cnn = getattr(parent, attr) if parent is not None else None
+    if cnn is None or len(lengths) == 1 or not any(isinstance(m, torch.nn.GroupNorm) for m in cnn.modules()):
+        yield   # layer-norm CNNs normalise each frame alone: padding cannot change them
+        return
+    setattr(parent, attr, _PerUtteranceCnn(cnn, lengths))
+    try:
+        yield
+    finally:
+        setattr(parent, attr, cnn)
+
+
+def forward(model, waves: List[torch.Tensor], normalize: bool, device: str) -> List[torch.Tensor]:
+    """16 kHz mono waveforms (1-D float tensors) -> one (T_i, V) log-prob tensor each, on the CPU.
+    normalize: the task's setting (zero mean, unit variance per utterance, as fairseq's dataset does)."""
+    if normalize:
+        waves = [torch.nn.functional.layer_norm(w, w.shape) for w in waves]
+    lengths = [len(w) for w in waves]
+    source = torch.zeros(len(waves), max(lengths))
+    padding = torch.ones(len(waves), max(lengths), dtype=torch.bool)
+    for row, w in enumerate(waves):
+        source[row, :len(w)] = w
+        padding[row, :len(w)] = False
+    with torch.inference_mode(), _per_utterance_cnn(model, lengths):
+        net_output = model(source=source.to(device), padding_mask=padding.to(device))
+        lprobs, frames = log_probs(model, net_output)
+    return [lprobs[row, :frames[row]] for row in range(len(waves))]
