@@ -100,8 +100,9 @@ class _PerUtteranceCnn(torch.nn.Module):
 def _per_utterance_cnn(model, lengths: List[int]):
     parent, attr = _feature_extractor(model)
     cnn = getattr(parent, attr) if parent is not None else None
-    if cnn is None or len(lengths) == 1 or not any(isinstance(m, torch.nn.GroupNorm) for m in cnn.modules()):
-        yield   # layer-norm CNNs normalise each frame alone: padding cannot change them
+    if (cnn is None or len(set(lengths)) == 1
+            or not any(isinstance(m, torch.nn.GroupNorm) for m in cnn.modules())):
+        yield   # no padding, or a layer-norm CNN (each frame normalised alone): the batched CNN is exact
         return
     setattr(parent, attr, _PerUtteranceCnn(cnn, lengths))
     try:
