@@ -6,8 +6,9 @@ vocabulary is the checkpoint's emotion-unit dictionary, in fairseq's order, so i
 checkpoint's record (model_record.py). The CTC blank is fairseq's: index 0 (`<s>`), which is the config's
 pad_token_id, as transformers' CTC loss and decoding take the pad token for the blank.
 The weights are renamed, not changed; the test compares transformers' logits with fairseq's on the same audio.
-Only what fine-tuning on libri960_big.pt makes is mapped (post-LN transformer, group-norm or layer-norm CNN);
-anything else is an error naming the unmapped weight. transformers comes from the [hf] extra; nothing is
+wav2vec 2.0 models are mapped: libri960_big.pt's (post-LN transformer, group-norm CNN) and LV-60/XLS-R's
+(pre-LN = transformers' do_stable_layer_norm, layer-norm CNN with bias); anything else (HuBERT) is an error
+before writing, and an unmapped weight is an error naming it. transformers comes from the [hf] extra; nothing is
 downloaded (everything is built from the checkpoint).
 """
 import json
@@ -29,16 +30,17 @@ def hf_config(w2v: Dict, vocab_size: int):
     """The pre-trained model's fairseq settings -> transformers.Wav2Vec2Config."""
     from transformers import Wav2Vec2Config
 
-    if w2v.get("layer_norm_first"):
-        raise ValueError("layer_norm_first=True (LV-60/XLS-R style) models are not mapped yet; only libri960_big.pt-"
-                         "style post-LN models export")
+    if w2v.get("_name", "wav2vec2") != "wav2vec2":
+        raise ValueError(f"a {w2v.get('_name')} model: only wav2vec 2.0 models export (as Wav2Vec2ForCTC); "
+                         f"predict and decode.py use it as it is")
+    # layer_norm_first (LV-60, XLS-R): pre-LN transformer = transformers' "stable layer norm" variant
     conv = _conv_layers(w2v["conv_feature_layers"])
     return Wav2Vec2Config(
         vocab_size=vocab_size, hidden_size=w2v["encoder_embed_dim"], num_hidden_layers=w2v["encoder_layers"],
         num_attention_heads=w2v["encoder_attention_heads"], intermediate_size=w2v["encoder_ffn_embed_dim"],
         hidden_act=w2v.get("activation_fn", "gelu"), feat_extract_activation="gelu",
         feat_extract_norm="group" if w2v.get("extractor_mode", "default") == "default" else "layer",
-        do_stable_layer_norm=False, conv_dim=[c[0] for c in conv], conv_kernel=[c[1] for c in conv],
+        do_stable_layer_norm=bool(w2v.get("layer_norm_first", False)), conv_dim=[c[0] for c in conv], conv_kernel=[c[1] for c in conv],
         conv_stride=[c[2] for c in conv], conv_bias=bool(w2v.get("conv_bias", False)),
         num_conv_pos_embeddings=w2v["conv_pos"], num_conv_pos_embedding_groups=w2v["conv_pos_groups"],
         pad_token_id=0, bos_token_id=None, eos_token_id=None, ctc_loss_reduction="sum", layerdrop=0.0,
@@ -61,7 +63,7 @@ def map_weights(fairseq_state: Dict[str, torch.Tensor], config) -> Dict[str, tor
         if config.conv_bias:
             take(f"{w}feature_extractor.conv_layers.{i}.0.bias", f"wav2vec2.feature_extractor.conv_layers.{i}.conv.bias")
         norm = f"{w}feature_extractor.conv_layers.{i}.2" if config.feat_extract_norm == "group" \
-            else f"{w}feature_extractor.conv_layers.{i}.1.1"   # layer mode: Sequential(TransposeLast, LayerNorm, ...)
+            else f"{w}feature_extractor.conv_layers.{i}.2.1"   # layer mode: [conv, dropout, (T, LayerNorm, T), gelu]
         if f"{norm}.weight" in fairseq_state:
             take(f"{norm}.weight", f"wav2vec2.feature_extractor.conv_layers.{i}.layer_norm.weight")
             take(f"{norm}.bias", f"wav2vec2.feature_extractor.conv_layers.{i}.layer_norm.bias")
@@ -151,7 +153,9 @@ class ExportedCtc(torch.nn.Module):
     def __init__(self, directory: str):
         super().__init__()
         from transformers import Wav2Vec2ForCTC
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()   # a bar per load on every predict run is noise, not progress
         self.hf = Wav2Vec2ForCTC.from_pretrained(directory, local_files_only=True).eval()
 
     def forward(self, source, padding_mask=None):

@@ -5,7 +5,9 @@ For code that needs the config without launching a training (tests, benchmarks):
 per config. `with_defaults=True` also fills in fairseq's defaults and resolves interpolations, as the trainer
 sees the config.
 """
+import logging
 import os
+import warnings
 from typing import Sequence
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
@@ -21,8 +23,11 @@ def compose_recipe(name: str, overrides: Sequence[str] = (), with_defaults: bool
     if not os.path.isfile(os.path.join(CONFIG_DIR, f"{name}.yaml")):
         raise FileNotFoundError(f"no configs/{name}.yaml")
     hydra_init(name)
+    logging.getLogger("hydra").setLevel(logging.INFO)  # its DEBUG lines would reach whoever configured logging
     # version_base 1.1, as fairseq-hydra-train runs: later bases make fairseq's own hydra.experimental calls fail
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.1"):
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.1"), warnings.catch_warnings():
+        # the schema-matching deprecation fairseq's layout triggers on every composition (fairseq-hydra-train too)
+        warnings.filterwarnings("ignore", message=r"(?s).*validated against ConfigStore schema", category=UserWarning)
         cfg = compose(name, overrides=list(overrides))
     if with_defaults:
         add_defaults(cfg)

@@ -1,10 +1,16 @@
-"""Randomly initialised wav2vec 2.0 checkpoints in libri960_big.pt's format: architecture -> a .pt file.
+"""Randomly initialised pre-trained checkpoints in the real files' formats: architecture + format -> a .pt file.
 
-libri960_big.pt is an old-format (argparse era) fairseq checkpoint: {"args": argparse.Namespace, "model":
-state_dict, ...}, 24 layers x 1024 dim, 16 heads, FFN 4096, group-norm CNN (extractor_mode "default"),
-normalize False. We build the Namespace with fairseq's own training parser (task audio_pretraining, arch
-wav2vec2, criterion wav2vec) so that fairseq converts it exactly as it converts the real file, then save a
-random model of the requested size. Tests, the demo and GPU benchmarks use these; no weights are downloaded.
+Formats (FORMATS; configs/backbone/ has the matching fine-tuning settings):
+  libri960  libri960_big.pt: an old-format (argparse era) checkpoint {"args": argparse.Namespace, "model": ...};
+            post-LN transformer, group-norm CNN without bias (extractor_mode "default"), normalize False.
+            The Namespace comes from fairseq's own training parser (task audio_pretraining, arch wav2vec2,
+            criterion wav2vec), so fairseq converts it exactly as it converts the real file.
+  lv60      wav2vec 2.0 Large LV-60 (wav2vec_vox_new.pt) and XLS-R (xlsr2_300m.pt ...): hydra-era {"cfg": {...}};
+            pre-LN transformer (layer_norm_first), layer-norm CNN with bias, normalize True.
+  hubert    HuBERT Large (hubert_large_ll60k.pt): {"cfg": {...}, "task_state": {"dictionaries": [...]}}, task
+            hubert_pretraining, model hubert; pre-LN, layer-norm CNN with bias, normalize True; the k-means label
+            dictionary travels in task_state (fine-tuning never reads label files).
+Tests, the demo and GPU benchmarks use these; no weights are downloaded.
 """
 from argparse import Namespace
 from dataclasses import dataclass
@@ -71,22 +77,85 @@ def pretraining_namespace(arch: Architecture) -> Namespace:
     return args
 
 
-def save_random_checkpoint(path: str, arch: Architecture, seed: int = 0) -> Dict[str, int]:
-    """Write the checkpoint; returns {'parameters': n}."""
-    from fairseq.models.wav2vec.wav2vec2 import Wav2Vec2Config, Wav2Vec2Model
+FORMATS = ("libri960", "lv60", "hubert")
 
-    args = pretraining_namespace(arch)
+# what LV-60 / XLS-R / HuBERT Large pre-training changed against libri960_big.pt (the shape of the rest is LARGE's)
+PRE_LN = dict(extractor_mode="layer_norm", layer_norm_first=True, conv_bias=True)
+HUBERT_KMEANS_CLASSES = 500   # HuBERT Large's targets: 500 k-means clusters of HuBERT Base features
+HUBERT_LABEL_RATE = 50.0      # labels per second (one per 20-ms frame)
+
+
+def save_random_checkpoint(path: str, arch: Architecture, seed: int = 0, fmt: str = "libri960") -> Dict[str, int]:
+    """Write the checkpoint in format `fmt` (FORMATS); returns {'parameters': n}."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
     torch.manual_seed(seed)
-    fields = Wav2Vec2Config.__dataclass_fields__
-    config = Wav2Vec2Config(**{k: getattr(args, k) for k in fields if hasattr(args, k)})
-    model = Wav2Vec2Model(config)
-    # optimizer_history/extra_state as an argparse-era pre-training run leaves them (fairseq upgrades them on load)
-    history = [{"criterion_name": "Wav2vecCriterion", "optimizer_name": "FairseqAdam",
-                "lr_scheduler_state": {"best": None}, "num_updates": 0}]
-    state = {"args": args, "model": model.state_dict(), "optimizer_history": history, "extra_state": {},
-             "last_optimizer_state": None}
+    if fmt == "libri960":
+        state, model = _libri960_state(arch)
+    elif fmt == "lv60":
+        state, model = _lv60_state(arch)
+    else:
+        state, model = _hubert_state(arch)
     tmp = f"{path}.tmp"
     torch.save(state, tmp)
     import os
     os.replace(tmp, path)
     return {"parameters": sum(p.numel() for p in model.parameters())}
+
+
+def _history(criterion: str):
+    # optimizer_history/extra_state as a pre-training run leaves them (fairseq upgrades them on load)
+    return [{"criterion_name": criterion, "optimizer_name": "FairseqAdam", "lr_scheduler_state": {"best": None},
+             "num_updates": 0}]
+
+
+def _libri960_state(arch: Architecture):
+    from fairseq.models.wav2vec.wav2vec2 import Wav2Vec2Config, Wav2Vec2Model
+
+    args = pretraining_namespace(arch)
+    fields = Wav2Vec2Config.__dataclass_fields__
+    model = Wav2Vec2Model(Wav2Vec2Config(**{k: getattr(args, k) for k in fields if hasattr(args, k)}))
+    return {"args": args, "model": model.state_dict(), "optimizer_history": _history("Wav2vecCriterion"),
+            "extra_state": {}, "last_optimizer_state": None}, model
+
+
+def _lv60_state(arch: Architecture):
+    """A hydra-era checkpoint: the argparse Namespace converted as fairseq converts one (every config group)."""
+    from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+    from fairseq.models.wav2vec.wav2vec2 import Wav2Vec2Config, Wav2Vec2Model
+    from omegaconf import OmegaConf
+
+    args = pretraining_namespace(arch)
+    for key, value in PRE_LN.items():
+        setattr(args, key, value)
+    args.normalize = True   # LV-60 / XLS-R were pre-trained on normalised waveforms
+    cfg = convert_namespace_to_omegaconf(args)
+    fields = Wav2Vec2Config.__dataclass_fields__
+    model = Wav2Vec2Model(Wav2Vec2Config(**{k: getattr(args, k) for k in fields if hasattr(args, k)}))
+    return {"cfg": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True), "model": model.state_dict(),
+            "optimizer_history": _history("Wav2vecCriterion"), "extra_state": {}, "last_optimizer_state": None,
+            "task_state": {}}, model
+
+
+def _hubert_state(arch: Architecture):
+    from fairseq.data import Dictionary
+    from fairseq.models.hubert.hubert import HubertConfig, HubertModel
+    from fairseq.tasks.hubert_pretraining import HubertPretrainingConfig
+    from omegaconf import OmegaConf
+
+    task = HubertPretrainingConfig(data="/nonexistent/pretraining-data", labels=["km"],
+                                   label_dir="/nonexistent/labels", label_rate=HUBERT_LABEL_RATE,
+                                   sample_rate=FAIRSEQ_SAMPLE_RATE, normalize=True)
+    overrides = {k: v for k, v in arch.overrides().items() if k in HubertConfig.__dataclass_fields__}
+    overrides.update(PRE_LN, untie_final_proj=True)
+    root = OmegaConf.create({"task": OmegaConf.structured(task), "model": OmegaConf.structured(HubertConfig)})
+    for key, value in overrides.items():
+        root.model[key] = value
+    cfg = OmegaConf.to_container(root, resolve=True, enum_to_str=True)
+    cfg["task"]["_name"], cfg["model"]["_name"] = "hubert_pretraining", "hubert"
+    labels = Dictionary()
+    for k in range(HUBERT_KMEANS_CLASSES):
+        labels.add_symbol(str(k))
+    model = HubertModel(OmegaConf.create(cfg["model"]), OmegaConf.create(cfg["task"]), [labels])
+    return {"cfg": cfg, "model": model.state_dict(), "optimizer_history": _history("HubertCriterion"),
+            "extra_state": {}, "last_optimizer_state": None, "task_state": {"dictionaries": [labels]}}, model

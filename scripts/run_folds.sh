@@ -148,7 +148,8 @@ fold_command() {
 train_fold() {
   local name=$1 labels=$2 cfg=$3 data=$4 out=$5 seed=$6 status started finished cmd
   mkdir -p "$out"
-  if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" >> "$out/$train_log" 2>"$out/$check_err"; then
+  if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" --config "$cfg" \
+      -- ${extra[@]+"${extra[@]}"} >> "$out/$train_log" 2>"$out/$check_err"; then
     cat "$out/$check_err" >&2
     { echo "check_fold.py failed"; cat "$out/$check_err"; } > "$out/$failed_file"
     log "$name: FAILED before training (see $out/$failed_file)"; return 1

@@ -5,7 +5,8 @@ Extends fairseq's `audio_finetuning` with three guarantees:
   a bad token or a count mismatch is an error naming file and line, never a silent <unk>;
 - no utterance is dropped by batch rounding: required_batch_size_multiple is forced to 1 (fairseq main drops
   the last batch otherwise, upstream #5036);
-- a missing pre-trained checkpoint (model.w2v_path) is reported before anything is built.
+- a missing pre-trained checkpoint (model.w2v_path), or one whose own config disagrees with this run's
+  model._name or task.normalize (pretrained.py), is reported before anything is built.
 It also logs the learning rate at the update where the Transformer unfreezes ('unfreeze: update N, lr X'),
 which the report shows per fold: the recipe's tri_stage schedule is already decaying there (recipe/paper.yaml).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from fairseq.tasks import register_task
 from fairseq.tasks.audio_finetuning import AudioFinetuningConfig, AudioFinetuningTask
 
+from fairseq_emo import pretrained
 from fairseq_emo.label_check import LabelCheckError, check_split
 
 logger = logging.getLogger(__name__)
@@ -50,9 +52,18 @@ class EmotionUnitFinetuningTask(AudioFinetuningTask):
 
     def build_model(self, model_cfg, from_checkpoint=False):
         w2v_path = getattr(model_cfg, "w2v_path", None)
-        if w2v_path is not None and getattr(model_cfg, "w2v_args", None) is None and not os.path.isfile(w2v_path):
-            raise EmotionTaskError(f"model.w2v_path={w2v_path}: no such file. Point it at libri960_big.pt or at a "
-                                   f"checkpoint made by scripts/make_w2v_checkpoint.py")
+        if w2v_path is not None and getattr(model_cfg, "w2v_args", None) is None:  # training (not a reload)
+            if not os.path.isfile(w2v_path):
+                raise EmotionTaskError(f"model.w2v_path={w2v_path}: no such file. Point it at libri960_big.pt or "
+                                       f"at a checkpoint made by scripts/make_w2v_checkpoint.py")
+            try:
+                info = pretrained.check(w2v_path, model_cfg._name, bool(self.cfg.normalize))
+            except ValueError as err:
+                raise EmotionTaskError(str(err)) from None
+            if info.kind == "hubert" and "dictionaries" in info.task_state:
+                # HuBERT's encoder is rebuilt from its pre-training task when the fine-tuned checkpoint is loaded;
+                # keeping the label dictionary in this task's saved state spares it the k-means label files
+                self.state.merge_state_dict({"dictionaries": info.task_state["dictionaries"]})
         return super().build_model(model_cfg, from_checkpoint)
 
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
