@@ -139,13 +139,12 @@ def write_cross_report(cross_dir: str) -> str:
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(path + ".tmp", path)
-    from fairseq_emo.report import provenance
+    from fairseq_emo.report import provenance, results_json
 
     results = {"cells": {c: {u: {k: v for k, v in cell.items()} for u, cell in units_.items()}
                          for c, units_ in cells.items()},
                "paper_table5": paper.TABLE5, "left_out": missing, "provenance": provenance()}
     with open(os.path.join(cross_dir, "results.json.tmp"), "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=1, sort_keys=True, default=str)
-        f.write("\n")
+        f.write(results_json(results))
     os.replace(os.path.join(cross_dir, "results.json.tmp"), os.path.join(cross_dir, "results.json"))
     return path

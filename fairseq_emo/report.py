@@ -568,8 +568,34 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
     results.pop("_left_out_scheme")
     results["left_out"] = {s: [{"run": r, "fold": f, "why": w} for r, f, w in v] for s, v in left_by_scheme.items()}
     _write_atomic(os.path.join(out, "report.md"), "\n".join(lines) + "\n")
-    _write_atomic(os.path.join(out, "results.json"), json.dumps(results, indent=1, sort_keys=True, default=str) + "\n")
+    _write_atomic(os.path.join(out, "results.json"), results_json(results))
     return all_summaries
+
+
+SCORE_FIELDS = {"N", "Corr", "Sub", "Del", "Ins", "Err", "n_corr", "n_sub", "n_del", "n_ins"}  # sclite's, as numbers
+
+
+def results_json(results: Dict) -> str:
+    """A results dict -> strict JSON text (docs/schema/results.schema.json, cross_results.schema.json): a value
+    that is not a number (a one-fold standard deviation) is null, never NaN, which JSON does not have and strict
+    readers reject; sclite's figures (read back from the scores table as text) are numbers."""
+    import math
+
+    def clean(x, key=None):
+        if isinstance(x, dict):
+            return {k: clean(v, k) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if key in SCORE_FIELDS and isinstance(x, str):
+            try:
+                return int(x) if x.lstrip("-").isdigit() else float(x)
+            except ValueError:
+                return x
+        return x
+
+    return json.dumps(clean(results), indent=1, sort_keys=True, default=str, allow_nan=False) + "\n"
 
 
 def _write_atomic(path: str, text: str) -> None:

@@ -52,6 +52,10 @@ def test_run_cross_corpus_demo_end_to_end(tiny_w2v, tmp_path):
         assert (wa, ua) == (f"{accuracy['WA']:.1f}", f"{accuracy['UA']:.1f}")
         assert info["source_rates"] == ([8000] if corpus.startswith("mandarin") else [16000])
     report = open(cross / "report.md").read()
+    from test_decode_pipeline import check_schema, strict_json
+    written = strict_json(cross / "results.json")
+    check_schema(written, "cross_results")
+    assert set(written["cells"]) == {r[0] for r in results}
     for name in ("Table 5", "EmoDB (German)", "KSU (Arabic)", "Affective (Mandarin)", "not resampled",
                  "Unweighted accuracy", "8000 Hz, resampled to 16 kHz", "8000 Hz, relabelled as 16 kHz"):
         assert name in report, name

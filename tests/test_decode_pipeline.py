@@ -19,6 +19,21 @@ def last_valid(log_path):
     return records[-1]
 
 
+def strict_json(path):
+    """JSON as any strict reader takes it: NaN or Infinity in the file is an error."""
+    def refuse(constant):
+        raise ValueError(f"{path}: {constant} is not JSON")
+    with open(path) as f:
+        return json.load(f, parse_constant=refuse)
+
+
+def check_schema(record, name):
+    import jsonschema
+
+    with open(os.path.join(REPO, "docs", "schema", f"{name}.schema.json")) as f:
+        jsonschema.validate(record, json.load(f))
+
+
 def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_path):
     # batch size 1 in fairseq's validation (conftest.TINY_FIXTURE_OVERRIDES) and in the decoder: the group-norm
     # CNN then sees no padding in either
@@ -86,8 +101,10 @@ def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     assert (report / "confusion_utterance.png").stat().st_size > 1000
     assert (report / "confusion_utterance.session.png").stat().st_size > 1000
     assert (report / "training_loss.png").stat().st_size > 1000
-    results = json.load(open(report / "results.json"))
+    results = strict_json(report / "results.json")
     assert set(results["schemes"]) == {"speaker", "session"}
+    check_schema(results, "results")
+    assert isinstance(results["schemes"]["speaker"]["runs"][0]["scores"]["emo"]["N"], int)
     assert (tmp_path / "exp" / "demo" / "utterance" / "scores_test.tsv").is_file()
     assert (tmp_path / "exp" / "demo" / "utterance.session" / "scores_test.tsv").is_file()
     decode = tmp_path / "exp" / "demo" / "utterance" / "fold1" / "decode_test"
