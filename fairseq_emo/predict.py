@@ -372,10 +372,15 @@ def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
 
 
 def predict(paths: Iterable[str], checkpoint: str, device: Optional[str] = None, chunk_seconds: float = 20.0,
-            batch_size: int = 1, predictor: Optional[Predictor] = None) -> List[Dict]:
-    """The Python API: one result dict per input file (see the module docstring)."""
+            progress: bool = False, predictor: Optional[Predictor] = None, batch_size: int = 1) -> List[Dict]:
+    """The Python API: one result dict per input file (see the module docstring); device None = cuda when
+    present."""
+    from tqdm import tqdm
+
     predictor = predictor or Predictor(checkpoint, device)
-    return predictor.predict_files(paths, batch_size, chunk_seconds)
+    files, _ = expand_inputs(paths)
+    return [record for record, _ in tqdm(predictor.stream_files(files, batch_size, chunk_seconds), total=len(files),
+                                         disable=not progress, unit="file")]
 
 
 def ctm_lines(results: List[Dict]) -> List[str]:
