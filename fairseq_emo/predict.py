@@ -277,8 +277,8 @@ class Predictor:
                 lprobs = inference.forward(self.model, [torch.from_numpy(c[3]) for c in part], self.normalize,
                                            self.device)
                 for (job, number, start, samples), lp in zip(part, lprobs):
-                    job.decoded[number] = (start, len(samples), inference.decode(lp, self.vocab,
-                                                                                 start / FAIRSEQ_SAMPLE_RATE))
+                    decoded = inference.decode(lp, self.vocab, start / FAIRSEQ_SAMPLE_RATE)
+                    job.decoded[number] = (start, len(samples), _timeline(decoded), decoded.mass)
             pool.clear()
 
         def finished():
@@ -325,7 +325,7 @@ class _FileJob:
 
     def __init__(self, record: Dict, stream):
         self.record, self.stream = record, stream
-        self.decoded: Dict[int, tuple] = {}   # chunk number -> (start sample, samples, inference.Decoded)
+        self.decoded: Dict[int, tuple] = {}   # chunk number -> (start sample, samples, timeline, emotion mass)
         self.chunks: Optional[int] = None     # known once the stream is exhausted
 
     def done(self) -> bool:
@@ -337,17 +337,12 @@ class _FileJob:
             return record, []
         chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
         for number in range(self.chunks):
-            start, length, decoded = self.decoded[number]
-            timeline = []
-            for u in decoded.units:
-                body, emo = split_token(u.token)
-                timeline.append({"unit": body, "emotion": emo, "start": u.start, "end": u.end,
-                                 "posterior": u.posterior})
-            chunks.append(_summarize(timeline, decoded.mass, start=round(start / FAIRSEQ_SAMPLE_RATE, 3),
+            start, length, timeline, mass = self.decoded.pop(number)
+            chunks.append(_summarize(timeline, mass, start=round(start / FAIRSEQ_SAMPLE_RATE, 3),
                                      end=round((start + length) / FAIRSEQ_SAMPLE_RATE, 3)))
             all_units.extend(timeline)
             for e in EMOTIONS:
-                total_mass[e] += decoded.mass[e]
+                total_mass[e] += mass[e]
         record.update(sample_rate=stream.rate, channels=stream.channels, mixed_to_mono=stream.channels > 1,
                       resampled=stream.rate != FAIRSEQ_SAMPLE_RATE,
                       duration=round(stream.frames / FAIRSEQ_SAMPLE_RATE, 3))
@@ -355,6 +350,15 @@ class _FileJob:
         record.update({k: whole[k] for k in ("emotion", "confidence", "vote_share", "mass_share", "scores",
                                              "n_units")}, chunks=chunks)
         return record, stream.envelope
+
+
+def _timeline(decoded) -> List[Dict]:
+    """inference.Decoded -> the timeline entries of the output (unit body and emotion apart; docs/schema/)."""
+    timeline = []
+    for u in decoded.units:
+        body, emo = split_token(u.token)
+        timeline.append({"unit": body, "emotion": emo, "start": u.start, "end": u.end, "posterior": u.posterior})
+    return timeline
 
 
 def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
