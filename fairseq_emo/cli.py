@@ -101,6 +101,7 @@ def _predict(args) -> int:
                 ctm.flush()
             results.append({k: result.get(k) for k in ("file", "duration", "error", "mixed_to_mono", "channels")
                             if k in result})
+        bar.close()
     finally:
         if args.out:
             out.close()

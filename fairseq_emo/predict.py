@@ -118,15 +118,20 @@ class ArrayStream(AudioStream):
         yield self._emit(mono)
 
 
+def _check_length(frames: int) -> None:
+    """16 kHz samples read from a file or array -> nothing, or why the model cannot use them."""
+    if not frames:
+        raise ValueError("empty audio file (0 samples)")
+    if frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
+        raise ValueError(f"too short: {frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s needed)")
+
+
 def load_audio(path: str):
     """-> (16 kHz mono float32 samples, original rate, original channel count): the whole file at once, for
     short inputs and the Python API; predict itself streams (AudioStream)."""
     stream = AudioStream(path)
     parts = list(stream)
-    if not stream.frames:
-        raise ValueError("empty audio file (0 samples)")
-    if stream.frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
-        raise ValueError(f"too short: {stream.frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least {MIN_SECONDS} s needed)")
+    _check_length(stream.frames)
     return np.concatenate(parts), stream.rate, stream.channels
 
 
@@ -294,24 +299,28 @@ class Predictor:
             job = _FileJob(record, stream)
             jobs.append(job)
             if stream is not None:
-                try:
-                    pending, number = None, 0  # a chunk joins the pool once the next exists: the last may be short
-                    for chunk in stream_chunks(stream, chunk_seconds):
-                        if pending is not None:
-                            add(job, number, pending)
-                            number += 1
-                            yield from finished()
-                        pending = chunk
-                    if not stream.frames:
-                        raise ValueError("empty audio file (0 samples)")
-                    if stream.frames < MIN_SECONDS * FAIRSEQ_SAMPLE_RATE:
-                        raise ValueError(f"too short: {stream.frames / FAIRSEQ_SAMPLE_RATE:.3f} s (at least "
-                                         f"{MIN_SECONDS} s needed)")
-                    job.chunks = number + 1
-                    add(job, number, pending)
-                except (ValueError, OSError) as err:
-                    job.record["error"] = str(err)
-                    pool[:] = [c for c in pool if c[0] is not job]
+                # only reading the file can fail the file; an error while decoding (the pool holds other files'
+                # chunks too) is not this file's and propagates
+                chunks_of = stream_chunks(stream, chunk_seconds)
+                pending, number = None, 0  # a chunk joins the pool once the next exists: the last may be short
+                while True:
+                    try:
+                        chunk = next(chunks_of, None)
+                        if chunk is None:
+                            _check_length(stream.frames)
+                    except (ValueError, OSError) as err:
+                        job.record["error"] = str(err)
+                        pool[:] = [c for c in pool if c[0] is not job]
+                        break
+                    if chunk is None:
+                        job.chunks = number + 1
+                        add(job, number, pending)
+                        break
+                    if pending is not None:
+                        add(job, number, pending)
+                        number += 1
+                        yield from finished()
+                    pending = chunk
             yield from finished()
         flush()
         yield from finished()

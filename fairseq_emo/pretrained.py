@@ -30,9 +30,13 @@ def read(path: str) -> Pretrained:
     import torch
 
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
-    except RuntimeError:   # a legacy (non-zip) torch file cannot be memory-mapped
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+        except RuntimeError:   # a legacy (non-zip) torch file cannot be memory-mapped
+            state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # torch raises several types for files that are not its own
+        raise ValueError(f"{path}: cannot be read as a torch checkpoint ({type(err).__name__}: "
+                         f"{str(err)[:200]})") from None
     if not isinstance(state, dict) or not (state.get("cfg") or state.get("args")):
         raise ValueError(f"{path}: not a fairseq checkpoint (no 'cfg' or 'args' in it)")
     if state.get("cfg"):
@@ -42,14 +46,14 @@ def read(path: str) -> Pretrained:
     else:
         args = vars(state["args"])
         task, model, task_name, arch = args, args, args.get("task"), args.get("arch")
+    if "w2v_args" in model or "w2v_path" in model:
+        raise ValueError(f"{path}: already fine-tuned ({arch}); model.w2v_path takes a pre-trained checkpoint")
     if task_name == "hubert_pretraining" or str(arch).startswith("hubert"):
         kind = "hubert"
     elif str(arch).startswith("wav2vec2") or task_name == "audio_pretraining":
         kind = "wav2vec2"
     else:
         raise ValueError(f"{path}: a {arch or task_name} checkpoint, neither wav2vec 2.0 nor HuBERT pre-training")
-    if "w2v_args" in model or "w2v_path" in model:
-        raise ValueError(f"{path}: already fine-tuned ({arch}); model.w2v_path takes a pre-trained checkpoint")
     return Pretrained(path, kind, bool(task.get("normalize", False)), bool(model.get("layer_norm_first", False)),
                       dict(state.get("task_state") or {}))
 

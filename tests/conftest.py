@@ -36,6 +36,26 @@ def run_script(name, *args, check=True):
     return proc
 
 
+def check_schema(record, name):
+    """A record against its documented schema (docs/schema/<name>.schema.json)."""
+    import json
+
+    import jsonschema
+
+    with open(os.path.join(REPO, "docs", "schema", f"{name}.schema.json")) as f:
+        jsonschema.validate(record, json.load(f))
+
+
+def strict_json(path):
+    """A JSON file as any strict reader takes it: NaN or Infinity in it is an error."""
+    import json
+
+    def refuse(constant):
+        raise ValueError(f"{path}: {constant} is not JSON")
+    with open(path) as f:
+        return json.load(f, parse_constant=refuse)
+
+
 def require_tool(name, install):
     if shutil.which(name) is None:
         pytest.fail(f"{name} is not installed: {install} (scripts/setup.sh does this as root)")

@@ -40,6 +40,20 @@ def test_the_checkpoint_decides_model_and_normalize(pretrained_files):
             with pytest.raises(ValueError, match=r"use backbone=") as err:
                 pretrained.check(path, cfg.model._name, cfg.task.normalize)
             assert path in str(err.value)
+    # libri960_big.pt may be a legacy (pre-zip) torch file: read all the same; anything else is a clear error
+    import torch
+
+    state = torch.load(str(pretrained_files / "libri960.pt"), weights_only=False)
+    torch.save(state, str(pretrained_files / "legacy.pt"), _use_new_zipfile_serialization=False)
+    assert pretrained.read(str(pretrained_files / "legacy.pt")).kind == "wav2vec2"
+    (pretrained_files / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="cannot be read as a torch checkpoint"):
+        pretrained.check(str(pretrained_files / "junk.pt"), "wav2vec_ctc", False)
+    torch.save({"cfg": {"task": {"_name": "emotion_unit_finetuning", "normalize": False},
+                        "model": {"_name": "wav2vec_ctc", "w2v_path": "/m/libri960_big.pt", "w2v_args": {}}},
+                "model": {}}, str(pretrained_files / "finetuned.pt"))
+    with pytest.raises(ValueError, match="already fine-tuned"):
+        pretrained.check(str(pretrained_files / "finetuned.pt"), "wav2vec_ctc", False)
     # the paper's default is libri960_big.pt's
     default = compose_recipe("paper_phoneme", ["task.data=/d", "model.w2v_path=/w", "common.user_dir=/u"])
     assert (default.model._name, default.task.normalize) == ("wav2vec_ctc", False)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, require_tool
+from conftest import REPO, check_schema, require_tool, strict_json
 from fairseq_emo.trn import read_trn
 from fairseq_emo.units.initfinal import INITIALS
 from fairseq_emo.vote import accuracy_from_confusion, confusion, read_emotions
@@ -52,7 +52,6 @@ def test_run_cross_corpus_demo_end_to_end(tiny_w2v, tmp_path):
         assert (wa, ua) == (f"{accuracy['WA']:.1f}", f"{accuracy['UA']:.1f}")
         assert info["source_rates"] == ([8000] if corpus.startswith("mandarin") else [16000])
     report = open(cross / "report.md").read()
-    from test_decode_pipeline import check_schema, strict_json
     written = strict_json(cross / "results.json")
     check_schema(written, "cross_results")
     assert set(written["cells"]) == {r[0] for r in results}

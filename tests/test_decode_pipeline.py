@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_script
+from conftest import REPO, check_schema, run_script, strict_json
 from fairseq_emo.trn import read_trn
 
 pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
@@ -17,21 +17,6 @@ def last_valid(log_path):
     with open(log_path) as f:
         records = [json.loads(l.split(" - ", 1)[1]) for l in f if "[valid][INFO] - {" in l]
     return records[-1]
-
-
-def strict_json(path):
-    """JSON as any strict reader takes it: NaN or Infinity in the file is an error."""
-    def refuse(constant):
-        raise ValueError(f"{path}: {constant} is not JSON")
-    with open(path) as f:
-        return json.load(f, parse_constant=refuse)
-
-
-def check_schema(record, name):
-    import jsonschema
-
-    with open(os.path.join(REPO, "docs", "schema", f"{name}.schema.json")) as f:
-        jsonschema.validate(record, json.load(f))
 
 
 def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_path):
@@ -58,11 +43,8 @@ def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_pa
     with open(test_dir / "units.jsonl") as f:
         records = [json.loads(line) for line in f]
     assert len(records) == manifest_lines
-    import jsonschema   # every line as documented (docs/schema/units.schema.json)
-    with open(os.path.join(REPO, "docs", "schema", "units.schema.json")) as f:
-        schema = json.load(f)
     for r in records:
-        jsonschema.validate(r, schema)
+        check_schema(r, "units")   # every line as documented
     for r in records:
         times = [(u["start"], u["end"]) for u in r["units"]]
         assert all(0 <= a < b <= r["seconds"] + 0.02 for a, b in times)

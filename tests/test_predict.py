@@ -11,7 +11,7 @@ import pytest
 import soundfile
 import soxr
 
-from conftest import REPO, require_tool
+from conftest import check_schema, require_tool
 
 pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
@@ -45,16 +45,8 @@ def run_cli(*args):
     return subprocess.run([CLI, "predict", *map(str, args), "--no-progress"], capture_output=True, text=True)
 
 
-def check_schema(record, name="predict"):
-    """A record against the documented schema (docs/schema/<name>.schema.json)."""
-    import jsonschema
-
-    with open(os.path.join(REPO, "docs", "schema", f"{name}.schema.json")) as f:
-        jsonschema.validate(record, json.load(f))
-
-
 def check_record(r):
-    check_schema(r)
+    check_schema(r, "predict")
     assert r["emotion"] in ("neu", "hap", "ang", "sad")
     assert 0.0 <= r["vote_share"] <= 1.0 and 0.0 <= r["mass_share"] <= 1.0
     # every emotion's score; the winner's are the record's; mass shares sum to 1; the winner has the most votes
@@ -91,7 +83,7 @@ def test_predict_rates_channels_errors(audio_dir, tiny_finetuned, tmp_path):
     assert len(records) == len(files)
     assert "unreadable audio" in records["corrupt.wav"]["error"] and "emotion" not in records["corrupt.wav"]
     assert "too short" in records["tiny.wav"]["error"]
-    check_schema(records["corrupt.wav"])   # a failed file is a valid record too: id, file, error, no emotion
+    check_schema(records["corrupt.wav"], "predict")   # a failed file is a valid record too: id, file, error, no emotion
     durations = set()
     for name in ("speech8000.wav", "speech16000.wav", "speech22k.wav", "speech44100.wav", "speech48000.wav",
                  "stereo44100.flac", "stereo48000.flac", "silent.wav"):
@@ -231,7 +223,7 @@ def test_python_api_from_checkpoint_and_arrays(audio_dir, tiny_finetuned):
     from_file = p.predict_file(str(path))
     samples, rate = soundfile.read(str(path), dtype="float32")
     from_array = p.predict_array(samples, rate, ident="mine")
-    check_schema(from_array)
+    check_schema(from_array, "predict")
     # no conversion at 16 kHz mono: the same chunks, units and scores as the file
     assert from_array["id"] == "mine" and from_array["file"] is None
     for key in ("emotion", "scores", "n_units", "duration"):
