@@ -2,10 +2,11 @@
 
 Rate policies (prepare_* --rate-policy):
   resample  (default) soxr, very-high-quality preset, to 16 kHz; channels mixed to mono.
-  relabel   the original samples unchanged (mono mix only), written with a 16 kHz header. This is what
-            "testing 8 kHz audio directly with a 16 kHz model" (the paper, Section 4.2) means for a model whose
-            input is a sample stream: 8 kHz speech is heard twice as fast and an octave higher. fairseq's audio
-            reader refuses any rate but the task's, so relabelling is the only way to feed unresampled audio.
+  relabel   the original samples unchanged (mono mix only), written with a 16 kHz header. On 8 kHz audio this is
+            what "testing 8 kHz audio directly with a 16 kHz model" (the paper, Section 4.2) means for a model whose
+            input is a sample stream: speech heard twice as fast and an octave higher. On LDC's 22.05 kHz Mandarin
+            copy it is NOT the paper's condition: speech slowed to 0.73x and about 5.5 semitones lower. fairseq's
+            audio reader refuses any rate but the task's, so relabelling is the only way to feed unresampled audio.
   bandlimit8k  soxr down to 8 kHz (its anti-alias filter removes everything above 4 kHz), then up to 16 kHz:
             the paper's Mandarin condition ("8 kHz audio upsampled to 16 kHz") made from a copy at a higher rate
             (LDC lists Mandarin Affective Speech at 22,050 Hz). Audio already at 8 kHz or below is only resampled.

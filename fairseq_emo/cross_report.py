@@ -13,17 +13,23 @@ from typing import Dict, List
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo import layout, paper
-from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
+from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS, POLICIES
 from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.fold_run import read_done
 from fairseq_emo.vote import accuracy_from_confusion, confusion, format_confusion, read_emotions
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
-CORPUS_ORDER = ["emodb", "ksu", "mandarin", "mandarin-bandlimit8k", "mandarin-relabel"]
-CORPUS_NAMES = {"emodb": "EmoDB (German)", "ksu": "KSU (Arabic)", "mandarin": "Affective (Mandarin)",
-                "mandarin-bandlimit8k": "Affective (Mandarin), band-limited to 8 kHz",
-                "mandarin-relabel": "Affective (Mandarin), not resampled"}
-PAPER_TABLE5 = paper.TABLE5
+CORPUS_ORDER = ["emodb", "ksu", "mandarin-bandlimit8k", "mandarin", "mandarin-relabel"]
+# Each Mandarin condition named for what it is; only the band-limited one is the paper's (paper.CONDITIONS).
+CORPUS_NAMES = {"emodb": "EmoDB (German)", "ksu": "KSU (Arabic)",
+                "mandarin-bandlimit8k": "Affective (Mandarin), 8 kHz band upsampled to 16 kHz (the paper's condition)",
+                "mandarin": "Affective (Mandarin), full band resampled to 16 kHz (not the paper's condition)",
+                "mandarin-relabel": "Affective (Mandarin), 22.05 kHz read as 16 kHz: slowed and lowered (not the "
+                                    "paper's condition)"}
+
+
+def _paper_cell(value) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def _order(names: List[str], preferred: List[str]) -> List[str]:
@@ -45,16 +51,24 @@ def collect(cross_dir: str) -> Dict[str, Dict[str, Dict]]:
                              f"needs the fold (its DONE and fold.json) to state the training protocol")
         done = read_done(source["model_fold"])
         fold = read_fold_record(done["data"])
+        command = done.get("command", "")
         protocol = dict(train_corpus=fold.corpus, train=fold.counts["train"], valid=fold.counts["valid"],
                         config=done["config"], w2v=done["w2v"], scheme=fold.scheme,
                         valid_fraction=fold.valid_fraction, checkpoint_rule=done["checkpoint_rule"],
-                        valid_policy=fold.valid_policy)
+                        valid_policy=fold.valid_policy, overrides=paper.user_overrides(command),
+                        seed=paper.seed_of(command))
+        comparison = paper.compare_cross(paper.RunConditions(
+            corpus=fold.corpus, scheme=fold.scheme, unit=fold.unit, variant=fold.unit_variant, folds=[1],
+            total_folds=1, valid_policy=fold.valid_policy, config=done["config"], w2v=done["w2v"], command=command),
+            corpus)
         with open(os.path.join(source["data"], "eval.json"), encoding="utf-8") as f:
             eval_info = json.load(f)
         with open(os.path.join(cell, "units.jsonl"), encoding="utf-8") as f:
             empty = sum(1 for line in f if not json.loads(line)["units"])
         cells.setdefault(corpus, {})[unit] = dict(accuracy_from_confusion(matrix), confusion=matrix, empty=empty,
-                                                  n=len(reference), protocol=protocol, eval=eval_info)
+                                                  n=len(reference), protocol=protocol, eval=eval_info,
+                                                  paper_comparison=comparison.as_dict(),
+                                                  paper_WA=(comparison.figure(unit) or {}).get("WA"))
     return cells
 
 
@@ -91,13 +105,13 @@ def write_cross_report(cross_dir: str) -> str:
              f"Protocol: one model per unit type, {training}; then tested, without any adaptation or transcripts, "
              f"on each corpus below. Test checkpoint: {p['checkpoint_rule']}. One emotion per utterance by "
              f"majority vote of the decoded units.", ""]
-    lines += ["| unit | training corpus | train / valid utterances (policy) | config | pre-trained model |",
-              "|---|---|---|---|---|"]
+    lines += ["| unit | training corpus | train / valid utterances (policy) | config | pre-trained model | overrides |",
+              "|---|---|---|---|---|---|"]
     for unit in units:
         p = next(cells[c][unit]["protocol"] for c in corpora if unit in cells[c])
         lines.append(f"| {unit} | {p['train_corpus']} | {p['train']} / {p['valid']} ({p['valid_policy']}) | "
-                     f"{p['config']} | {p['w2v']} |")
-    lines += ["", "## Table 4: utterances per class", "",
+                     f"{p['config']} | {p['w2v']} | {' '.join(f'`{o}`' for o in p['overrides']) or 'none'} |")
+    lines += ["", "## Table 4: utterances per class (ours; the paper's in brackets)", "",
               "| corpus | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " | speakers | audio |",
               "|---|" + "---|" * (len(EMOTIONS) + 2)]
     for corpus in corpora:
@@ -106,13 +120,26 @@ def write_cross_report(cross_dir: str) -> str:
         policy = "relabelled as 16 kHz" if corpus.endswith("-relabel") else \
             "down to 8 kHz, up to 16 kHz" if corpus.endswith("-bandlimit8k") else "resampled to 16 kHz" \
             if any(r != FAIRSEQ_SAMPLE_RATE for r in info.get("source_rates", [])) else "as recorded"
-        lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(str(info["counts"][e]) for e in EMOTIONS)
-                     + f" | {len(info['speakers'])} | {rates} Hz, {policy} |")
+        policy_counts = POLICIES.get(paper.base_corpus(corpus))
+        lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(
+            f"{info['counts'][e]}" + (f" ({policy_counts.paper_counts[i]})" if policy_counts else "")
+            for i, e in enumerate(EMOTIONS)) + f" | {len(info['speakers'])} | {rates} Hz, {policy} |")
     for metric, title in (("WA", "Table 5: weighted accuracy (%)"), ("UA", "Unweighted accuracy (%)")):
         lines += ["", f"## {title}", "", "| corpus | " + " | ".join(units) + " |", "|---|" + "---|" * len(units)]
         for corpus in corpora:
             row = [f"{cells[corpus][u][metric]:.1f}" if u in cells[corpus] else "–" for u in units]
             lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(row) + " |")
+            figures = [cells[corpus][u]["paper_WA"] if u in cells[corpus] else None for u in units]
+            if metric == "WA" and any(f is not None for f in figures):
+                lines.append(f"| paper, Table 5 | " + " | ".join(_paper_cell(f) for f in figures) + " |")
+    if any(cell["paper_WA"] is not None for c in cells.values() for cell in c.values()):
+        lines += ["", "Paper rows: the paper's Table 5 beside the cells that are its experiment (all-IEMOCAP models "
+                  "with its recipe; the target in its condition)."]
+    differing = [f"{CORPUS_NAMES.get(c, c)} {u}: " + ", ".join(cells[c][u]["paper_comparison"]["differences"])
+                 for c in corpora for u in units if u in cells[c]
+                 and cells[c][u]["paper_comparison"]["table"] and cells[c][u]["paper_comparison"]["differences"]]
+    if differing:
+        lines += ["", "Not the paper's experiment, so no paper figure beside it: " + "; ".join(differing) + "."]
     missing = left_out(cross_dir)
     if missing:
         lines += ["", f"Left out of these tables ({len(missing)} cell(s)): " + "; ".join(missing) + "."]
@@ -121,9 +148,6 @@ def write_cross_report(cross_dir: str) -> str:
     if mostly_empty:
         lines += ["", "Cells where most hypotheses were empty (the model emitted only blanks; such utterances are "
                   "decided by posterior mass alone, see the vote's rules): " + "; ".join(mostly_empty) + "."]
-    lines += ["", "Paper, Table 5 (WA %, IEMOCAP models; phoneme / bpc / syllable): "
-              + "; ".join(f"{CORPUS_NAMES[c]} {v['phoneme']} / {v['bpc']} / {v['syllable']}"
-                          for c, v in PAPER_TABLE5.items()) + "."]
     if any_cell["protocol"]["train_corpus"] == "demo":
         lines += ["", "These models were trained on the synthetic demo corpus and tested on synthetic stand-ins "
                   "(espeak-ng, prosody caricatures of emotion): the figures show that the pipeline runs end to end, "

@@ -31,7 +31,7 @@ from fairseq_emo.fold_run import log_records, read_done
 from fairseq_emo.layout import parse_exp_name
 from fairseq_emo.scoring import read_scores_table
 from fairseq_emo.model_record import SYNTHETIC_CORPORA
-from fairseq_emo.stats import discordant, mcnemar_exact, mean_sd, wilcoxon_signed_rank
+from fairseq_emo.stats import discordant, holm, mcnemar_exact, mean_sd, wilcoxon_signed_rank
 from fairseq_emo.vote import NO_WINNER, accuracy, accuracy_from_confusion, confusion, read_emotions, vote_hypotheses
 
 UNIT_ORDER = ["phoneme", "bpc", "syllable", "utterance", "initfinal"]
@@ -124,11 +124,16 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
             rules[votes[u].rule] += 1
         facts.update(_utterance_facts(info.table))
         summary.setdefault("dict_tokens", _dict_tokens(done["data"]))
+        command = done.get("command", "")
         protocol = protocol or {
             "corpus": info.corpus, "scheme": info.scheme, "valid_policy": info.valid_policy,
             "valid_fraction": info.valid_fraction, "split_seed": info.seed, "config": done["config"],
             "checkpoint_rule": done["checkpoint_rule"], "w2v": done["w2v"], "unit_variant": info.unit_variant,
-            "train_seed": done.get("seed", "1 (fairseq default)")}
+            "train_seed": paper.seed_of(command, done.get("seed", "1 (fairseq default)")),
+            "overrides": paper.user_overrides(command), "total_folds": len(layout.fold_dirs(
+                os.path.dirname(os.path.abspath(done["data"]))))}
+        if paper.user_overrides(command) != protocol["overrides"] or done["config"] != protocol["config"]:
+            protocol["mixed"] = True  # folds of one run trained differently: never the paper's experiment
     matrix = confusion(reference, predicted)
     wa = [f["WA"] for f in summary["folds"]]
     ua = [f["UA"] for f in summary["folds"]]
@@ -138,6 +143,15 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         fold_stats={"WA": _spread(wa), "UA": _spread(ua)},
         correct={u: predicted[u] == e for u, e in reference.items()},
         scores=scores.get("pooled", {}), breakdown=_breakdown(reference, predicted, facts))
+    comparison = paper.compare(paper.RunConditions(
+        corpus=protocol["corpus"], scheme=protocol["scheme"], unit=names["unit"], variant=names["variant"],
+        folds=[int(os.path.basename(d)[4:]) for d in folds], total_folds=protocol["total_folds"],
+        valid_policy=protocol["valid_policy"], config=protocol["config"], w2v=protocol["w2v"],
+        command=read_done(folds[0]).get("command", ""), n=len(reference)))
+    if protocol.pop("mixed", False):
+        comparison.differences.append("its folds were trained with different configs or overrides")
+    summary["paper_comparison"] = comparison.as_dict()
+    summary["_comparison"] = comparison
     return summary
 
 
@@ -321,7 +335,9 @@ def discover_runs(corpus_exp: str):
 
 def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, out: str, results: Dict) -> List[str]:
     p = runs[0]["protocol"]
-    paper_t1 = paper.table1_for(p["corpus"], scheme)
+    comparisons = {s["run"]: s["_comparison"] for s in runs}
+    paper_table = next((c.table for c in comparisons.values() if c.table), None)
+    paper_t1 = next((c.figures for c in comparisons.values() if c.comparable), {})
     seeds = sorted({s["seed"] for s in runs if s["seed"] is not None})
     counts = runs[0]["folds"][0]["counts"]
     lines = [f"## Fold scheme `{scheme}`", "",
@@ -333,16 +349,17 @@ def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, 
              f"Emotion per utterance by majority vote of the decoded units (ties: posterior mass, then neutral > "
              f"happy > angry > sad; empty hypotheses: posterior mass). Split `{split}`.{_audio_text(p['corpus'])}",
              ""]
-    if paper.within_paper(p["corpus"], scheme) == "table1" and p["valid_policy"] != "monitor":
-        lines += ["Note: the paper fine-tuned on every utterance of the nine training speakers; this run held a "
-                  "validation slice out, so it trained on less data than the paper.", ""]
+    with_overrides = [s for s in runs if s["protocol"]["overrides"]]
+    lines += ["Training overrides (after `--`, from each fold's recorded command): " + (
+        "; ".join(f"{s['run']}: " + " ".join(f"`{o}`" for o in s["protocol"]["overrides"]) for s in with_overrides)
+        if with_overrides else "none") + ".", ""]
     baseline = _baseline(corpus_exp, scheme, split)
     lines += ["### Table 1: emotion recognition accuracy (%)", "",
               "| units | seed | folds | n | WA | UA | paper WA / UA | Δ WA / UA | fold WA mean ± SD [min–max] | "
               "fold UA mean ± SD | strict-majority WA / UA | ties / empty |", "|---" * 12 + "|"]
     for s in runs:
         a, fs = s["accuracy"], s["fold_stats"]
-        ref = paper_t1.get(s["unit"]) if s["variant"] == s["unit"] or s["unit"] == "bpc" else None
+        ref = s["_comparison"].figure(s["unit"])
         paper_cell = f"{ref['WA']} / {ref.get('UA', '–')}" if ref else "–"
         delta = (f"{a['WA'] - ref['WA']:+.1f} / " + (f"{a['UA'] - ref['UA']:+.1f}" if "UA" in ref else "–")) \
             if ref else "–"
@@ -360,12 +377,20 @@ def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, 
               "Strict majority: only a unique majority counts; an utterance whose units tie, or whose hypothesis is "
               "empty, is wrong (the main figure decides those by the fallbacks counted in the last column)."]
     if paper_t1:
-        lines.append("The paper's figures are its Table 1 (IEMOCAP, 10 speaker folds, final checkpoint); a variant "
-                     "is compared with its unit type's figure only for BPC sets (the paper names no set).")
-    elif p["corpus"] in SYNTHETIC_CORPORA:
+        lines.append("The paper's figures are its Table 1 (IEMOCAP, 10 speaker folds, final checkpoint)"
+                     if paper_table == "table1" else "The paper's figure is its Mandarin 7-fold result (initials and "
+                     "finals, 8 kHz audio upsampled to 16 kHz; WA only)")
+        lines[-1] += ("; a variant is compared with its unit type's figure only for BPC sets (the paper names no "
+                      "set). Figures appear only beside runs that are the paper's experiment "
+                      "(fairseq_emo/paper.py, `compare`).")
+    not_comparable = [s for s in runs if comparisons[s["run"]].table and comparisons[s["run"]].differences]
+    if not_comparable:
+        lines.append("Not the paper's experiment, so no paper figure beside it: " + "; ".join(
+            f"**{s['run']}**: " + ", ".join(comparisons[s["run"]].differences) for s in not_comparable) + ".")
+    if paper_table is None and p["corpus"] in SYNTHETIC_CORPORA:
         lines.append("The paper has no figures for this corpus: it is the synthetic demo corpus (see the note at "
                      "the top).")
-    else:
+    elif paper_table is None:
         lines.append(f"The paper reports no figure for corpus `{p['corpus']}` under the `{scheme}` scheme.")
     if baseline:
         lines.append(f"Baseline: {baseline['method']}, trained on each fold's train split and tested on its test "
@@ -409,15 +434,22 @@ def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, 
         t = paired_tests(a, b)
         if t:
             tests.append(t)
+    for key in ("mcnemar_p", "wilcoxon_p"):  # one family per test statistic: every pair of this scheme
+        for t, adjusted in zip(tests, holm([t[key] for t in tests])):
+            t[key.replace("_p", "_p_holm")] = adjusted
     if tests:
         lines += ["", "### Paired significance between unit types", "",
                   "Exact McNemar test on the utterances both tested (pooled over folds: A right & B wrong vs A wrong "
                   "& B right, two-sided binomial); Wilcoxon signed-rank test on the per-fold WA (exact, two-sided, "
-                  "zero differences dropped). With few folds the Wilcoxon p cannot be small (2 folds: p ≥ 0.5).", "",
-                  "| A | B | n | A only right | B only right | McNemar p | folds | Wilcoxon p |", "|---" * 8 + "|"]
+                  "zero differences dropped). With few folds the Wilcoxon p cannot be small (2 folds: p ≥ 0.5). "
+                  f"Holm: each p corrected by Holm's step-down method over the {len(tests)} pair(s) of this table "
+                  "(one family per test).", "",
+                  "| A | B | n | A only right | B only right | McNemar p | McNemar p (Holm) | folds | Wilcoxon p | "
+                  "Wilcoxon p (Holm) |", "|---" * 10 + "|"]
         for t in tests:
             lines.append(f"| {t['a']} | {t['b']} | {t['n']} | {t['a_only']} | {t['b_only']} | {_p(t['mcnemar_p'])} | "
-                         f"{t['folds']} | {_p(t['wilcoxon_p'])} |")
+                         f"{_p(t['mcnemar_p_holm'])} | {t['folds']} | {_p(t['wilcoxon_p'])} | "
+                         f"{_p(t['wilcoxon_p_holm'])} |")
     # breakdowns
     if any(s["breakdown"] for s in runs):
         cols = [c for c in ("improvised", "scripted", "female", "male") if any(c in s["breakdown"] for s in runs)]
@@ -443,18 +475,18 @@ def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, 
                 lines.append(f"| {unit} | {s['variant']} | {s['seed'] or '–'} | {s['accuracy']['WA']:.1f} | "
                              f"{s['accuracy']['UA']:.1f} | {uer} | {s['dict_tokens'] or '–'} |")
     # Table 2
-    lines += ["", "### Table 2: confusion matrices (rows = target, columns = predicted)", ""]
-    header = "| target \\ predicted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " |"
+    lines += ["", "### Table 2: confusion matrices (rows = target, columns = predicted; counts and row %)", ""]
     for s in runs:
         png = f"confusion_{s['run']}.png"
         lines += [f"**{s['run']}** ({s['n']} utterances, pooled over {len(s['folds'])} folds; ![confusion]({png}))",
-                  "", header, "|---" * 5 + "|"]
-        lines += [f"| {EMOTION_NAMES[e]} | " + " | ".join(str(v) for v in row) + " |"
-                  for e, row in zip(EMOTIONS, s["confusion"])]
+                  ""] + _matrix_rows(s["confusion"])
+        if s["unit"] == "bpc" and s["_comparison"].comparable and s["_comparison"].table == "table1":
+            lines += ["", f"The paper's Table 2 (its BPC model, {sum(map(sum, paper.TABLE2_BPC))} utterances), beside "
+                      f"**{s['run']}**:", ""] + _matrix_rows(paper.TABLE2_BPC)
         lines.append("")
         _plot_confusion(s, os.path.join(out, png))
     # Table 3
-    show_paper3 = paper.within_paper(p["corpus"], scheme) == "table1"
+    show_paper3 = any(c.comparable and c.table == "table1" for c in comparisons.values())
     lines += ["### Table 3: unit error rates (sclite), pooled over folds", "",
               "| units | seed | N | with emotion: Err (Sub, Del, Ins) % | without emotion: Err (Sub, Del, Ins) % |"
               + (" paper N | paper with | paper without |" if show_paper3 else ""),
@@ -468,7 +500,7 @@ def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, 
                f"{float(e['Del']):.1f}, {float(e['Ins']):.1f}) | {float(n['Err']):.1f} ({float(n['Sub']):.1f}, "
                f"{float(n['Del']):.1f}, {float(n['Ins']):.1f}) |")
         if show_paper3:
-            t3 = paper.TABLE3.get(s["unit"])
+            t3 = paper.TABLE3.get(s["unit"]) if s["_comparison"].comparable else None
             row += (f" {t3['N']:,} | {t3['emo']['Err']} ({t3['emo']['Sub']}, {t3['emo']['Del']}, {t3['emo']['Ins']}) | "
                     f"{t3['noemo']['Err']} ({t3['noemo']['Sub']}, {t3['noemo']['Del']}, {t3['noemo']['Ins']}) |"
                     if t3 else " – | – | – |")
@@ -476,10 +508,19 @@ def _scheme_section(corpus_exp: str, scheme: str, runs: List[Dict], split: str, 
     lines.append("")
     results["schemes"][scheme] = {
         "protocol": p, "paper_table1": paper_t1,
-        "runs": [{k: v for k, v in s.items() if k not in ("correct",)} for s in runs],
+        "runs": [{k: v for k, v in s.items() if k != "correct" and not k.startswith("_")} for s in runs],
         "baseline": {k: v for k, v in baseline.items() if k != "correct"} if baseline else None,
         "paired_tests": tests}
     return lines
+
+
+def _matrix_rows(matrix) -> List[str]:
+    """A 4x4 confusion matrix -> markdown rows, each cell 'count (row %)'."""
+    rows = ["| target \\ predicted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " |", "|---" * 5 + "|"]
+    for e, row in zip(EMOTIONS, matrix):
+        total = max(1, sum(row))
+        rows.append(f"| {EMOTION_NAMES[e]} | " + " | ".join(f"{v} ({100 * v / total:.1f} %)" for v in row) + " |")
+    return rows
 
 
 def _dict_tokens(fold_data: str) -> Optional[int]:

@@ -82,3 +82,17 @@ def mean_sd(values: Sequence[float]) -> Tuple[float, float]:
     if n == 1:
         return mean, float("nan")
     return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+
+
+def holm(pvalues: Sequence[Optional[float]]) -> list:
+    """Holm's step-down correction over a family of tests: raw p-values -> adjusted p-values in the same order
+    (adjusted p of the i-th smallest = max over j <= i of min(1, (m - j + 1) p_(j)), m = tests with a p). A None
+    (no test possible) stays None and does not count in m."""
+    present = sorted((p, i) for i, p in enumerate(pvalues) if p is not None)
+    m = len(present)
+    adjusted: list = [None] * len(pvalues)
+    running = 0.0
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted

@@ -4,9 +4,10 @@
 #
 #   bash scripts/run.sh                                    # demo corpus, generated here
 #   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release --w2v /models/libri960_big.pt
-#   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt [--rate-policy bandlimit8k]
+#   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt [--rate-policy resample]
 #       (Mandarin Affective Speech: pinyin initial/final units, 7 speaker folds, configs/paper_initfinal.yaml;
-#        bandlimit8k makes the paper's 8 kHz condition from a 22.05 kHz copy: exp/mandarin-bandlimit8k/)
+#        by default the paper's 8 kHz condition made from LDC's 22.05 kHz copy (rate policy bandlimit8k):
+#        exp/mandarin-bandlimit8k/; --rate-policy resample (full band: exp/mandarin/) or relabel are other conditions)
 #   Cross-corpus testing (EmoDB, KSUEmotions, Mandarin): scripts/run_cross_corpus.sh
 #
 # Stages:
@@ -34,7 +35,7 @@
 #   --units 'u1 u2' --folds 'speaker dialog session' (fold schemes) --num-folds K --bpc-set NAME
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
-#   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy resample|bandlimit8k|relabel (mandarin)
+#   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin; default bandlimit8k)
 #   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh); -- <hydra overrides for training>
 set -euo pipefail
 me=run.sh
@@ -57,7 +58,7 @@ config=""        # default: demo -> tiny; iemocap -> paper_<unit>
 launcher=local
 train_folds=""   # default: every fold
 valid_policy=monitor
-rate_policy=resample  # mandarin: resample | bandlimit8k (the paper's 8 kHz condition from a 22.05 kHz copy) | relabel
+rate_policy=""   # mandarin: bandlimit8k (default: the paper's 8 kHz condition from a 22.05 kHz copy) | resample | relabel
 seeds=""         # default: one run per fold with fairseq's default seed
 pool=()          # --jobs/--gpus/--stagger/--keep-optimizer/--force, passed to run_folds.sh
 overrides=()     # after --: hydra overrides for training (run_folds.sh -- ...)
@@ -105,7 +106,8 @@ case "$corpus" in
             if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
               die "--corpus mandarin needs --w2v /path/to/libri960_big.pt for stages 3-4"; fi
             [ "$units" = "phoneme bpc syllable utterance" ] && units="initfinal"
-            num_folds=${num_folds:-7} ;;
+            num_folds=${num_folds:-7}
+            rate_policy=${rate_policy:-bandlimit8k} ;;   # the paper's condition: 8 kHz audio upsampled to 16 kHz
   *) die "unknown corpus $corpus (demo, iemocap, mandarin; EmoDB and KSUEmotions are only tested on:" \
        "scripts/run_cross_corpus.sh)" ;;
 esac
@@ -147,6 +149,7 @@ units=$(echo $(for u in $units; do variant "$u"; done))
 # name: the corpus as its table, manifests and exp/ dirs are named; a Mandarin rate policy other than
 # resampling is another input condition (prepare_cli.py names it mandarin-relabel / mandarin-bandlimit8k)
 name=$corpus
+rate_policy=${rate_policy:-resample}
 if [ "$rate_policy" != resample ]; then
   [ "$corpus" = mandarin ] || die "--rate-policy applies to --corpus mandarin (IEMOCAP and the demo are 16 kHz)"
   case "$rate_policy" in relabel|bandlimit8k) name=$corpus-$rate_policy ;;

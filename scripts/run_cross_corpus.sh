@@ -9,8 +9,8 @@
 #
 # Stages:
 #   0  demo only: synthetic IEMOCAP-layout corpus and EmoDB/KSU/MAS-layout trees  -> WORK/data/{demo,xdemo}/
-#   1  prepare tables (targets without transcripts; MAS twice: resampled to 16 kHz, and relabelled as 16 kHz,
-#      the paper's "tested directly on 8 kHz")      -> WORK/data/<corpus>/, WORK/data/cross/<target>/utterances.tsv
+#   1  prepare tables (targets without transcripts; MAS once per --mas-conditions rate policy)
+#                                                   -> WORK/data/<corpus>/, WORK/data/cross/<target>/utterances.tsv
 #   2  manifests: the training corpus as one fold (--folds all) per unit; a test-only set per target
 #                                                   -> WORK/manifests/<corpus>/<unit>/all/fold1, <target>/eval
 #   3  train one model per unit (run_folds.sh --scheme-dir all)   -> WORK/exp/<corpus>/<unit>.all/fold1/
@@ -18,12 +18,19 @@
 #   5  vote units into one emotion per utterance                  -> WORK/exp/cross/<target>/<unit>/pred.txt
 #   6  report: Table 4, Table 5 (WA), UA, confusion matrices      -> WORK/exp/cross/report.md; RESULT lines
 # Targets are the corpora given (--emodb/--ksu/--mas). WORK defaults to the repo (demo: WORK=demo_cross/).
+# Mandarin Affective Speech (LDC's 22.05 kHz release) is tested in each condition of --mas-conditions, each its own
+# target and row:
+#   bandlimit8k  (default) down to 8 kHz, up to 16 kHz: the paper's condition ("8 kHz audio upsampled to 16 kHz"),
+#                target mandarin-bandlimit8k; the only row the paper's Table 5 figures stand beside
+#   resample     full band resampled to 16 kHz (energy up to 8 kHz, which the paper's audio lacked): target mandarin
+#   relabel      22.05 kHz samples read as 16 kHz (slowed to 0.73x, about 5.5 semitones lower; not the paper's
+#                condition): target mandarin-relabel
 # --units may name unit variants (bpc-cv2, syllable-pyphen); each is its own model and its own column of Table 5.
 # A cell is decoded again when its model was retrained (decode.json names the training it came from).
 #
 # Options: --stage N --stop-stage N --demo --iemocap DIR --emodb DIR --ksu DIR --mas DIR --w2v CKPT
 #   --units 'u1 u2' --config NAME --launcher local|slurm|submitit_local --work DIR --per-emotion N (demo)
-#   --no-mas-relabel
+#   --mas-conditions 'bandlimit8k resample relabel' (default bandlimit8k)
 set -euo pipefail
 me=run_cross_corpus.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,11 +44,12 @@ config=""        # default: demo -> demo; else paper_<unit>
 launcher=local
 work=""
 per_emotion=""   # demo sizes
-mas_relabel=true
+mas_conditions=bandlimit8k
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --stage|--stop-stage|--iemocap|--emodb|--ksu|--mas|--w2v|--units|--config|--launcher|--work|--per-emotion)
+    --stage|--stop-stage|--iemocap|--emodb|--ksu|--mas|--w2v|--units|--config|--launcher|--work|--per-emotion|\
+    --mas-conditions)
       need_value "$1" $# ;;&
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
@@ -56,7 +64,7 @@ while [ $# -gt 0 ]; do
     --launcher) launcher=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --per-emotion) per_emotion=$2; shift 2 ;;
-    --no-mas-relabel) mas_relabel=false; shift ;;
+    --mas-conditions) mas_conditions=$2; shift 2 ;;
     -h|--help) print_header "$0"; exit 0 ;;
     *) echo "$me: unknown option $1" >&2; print_header "$0" >&2; exit 2 ;;
   esac
@@ -64,6 +72,9 @@ done
 check_words --stage '^[0-9]+$' "a stage number" "$stage"
 check_words --stop-stage '^[0-9]+$' "a stage number" "$stop_stage"
 check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units
+check_words --mas-conditions '^(bandlimit8k|resample|relabel)$' "rate policies: bandlimit8k resample relabel" \
+  $mas_conditions
+[ -n "$mas_conditions" ] || die "--mas-conditions needs at least one of bandlimit8k resample relabel"
 
 if $demo; then
   work=${work:-$repo/demo_cross}
@@ -84,11 +95,18 @@ else
 fi
 table=$work/data/$corpus/utterances.tsv
 cross=$(layout cross-dir --exp-root "$work/exp")
-# target name -> table dir; 'mandarin-relabel' is MAS without resampling.
+# target name -> table dir; a MAS rate condition is part of its target's name (mandarin-bandlimit8k, mandarin for
+# full band, mandarin-relabel), as prepare_mandarin.py names the table's corpus
 targets=()
 [ -n "$emodb" ] && targets+=(emodb)
 [ -n "$ksu" ] && targets+=(ksu)
-if [ -n "$mas" ]; then targets+=(mandarin); $mas_relabel && targets+=(mandarin-relabel); fi
+declare -A mas_policy=()
+if [ -n "$mas" ]; then
+  for policy in $mas_conditions; do
+    t=mandarin; [ "$policy" = resample ] || t=mandarin-$policy
+    targets+=("$t"); mas_policy[$t]=$policy
+  done
+fi
 
 if want 0 && $demo; then
   if [ -d "$iemocap/IEMOCAP_full_release" ]; then log "stage 0: $iemocap/IEMOCAP_full_release exists, skipped"
@@ -116,9 +134,8 @@ if want 1; then
     case "$t" in
       emodb) "$PYTHON" "$repo/scripts/prepare_emodb.py" --emodb "$emodb" --out "$out" ;;
       ksu) "$PYTHON" "$repo/scripts/prepare_ksu.py" --ksu "$ksu" --out "$out" ;;
-      mandarin) "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$mas" --out "$out" --no-transcripts ;;
-      mandarin-relabel) "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$mas" --out "$out" --no-transcripts \
-                          --rate-policy relabel ;;
+      mandarin*) "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$mas" --out "$out" --no-transcripts \
+                   --rate-policy "${mas_policy[$t]}" ;;
     esac
   done
 fi

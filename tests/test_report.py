@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from conftest import run_script
+from conftest import check_schema, run_script
 from fairseq_emo.stats import mcnemar_exact
 from fairseq_emo.trn import write_trn
 from iemocap_tree import default_turns, make_tree
@@ -118,13 +118,82 @@ def test_results_per_scheme_with_protocol_and_result_lines(experiment):
     assert sum(1 for l in results if "folds=session seed=" in l) == 2
 
 
-def test_paper_figures_only_where_the_paper_ran(experiment):
+def test_no_paper_figure_beside_a_run_that_is_not_the_paper_experiment(experiment):
     exp, _, _ = experiment
     text = (exp / "report" / "report.md").read_text()
     speaker, session = text.split("## Fold scheme `session`")
-    assert "| 76.8 / 77.2 |" in speaker and "| 62.6 / 62.5 |" in speaker   # Table 1: bpc, utterance
-    assert "194,473" in speaker                                            # Table 3's N
+    # IEMOCAP speaker folds, but 4 speakers, config tiny, a random-init model: every difference named, no figure
+    assert "76.8" not in speaker and "62.6" not in speaker and "194,473" not in speaker and "1189" not in speaker
+    why = speaker.split("Not the paper's experiment, so no paper figure beside it: ")[1].split("\n")[0]
+    for difference in ("**bpc**: folds 1-4 of 4 (the paper: 10 folds)", "68 test utterances (the paper: 5531)",
+                       "config tiny (the paper's recipe: paper_bpc)", "pre-trained model w2v.pt",
+                       "**utterance**:", "config tiny (the paper's recipe: paper_utterance)"):
+        assert difference in why, difference
     assert "76.8" not in session and "reports no figure" in session
+    results = json.load(open(exp / "report" / "results.json"))
+    run = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "bpc")
+    assert run["paper_comparison"]["table"] == "table1" and not run["paper_comparison"]["comparable"]
+    assert results["schemes"]["speaker"]["paper_table1"] == {}
+
+
+PAPER_COMMAND = ("fairseq-hydra-train --config-dir /repo/configs --config-name paper_{unit} hydra.run.dir=/x/hydra "
+                 "task.data={data} task.labels={unit} model.w2v_path=/models/libri960_big.pt "
+                 "common.user_dir=/repo/fairseq_emo checkpoint.save_dir=/x/checkpoints{extra}")
+
+
+def as_paper_run(run_dir, unit, extra=""):
+    """Rewrite a fake run's DONE files as the paper's recipe trained them (config, model, recorded command)."""
+    for fold in run_dir.glob("fold*"):
+        done = dict(l.split("=", 1) for l in (fold / "DONE").read_text().splitlines())
+        done.update(config=f"paper_{unit}", w2v="/models/libri960_big.pt",
+                    command=PAPER_COMMAND.format(unit=unit, data=done["data"], extra=extra))
+        (fold / "DONE").write_text("".join(f"{k}={v}\n" for k, v in done.items()))
+
+
+def test_paper_figures_only_beside_the_paper_experiment_and_every_difference_named(experiment, tmp_path,
+                                                                                  monkeypatch):
+    """The same runs rewritten as the paper's recipe trained them. The stand-in tree has 4 speakers and 68 test
+    utterances, so the paper's fold and utterance counts are set to the tree's here (everything else is the
+    paper's): bpc and utterance are then the paper's experiment; an override, another backbone or a fold subset
+    each takes the figures away and is named."""
+    import shutil
+
+    from fairseq_emo import paper
+
+    exp, _, _ = experiment
+    work = tmp_path / "iemocap"
+    for name in ("bpc", "utterance", "bpc-cv2", "bpc.session.seed1"):
+        shutil.copytree(exp / name, work / name)
+    shutil.copy(exp / "bpc" / "scores_test.tsv", work / "bpc")
+    monkeypatch.setitem(paper.EXPERIMENTS, "table1", dict(paper.EXPERIMENTS["table1"], folds=4, utterances=68))
+    as_paper_run(work / "bpc", "bpc")
+    as_paper_run(work / "utterance", "utterance")
+    as_paper_run(work / "bpc-cv2", "bpc", " lr_scheduler.phase_ratio=[0.1,0.5667,0.3333] common.log_interval=10")
+    run_script("report.py", "--exp", work)
+    text = (work / "report" / "report.md").read_text()
+    speaker = text.split("## Fold scheme `session`")[0]
+    rows = {l.split(" | ")[0][2:]: l for l in speaker.splitlines() if l.startswith("| ") and " | – | 4 | 68 |" in l}
+    assert "| 76.8 / 77.2 |" in rows["bpc"] and "| 62.6 / 62.5 |" in rows["utterance"]
+    assert "| – | – |" in rows["bpc-cv2"]  # overridden: no figure, no difference
+    assert "**bpc-cv2**: override lr_scheduler.phase_ratio=[0.1,0.5667,0.3333]" in speaker
+    assert "common.log_interval" not in speaker.split("Not the paper's experiment")[1].split("\n")[0]
+    # the protocol line carries the overrides, logging ones included
+    assert "bpc-cv2: `lr_scheduler.phase_ratio=[0.1,0.5667,0.3333]` `common.log_interval=10`" in speaker
+    assert "194,473" in speaker and "1189 (69.6 %)" in speaker       # Table 3's N, Table 2 beside the bpc run
+    results = json.load(open(work / "report" / "results.json"))
+    assert results["schemes"]["speaker"]["paper_table1"]["bpc"] == {"WA": 76.8, "UA": 77.2}
+    check_schema(results, "results")
+    # another backbone, then a fold subset: the figure goes and the difference is named
+    as_paper_run(work / "bpc", "bpc", " backbone=hubert_large")
+    run_script("report.py", "--exp", work)
+    text = (work / "report" / "report.md").read_text().split("## Fold scheme `session`")[0]
+    assert "76.8" not in text and "**bpc**: backbone hubert_large (the paper: libri960)" in text
+    as_paper_run(work / "bpc", "bpc")
+    shutil.rmtree(work / "bpc" / "fold4" / "decode_test")
+    run_script("report.py", "--exp", work)
+    text = (work / "report" / "report.md").read_text().split("## Fold scheme `session`")[0]
+    assert "| 76.8 / 77.2 |" not in text and "**bpc**: folds 1-3 of 4" in text
+    assert "| 62.6 / 62.5 |" in text  # the utterance run is still the paper's
 
 
 def test_fallbacks_pure_majority_spread_and_lr(experiment):
