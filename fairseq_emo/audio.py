@@ -19,8 +19,35 @@ class AudioProblem(ValueError):
     """A wav that cannot be used: missing, unreadable, empty."""
 
 
+FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")  # the only sample formats that can hold NaN or Inf
+
+
+def non_finite(samples) -> str:
+    """'' when every sample is finite, else what is wrong ('3 of 16000 samples are NaN or Inf'). NaN/Inf samples
+    would make predict answer a confident 'neutral' from nothing and stop training with 'gradients are Nan/Inf'
+    naming no file."""
+    import numpy as np
+
+    bad = int(np.count_nonzero(~np.isfinite(np.asarray(samples))))
+    return f"{bad} of {np.asarray(samples).size} samples are NaN or Inf" if bad else ""
+
+
+def check_finite(path: str, subtype: str) -> None:
+    """A float-format file is read and every sample checked (PCM cannot hold NaN/Inf, so it is not read)."""
+    if subtype not in FLOAT_SUBTYPES:
+        return
+    try:
+        samples, _ = soundfile.read(path, dtype="float64")
+    except Exception as err:  # soundfile raises several types for damaged files
+        raise AudioProblem(f"unreadable audio file {path}: {err}") from None
+    wrong = non_finite(samples)
+    if wrong:
+        raise AudioProblem(f"audio file {path}: {wrong}; the file is damaged (or was written from a failed "
+                           f"computation): write it again")
+
+
 def read_header(path: str) -> AudioHeader:
-    """Header only (no samples are read)."""
+    """Header (no samples are read, except from a float-format file: NaN/Inf samples are an error)."""
     if not os.path.isfile(path):
         raise AudioProblem(f"missing audio file {path}")
     try:
@@ -36,6 +63,7 @@ def read_header(path: str) -> AudioHeader:
             # libsndfile quietly reads what is there; a cut-off copy would train on part of an utterance
             raise AudioProblem(f"truncated audio file {path}: its header declares {declared_bytes} bytes of "
                                f"samples, the file holds {available}; copy it again")
+    check_finite(path, info.subtype)
     return AudioHeader(frames=int(info.frames), sample_rate=int(info.samplerate), channels=int(info.channels))
 
 

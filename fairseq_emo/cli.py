@@ -30,7 +30,7 @@ def _predict(args) -> int:
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
     from fairseq_emo.predict import Predictor, ctm_lines, plot_timeline
-    from fairseq_emo.predict_inputs import InputError, expand_inputs
+    from fairseq_emo.predict_inputs import InputError, expand_inputs, file_name_part
 
     if not (os.path.isfile(args.checkpoint) or os.path.isfile(os.path.join(args.checkpoint, "config.json"))):
         print(f"error: checkpoint {args.checkpoint} not found (a fold's checkpoint_last.pt, or a directory made "
@@ -56,6 +56,14 @@ def _predict(args) -> int:
     except (OSError, InputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    inputs = {os.path.realpath(path) for _, path in files}
+    for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
+        if path and os.path.isdir(path):
+            print(f"error: {flag} {path} is a directory; give a file name", file=sys.stderr)
+            return 2
+        if path and os.path.realpath(path) in inputs:
+            print(f"error: {flag} {path} is one of the input recordings; writing it would destroy it", file=sys.stderr)
+            return 2
     if skipped:
         print(f"note: {len(skipped)} file(s) in the given folders are not audio and were skipped: "
               f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
@@ -75,6 +83,20 @@ def _predict(args) -> int:
     print(f"model: {model_record.describe(record)}", file=sys.stderr)
     model = {k: record.get(k) for k in ("corpus", "unit_variant", "scheme", "test_group", "valid_policy",
                                         "evaluation")} if record else None
+    plot_names = {}  # id -> its plot file: ids made file-name safe, and unique after that
+    if args.plot and len(files) > 1:
+        stem, taken = os.path.splitext(args.plot)[0], set()
+        for ident, _ in files:
+            name, n = f"{stem}_{file_name_part(ident)}.png", 1
+            while name in taken:
+                n += 1
+                name = f"{stem}_{file_name_part(ident)}_{n}.png"
+            taken.add(name)
+            plot_names[ident] = name
+        clash = inputs & {os.path.realpath(p) for p in plot_names.values()}
+        if clash:
+            print(f"error: --plot {args.plot}: would overwrite the input {sorted(clash)[0]}", file=sys.stderr)
+            return 2
     start = time.perf_counter()
     results = []  # per file only what the summary needs; timelines go to the outputs as files finish
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
@@ -91,7 +113,7 @@ def _predict(args) -> int:
                 result["model"] = model  # what made these predictions (None: a checkpoint without a record)
             if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
                 plotted += 1   # one file: the name given; several: named after each input's id
-                target = args.plot if len(files) == 1 else f"{os.path.splitext(args.plot)[0]}_{ident}.png"
+                target = args.plot if len(files) == 1 else plot_names[ident]
                 plot_timeline(result, target, envelope)
             # written and flushed per file: an interrupted batch keeps every file it finished
             out.write(_format([result], args.format, header=False))
@@ -119,6 +141,17 @@ def _predict(args) -> int:
     print(f"{len(results) - len(failed)} of {len(results)} file(s) done, {audio:.1f} s of audio in {seconds:.1f} s "
           f"(real-time factor {rtf:.3f}, {args.device})", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 1.0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds, at least 1 (a chunk shorter than that holds too few "
+                                         f"frames to decode), got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -165,7 +198,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="output file (default: stdout)")
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
     p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
-    p.add_argument("--chunk-seconds", type=float, default=20.0, help="longest chunk decoded at once (default 20)")
+    p.add_argument("--chunk-seconds", type=_positive_seconds, default=20.0,
+                   help="longest chunk decoded at once (default 20)")
     p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="chunks decoded together, length-sorted (default: 8 on cuda, 1 on cpu)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when torch sees a GPU)")

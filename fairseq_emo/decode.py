@@ -18,7 +18,7 @@ import soundfile
 import torch
 
 from fairseq_emo import inference
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, non_finite
 from fairseq_emo.label_check import MIN_SAMPLES
 from fairseq_emo.manifest import SplitEntry, read_split  # noqa: F401  (decode.read_split: public)
 from fairseq_emo.trn import write_trn
@@ -85,6 +85,9 @@ def _read(entry: SplitEntry) -> torch.Tensor:
                          f"the model needs at least {MIN_SAMPLES} (one 20-ms frame)")
     if rate != FAIRSEQ_SAMPLE_RATE or wav.ndim != 1:
         raise ValueError(f"{entry.wav}: {rate} Hz, shape {wav.shape}; decoding needs 16 kHz mono")
+    wrong = non_finite(wav)
+    if wrong:
+        raise ValueError(f"utterance {entry.utt_id}: {entry.wav}: {wrong}; the file is damaged: write it again")
     return torch.from_numpy(wav)
 
 

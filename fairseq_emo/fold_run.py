@@ -52,10 +52,12 @@ def checkpoint_progress(path: str) -> Optional[Tuple[int, int]]:
         return None
 
 
-def resume_state(checkpoint_dir: str) -> Tuple[str, str]:
+def resume_state(checkpoint_dir: str, target_max_update: Optional[int] = None) -> Tuple[str, str]:
     """-> (state, message): 'fresh' (nothing to resume), 'resume' (checkpoint_last.pt is loadable and
     unfinished), 'finished' (it is at its max_update: training again would add an update and change the test
-    checkpoint). An unloadable checkpoint_last.pt is kept as checkpoint_last.pt.broken-<time> and replaced by
+    checkpoint), 'conflict' (it was trained toward another max_update than the command asks for,
+    `target_max_update`: its learning-rate schedule was another, so neither resuming nor calling it finished
+    gives the model the command describes). An unloadable checkpoint_last.pt is kept as checkpoint_last.pt.broken-<time> and replaced by
     the newest loadable checkpoint_<epoch>_<update>.pt, and the message says which."""
     last = os.path.join(checkpoint_dir, "checkpoint_last.pt")
     message = ""
@@ -77,6 +79,10 @@ def resume_state(checkpoint_dir: str) -> Tuple[str, str]:
         else:
             return "fresh", message + ("no loadable checkpoint: training starts again" if message else "")
     done, max_update = progress
+    if target_max_update is not None and target_max_update != max_update:
+        return "conflict", (f"{last} was trained toward max_update {max_update} (now at update {done}); this "
+                            f"command asks for {target_max_update}, and the learning-rate schedule depends on it. "
+                            f"Move {checkpoint_dir} away to train from scratch, or ask for max_update={max_update}")
     if done >= max_update:
         return "finished", (message + "; " if message else "") + \
             f"checkpoint_last.pt is at update {done} of {max_update}: finished"
@@ -191,8 +197,8 @@ def main(argv=None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         return 0
-    if len(args) == 2 and args[0] == "resume-state":
-        state, message = resume_state(args[1])
+    if len(args) in (2, 4) and args[0] == "resume-state" and (len(args) == 2 or args[2] == "--max-update"):
+        state, message = resume_state(args[1], int(args[3]) if len(args) == 4 else None)
         print(f"{state}\t{message}")
         return 0
     if len(args) in (2, 3) and args[0] == "finalize" and args[2:] in ([], ["--keep-optimizer"]):
@@ -210,7 +216,7 @@ def main(argv=None) -> int:
             record = model_record.update(done["test_checkpoint"], {"evaluation": model_record.evaluation(fold_dir)})
             print(model_record.describe(record))
         return 0
-    print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR\n"
+    print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR [--max-update N]\n"
           "       python -m fairseq_emo.fold_run mark-done FOLD_DIR key=value ...\n"
           "       python -m fairseq_emo.fold_run complete FOLD_DIR [--keep-optimizer] key=value ...  (DONE + finalize)\n"
           "       python -m fairseq_emo.fold_run same-command FOLD_DIR COMMAND   (exit 0: same, 1: differs)\n"

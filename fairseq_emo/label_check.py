@@ -10,7 +10,7 @@ import os
 import re
 from typing import List
 
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioProblem, check_finite
 from fairseq_emo.units.suffix import DELIMITER, split_token
 
 MAX_LISTED = 20
@@ -100,6 +100,11 @@ def check_audio(data: str, split: str) -> int:
         elif frames < MIN_SAMPLES:
             problems.append(f"{manifest_path}:{lineno}: {wav} has {frames} samples; the model needs at least "
                             f"{MIN_SAMPLES} (one 20-ms frame): remove the utterance from the table")
+        else:
+            try:
+                check_finite(wav, info.subtype)
+            except AudioProblem as err:
+                problems.append(f"{manifest_path}:{lineno}: {err}")
     for lineno, line in enumerate(utts, start=1):
         fields = line.split("\t")
         if len(fields) != 3 or TRN_UNSAFE.search(fields[0]) or TRN_UNSAFE.search(fields[1]) or "-" in fields[1]:

@@ -42,6 +42,7 @@ LOCK_PID = "LOCK.pid"          # who holds it (pid, host, time)
 COMMAND = "cmd.sh"             # the fold's exact fairseq-hydra-train command
 TRAIN_LOG = "train.log"        # fairseq's log, appended across attempts
 CHECK_ERR = "check.err"        # check_fold.py's complaint, when the fold data is bad
+CHECK_MAX_UPDATE = "check.max_update"  # the composed config's max_update (check_fold.py --facts), read at resume
 CHECKPOINTS = "checkpoints"    # fairseq's checkpoint.save_dir (the test checkpoint and the dictionary stay)
 HYDRA = "hydra"                # hydra's run dir (its own log; fairseq's log under the submitit launcher)
 DECODED = "decode.json"        # decoding finished (written last)
@@ -247,7 +248,7 @@ def main(argv=None) -> int:
         elif args.what == "shell-names":
             names = dict(done_file=DONE, failed_file=FAILED, lock_file=LOCK, lock_pid_file=LOCK_PID,
                          cmd_file=COMMAND, train_log=TRAIN_LOG, check_err=CHECK_ERR, checkpoints_dir=CHECKPOINTS,
-                         hydra_dir=HYDRA)
+                         hydra_dir=HYDRA, check_max_update=CHECK_MAX_UPDATE)
             print(" ".join(f"{k}={v}" for k, v in names.items()))
         elif args.what == "manifest-dir":
             print(manifest_dir(args.root, args.corpus, args.variant, args.scheme_dir))

@@ -28,7 +28,7 @@ import numpy as np
 import soundfile
 import torch
 
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, non_finite
 from fairseq_emo import inference
 from fairseq_emo.ctc_greedy import FRAME_SECONDS
 from fairseq_emo.emotions import EMOTIONS
@@ -83,6 +83,10 @@ class AudioStream:
             self.envelope.append(float(np.abs(self._pending).max()))
 
     def _emit(self, samples: np.ndarray) -> np.ndarray:
+        wrong = non_finite(samples)
+        if wrong:  # clipping keeps NaN: the model would answer from nothing
+            raise ValueError(f"non-finite samples: {wrong} (at {self.frames / FAIRSEQ_SAMPLE_RATE:.2f} s); the "
+                             f"audio is damaged")
         samples = np.clip(samples, -1.0, 1.0).astype(np.float32)  # as audio_cache.convert does
         self.frames += len(samples)
         frame = int(ENVELOPE_SECONDS * FAIRSEQ_SAMPLE_RATE)

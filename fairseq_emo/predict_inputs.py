@@ -9,7 +9,6 @@ collide ('a/x.wav', 'b/x.wav') get the folders that tell them apart ('a_x', 'b_x
 as written and must be unique. Files found in a folder that are not audio are returned as skipped, so predict
 can list them instead of dropping them silently.
 """
-import glob
 import os
 import re
 from typing import Iterable, List, Tuple
@@ -41,6 +40,32 @@ def _read_scp(path: str) -> List[Tuple[str, str]]:
             seen[ident] = lineno
             pairs.append((ident, audio))
     return pairs
+
+
+def _folder_files(folder: str) -> List[str]:
+    """Every file under a folder, hidden ones included, following links to folders but each real folder once (a
+    link loop would otherwise yield the same files again and again under growing paths); a file reached by two
+    paths is listed once."""
+    files, seen_dirs, seen_files = [], set(), set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add(real)
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            if os.path.isfile(path) and os.path.realpath(path) not in seen_files:
+                seen_files.add(os.path.realpath(path))
+                files.append(path)
+    return sorted(files)
+
+
+def file_name_part(ident: str) -> str:
+    """An id as a piece of a file name: no separators or '..' (a wav.scp id 'a/b' or '../x' must not write outside
+    the output folder)."""
+    return _UNSAFE.sub("_", ident).lstrip(".") or "_"
 
 
 def _read_list(path: str) -> List[str]:
@@ -86,8 +111,7 @@ def expand_inputs(items: Iterable[str]) -> Tuple[List[Tuple[str, str]], List[str
             found = _read_list(item.lstrip("@"))
         elif os.path.isdir(item):
             # hidden files too (glob skips them by default): an audio file is decoded, anything else is reported
-            entries = sorted(p for p in glob.glob(os.path.join(item, "**", "*"), recursive=True, include_hidden=True)
-                             if os.path.isfile(p))
+            entries = _folder_files(item)
             found = [p for p in entries if os.path.splitext(p)[1].lower() in AUDIO_EXTENSIONS]
             skipped.extend(p for p in entries if os.path.splitext(p)[1].lower() not in AUDIO_EXTENSIONS)
         else:

@@ -60,8 +60,19 @@ def join_phones(word_phones: Sequence[Sequence[str]]) -> str:
     return WORD_SEPARATOR.join(" ".join(p) for p in word_phones)
 
 
-def _clean(value) -> str:
-    # A tab or newline inside a transcript would shift every column after it.
+PATH_COLUMNS = ("wav", "source_wav")
+_LINE_BREAKERS = ("\t", "\n", "\r")
+
+
+def _clean(name: str, value) -> str:
+    """A table cell. Text: a tab or newline inside a transcript would shift every column after it, so its
+    whitespace is collapsed. A path is written exactly as it is (collapsing 'A  B' to 'A B' would point at another
+    folder); one holding a tab or newline cannot be written and is an error naming it."""
+    if name in PATH_COLUMNS:
+        if any(c in str(value) for c in _LINE_BREAKERS):
+            raise ValueError(f"audio path {value!r} holds a tab or newline, which a TSV table cannot hold; "
+                             f"rename the file or folder")
+        return str(value)
     return " ".join(str(value).split()) if isinstance(value, str) else str(value)
 
 
@@ -74,7 +85,7 @@ def write_table(path: str, utterances: Sequence[Utterance]) -> None:
     buf = io.StringIO()
     buf.write("\t".join(COLUMNS) + "\n")
     for u in rows:
-        buf.write("\t".join(_clean(v) for v in asdict(u).values()) + "\n")
+        buf.write("\t".join(_clean(k, v) for k, v in asdict(u).items()) + "\n")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as f:

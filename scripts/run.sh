@@ -94,8 +94,9 @@ while [ $# -gt 0 ]; do
     *) echo "$me: unknown option $1" >&2; print_header "$0" >&2; exit 2 ;;
   esac
 done
-check_words --stage '^[0-9]+$' "a stage number" "$stage"
-check_words --stop-stage '^[0-9]+$' "a stage number" "$stop_stage"
+check_words --stage '^[0-9]$' "a stage number 0-9" "$stage"
+check_words --stop-stage '^[0-9]$' "a stage number 0-9" "$stop_stage"
+[ "$stage" -le "$stop_stage" ] || die "--stage $stage is after --stop-stage $stop_stage: no stage would run"
 
 case "$corpus" in
   demo) data=${data:-$work/data/demo} ;;
@@ -232,10 +233,20 @@ trained_folds() { layout trained-folds "$1" --numbers "$train_folds"; }
 for sd in $scheme_dirs; do
   if want 4; then
     log "stage 4: manifests/$name/{${train_units// /,}}/$sd -> $exp (config ${config:-paper_<unit>}${seeds:+, seeds $seeds})"
-    PYTHON=$PYTHON bash "$repo/scripts/run_folds.sh" --corpus "$name" --units "$train_units" --scheme-dir "$sd" \
+    # the fold loop dies with run.sh (parent-death signal; its trainers die with it in turn), even on kill -9
+    rc=0
+    PYTHON=$PYTHON setpriv --pdeathsig KILL -- bash "$repo/scripts/run_folds.sh" --corpus "$name" \
+      --units "$train_units" --scheme-dir "$sd" \
       --w2v "$w2v" --manifests "$work/manifests" --exp "$exp" --launcher "$launcher" ${config:+--config "$config"} \
       ${train_folds:+--train-folds "$train_folds"} ${seeds:+--seeds "$seeds"} ${pool[@]+"${pool[@]}"} \
-      ${overrides[@]+-- "${overrides[@]}"} || train_failed=1   # listed; go on
+      ${overrides[@]+-- "${overrides[@]}"} || rc=$?
+    # 3: folds trained earlier with another command were refused. Decoding and reporting them would present the
+    # old models as this command's: stop here. 1: some folds failed (listed above); the others go on.
+    if [ "$rc" -eq 3 ]; then
+      die "stage 4: folds trained earlier with another command (listed above) were not retrained; nothing is" \
+        "decoded or reported for this command. Rerun with --force (moves them to fold<k>.replaced-<time>/) or" \
+        "use another --work"
+    elif [ "$rc" -ne 0 ]; then train_failed=1; fi
   fi
   if want 5; then
     for run in $(run_dirs "$sd"); do
@@ -288,7 +299,8 @@ if want 9; then
     "a synthetic corpus whose emotions are prosody caricatures: these numbers show the pipeline learns, nothing about IEMOCAP"
 fi
 if [ "$train_failed" = 1 ]; then
-  log "done (stages $stage..$stop_stage), but some folds FAILED to train (see their FAILED files; the report lists them)"
+  log "done (stages $stage..$stop_stage), but some folds FAILED to train (run_folds.sh listed them above; the report"\
+    "lists them as left out)"
   exit 1
 fi
 log "done (stages $stage..$stop_stage)"

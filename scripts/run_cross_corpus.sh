@@ -69,8 +69,9 @@ while [ $# -gt 0 ]; do
     *) echo "$me: unknown option $1" >&2; print_header "$0" >&2; exit 2 ;;
   esac
 done
-check_words --stage '^[0-9]+$' "a stage number" "$stage"
-check_words --stop-stage '^[0-9]+$' "a stage number" "$stop_stage"
+check_words --stage '^[0-6]$' "a stage number 0-6" "$stage"
+check_words --stop-stage '^[0-6]$' "a stage number 0-6" "$stop_stage"
+[ "$stage" -le "$stop_stage" ] || die "--stage $stage is after --stop-stage $stop_stage: no stage would run"
 check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units
 check_words --mas-conditions '^(bandlimit8k|resample|relabel)$' "rate policies: bandlimit8k resample relabel" \
   $mas_conditions

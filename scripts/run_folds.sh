@@ -30,6 +30,13 @@
 # A fold is locked (flock on <fold>/LOCK) while a runner trains it: a second runner on the same exp dir skips
 # it and says so. fairseq-hydra-train dies with the loop (parent-death signal), even on kill -9.
 # Extra arguments after -- go to fairseq-hydra-train (hydra overrides, e.g. optimization.max_update=100).
+# Overrides of what this script sets itself are refused before anything runs, each with the option that says it:
+# task.data/task.labels (--manifests/--units/--scheme-dir/--train-folds: training fold k on another fold's data
+# would leak its test speaker), model.w2v_path (--w2v), checkpoint.save_dir/hydra run and sweep dirs (--exp),
+# common.user_dir (the plugin of this checkout), common.seed (--seeds, which also names the run), hydra/launcher
+# (--launcher). A checkpoint_last.pt trained toward another max_update than the command asks for is refused too
+# (its learning-rate schedule was another): the fold is listed as FAILED with what to do.
+# Exit status: 0 all asked folds done; 1 some failed; 3 some were trained earlier with another command (refused).
 #
 # After DONE only checkpoint_last.pt (the test checkpoint, optimizer state stripped unless --keep-optimizer) and
 # the dictionary stay in checkpoints/.
@@ -109,6 +116,18 @@ hydra_safe() {
   [[ "$2" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || die "$1 $2: hydra overrides cannot take this path (',' '=' spaces quotes" \
     "brackets ...); use a directory whose path has only letters, digits and _ . / + @ % : ~ -"
 }
+# overrides of what the script sets (see the header): refused, naming the option to use instead
+for o in ${extra[@]+"${extra[@]}"}; do
+  key=${o#"${o%%[!+~]*}"}; key=${key%%=*}
+  case "$key" in
+    task.data|task.labels) die "override $o refused: the fold's data and labels come from --manifests, --units,"       "--scheme-dir and --train-folds (another fold's data would hold this fold's test speaker)" ;;
+    model.w2v_path) die "override $o refused: give the pre-trained model with --w2v" ;;
+    checkpoint.save_dir|hydra.run.dir|hydra.sweep.dir|hydra.sweep.subdir) die "override $o refused: outputs go"       "under --exp (<exp>/<run>/fold<k>/)" ;;
+    common.user_dir) die "override $o refused: the plugin is this checkout's fairseq_emo (common.user_dir is set)" ;;
+    common.seed) die "override $o refused: use --seeds ${o#*=} (the seed is then recorded and names the run"       "directory, <unit>.seed<s>)" ;;
+    hydra/launcher) die "override $o refused: use --launcher local|slurm|submitit_local" ;;
+  esac
+done
 [ -n "$w2v" ] || die "--w2v <pre-trained checkpoint> is required"
 [ -f "$w2v" ] || die "--w2v $w2v: no such file"
 w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
@@ -149,7 +168,7 @@ train_fold() {
   local name=$1 labels=$2 cfg=$3 data=$4 out=$5 seed=$6 status started finished cmd
   mkdir -p "$out"
   if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data" --labels "$labels" --w2v "$w2v" --config "$cfg" \
-      -- ${extra[@]+"${extra[@]}"} >> "$out/$train_log" 2>"$out/$check_err"; then
+      --max-update-out "$out/$check_max_update" -- ${extra[@]+"${extra[@]}"} >> "$out/$train_log" 2>"$out/$check_err"; then
     cat "$out/$check_err" >&2
     { echo "check_fold.py failed"; cat "$out/$check_err"; } > "$out/$failed_file"
     log "$name: FAILED before training (see $out/$failed_file)"; return 1
@@ -158,10 +177,14 @@ train_fold() {
   printf '%q ' "${cmd[@]}" > "$out/$cmd_file"; echo >> "$out/$cmd_file"
   local resume="fresh"$'\t'
   if [ -d "$out/$checkpoints_dir" ]; then
-    resume=$("$PYTHON" -m fairseq_emo.fold_run resume-state "$out/$checkpoints_dir" 2>>"$out/$train_log") \
-      || { log "$name: FAILED to inspect $out/$checkpoints_dir"; return 1; }
+    local target=(); [ -s "$out/$check_max_update" ] && target=(--max-update "$(cat "$out/$check_max_update")")
+    resume=$("$PYTHON" -m fairseq_emo.fold_run resume-state "$out/$checkpoints_dir" ${target[@]+"${target[@]}"} \
+      2>>"$out/$train_log") || { log "$name: FAILED to inspect $out/$checkpoints_dir"; return 1; }
   fi
+  rm -f "$out/$check_max_update"
   case "${resume%%$'\t'*}" in
+    conflict) echo "${resume#*$'\t'}" > "$out/$failed_file"
+              log "$name: FAILED: ${resume#*$'\t'}"; return 1 ;;
     resume) log "$name: ${resume#*$'\t'}" ;;
     finished) log "$name: ${resume#*$'\t'}; not trained again" ;;
     *) [ -n "${resume#*$'\t'}" ] && log "$name: ${resume#*$'\t'}"; log "$name: $data -> $out" ;;
@@ -254,4 +277,5 @@ for out in "${outs[@]}"; do
 done
 log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} - ${#skipped_locked[@]} )) of ${#outs[@]} fold(s) done,"\
   "${#failed[@]} failed${failed:+: ${failed[*]}}${skipped_locked:+, ${#skipped_locked[@]} left to another runner}"
+[ ${#differs[@]} -eq 0 ] || exit 3
 [ ${#failed[@]} -eq 0 ]

@@ -205,6 +205,10 @@ def test_shared_audio_cache_never_serves_another_policy_or_a_replaced_recording(
     for r in relabelled:  # the relabelled table holds the original samples, not the resampled cache entry
         data, _ = soundfile.read(r.wav, dtype="int16")
         assert np.array_equal(data, soundfile.read(r.source_wav, dtype="int16")[0])
+    # ... and the first table still points at its own (resampled) audio: one folder per policy in the cache
+    resampled = read_table(str(tmp_path / "o1" / "utterances.tsv"))
+    assert all(soundfile.info(r.wav).frames == r.frames for r in resampled)
+    assert not {r.wav for r in resampled} & {r.wav for r in relabelled}
     # a recording replaced in the corpus is converted again
     mas = copy_tree(trees["mas"], tmp_path / "mas")
     run_script("prepare_mandarin.py", "--mas", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")

@@ -261,9 +261,19 @@ def test_finished_fold_asked_with_another_command_is_refused_until_force(demo_ma
     assert same.returncode == 0 and "finished earlier, skipped" in same.stderr, same.stderr
     before = (fold / "DONE").read_text()
     other = run_folds(*common, "--", "optimization.max_update=5")
-    assert other.returncode == 1 and "finished earlier with ANOTHER command" in other.stderr, other.stderr
+    assert other.returncode == 3 and "finished earlier with ANOTHER command" in other.stderr, other.stderr
     assert "0 of 1 fold(s) done, 1 failed: bpc/fold1(another command)" in other.stderr, other.stderr
     assert (fold / "DONE").read_text() == before          # nothing trained, nothing replaced
+    # run.sh stops there: decoding, voting and reporting the old model would present it as this command's
+    work = tmp_path / "work"
+    shutil.copytree(demo_manifests, work / "manifests")
+    shutil.copytree(fold, work / "exp" / "demo" / "bpc" / "fold1")
+    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--work", str(work), "--stage", "4",
+                           "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
+                           "--", "optimization.max_update=5"], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHON=sys.executable))
+    assert proc.returncode == 2 and "nothing is decoded or reported for this command" in proc.stderr, proc.stderr
+    assert "RESULT" not in proc.stdout and not (work / "exp" / "demo" / "bpc" / "fold1" / "decode_test").exists()
     forced = run_folds(*common, "--force", "--", "optimization.max_update=5")
     assert forced.returncode == 0, forced.stderr
     old = list(tmp_path.glob("demo/bpc/fold1.replaced-*"))

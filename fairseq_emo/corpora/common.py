@@ -28,6 +28,7 @@ class CorpusRead:
     corpus: str = ""
     other_files: int = 0  # files that are not audio where audio was expected (counted, reported, not read)
     tolerated: Dict[str, int] = field(default_factory=dict)  # harmless irregularities, counted and reported
+    notices: List[str] = field(default_factory=list)  # what the table lacks that the release has (printed)
 
     def tolerate(self, what: str, count: int = 1) -> None:
         self.tolerated[what] = self.tolerated.get(what, 0) + count

@@ -13,9 +13,12 @@ names who wore the motion-capture markers, not who speaks.
 Every labelled turn is kept or dropped by the label policy (emotions.py). A kept turn that cannot be used
 (no transcript line, missing/unreadable/truncated wav, wrong rate, not mono) is a Problem: an error by default,
 or a counted, reported skip when the caller allows it. So are: a Session folder whose dialog/EmoEvaluation is
-missing or holds no file (all its turns would vanish), a transcript line that is not UTF-8, a turn with two
+missing or holds no file (all its turns would vanish), a dialog with a transcript file or a wav folder but no
+EmoEvaluation file (its turns would vanish), a transcript line that is not UTF-8, a turn with two
 different transcript lines or two different labels. Tolerated and counted (reported by the prepare script):
-whitespace around a turn line, a turn or transcript line repeated identically.
+whitespace around a turn line, a turn or transcript line repeated identically. A release with fewer than its
+five Session folders is read (a subset is a legitimate quick run) but never silently: the missing sessions are a
+notice the prepare script prints, and the counts it prints beside the paper's show the deficit.
 """
 import glob
 import os
@@ -120,13 +123,34 @@ def read_transcripts(session_dir: str, result: CorpusRead) -> Tuple[Dict[str, st
     return {utt: text for utt, (text, _) in texts.items() if utt not in problems}, problems
 
 
+def _dialogs_without_labels(session_dir: str, result: CorpusRead) -> None:
+    """A dialog with a transcript file or a wav folder but no EmoEvaluation/<dialog>.txt -> a Problem (its turns
+    would otherwise vanish without a word)."""
+    dialog = os.path.join(session_dir, "dialog")
+    labelled = {os.path.basename(p)[:-4] for p in _text_files(os.path.join(dialog, "EmoEvaluation"))}
+    if not labelled:
+        return  # the whole folder is missing: read_evaluations reports the session
+    seen = {os.path.basename(p)[:-4] for p in _text_files(os.path.join(dialog, "transcriptions"))}
+    seen |= {os.path.basename(p) for p in glob.glob(os.path.join(session_dir, "sentences", "wav", "*"))
+             if os.path.isdir(p) and not os.path.basename(p).startswith(".")}
+    for name in sorted(seen - labelled):
+        result.problems.append(Problem(name, os.path.join(dialog, "EmoEvaluation", name + ".txt"),
+                                       "dialog has a transcript or wav folder but no EmoEvaluation file: all its "
+                                       "turns would be lost"))
+
+
 def read_iemocap(root: str) -> CorpusRead:
     """Read every session; returns kept utterances, problems (not raised here) and policy drops."""
     release = find_release_root(root)
     corpus = "demo" if os.path.isfile(os.path.join(release, DEMO_MARKER)) else "iemocap"
     result = CorpusRead(utterances=[], corpus=corpus)
     sessions = sorted(glob.glob(os.path.join(release, "Session[1-5]")))
+    missing = [f"Session{k}" for k in range(1, 6) if not os.path.isdir(os.path.join(release, f"Session{k}"))]
+    if missing and corpus == "iemocap":
+        result.notices.append(f"{release}: {', '.join(missing)} not found; IEMOCAP has five sessions, this table "
+                              f"holds {len(sessions)} (not the paper's data: its counts below are for all five)")
     for session_dir in sessions:
+        _dialogs_without_labels(session_dir, result)
         transcripts, transcript_problems = read_transcripts(session_dir, result)
         for utt_id, raw, where in read_evaluations(session_dir, result):
             try:

@@ -18,16 +18,20 @@ def add_output_args(parser: argparse.ArgumentParser, audio: bool = True) -> None
     if audio:
         parser.add_argument("--rate-policy", choices=RATE_POLICIES, default="resample",
                             help="audio not at 16 kHz mono: 'resample' with soxr (default); 'relabel': keep "
-                                 "the samples and declare them 16 kHz (the paper's 'tested directly on 8 kHz "
-                                 "audio'); 'bandlimit8k': down to 8 kHz and up to 16 kHz (the paper's Mandarin "
-                                 "condition from a 22.05 kHz copy); see fairseq_emo/audio_cache.py")
-        parser.add_argument("--audio-cache", help="where converted audio is written once (default "
-                                                  "OUTDIR/wav16k, OUTDIR/wav_relabelled or OUTDIR/wav_bandlimit8k)")
+                                 "the samples and declare them 16 kHz (on 8 kHz audio: the paper's 'tested directly on "
+                                 "8 kHz audio'; on a 22.05 kHz copy: slowed and lowered, not the paper's condition); "
+                                 "'bandlimit8k': down to 8 kHz and up to 16 kHz (the paper's Mandarin condition from "
+                                 "a 22.05 kHz copy); see fairseq_emo/audio_cache.py")
+        parser.add_argument("--audio-cache", help="where converted audio is written once, in a folder per rate "
+                                                  "policy (DIR/wav16k, DIR/wav_relabelled, DIR/wav_bandlimit8k), so "
+                                                  "one cache shared by several policies never mixes them (default "
+                                                  "DIR = OUTDIR)")
 
 
 def audio_options(args) -> AudioOptions:
-    default = CACHE_DIRS[args.rate_policy]
-    return AudioOptions(cache_dir=os.path.abspath(args.audio_cache or os.path.join(args.out, default)),
+    # the policy's own folder under any cache root: two policies sharing --audio-cache must not write one path
+    return AudioOptions(cache_dir=os.path.abspath(os.path.join(args.audio_cache or args.out,
+                                                               CACHE_DIRS[args.rate_policy])),
                         rate_policy=args.rate_policy)
 
 
@@ -95,6 +99,9 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
     _g2p_provenance(result, args.out)
     for what, n in sorted(result.tolerated.items()):
         print(f"tolerated: {n} {what}")
+    for notice in result.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+        print(f"warning: {notice}")
     if result.other_files:
         print(f"not read: {result.other_files} non-audio file(s) in the audio folders (documents, lists, ...)")
     return 0
