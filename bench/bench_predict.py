@@ -49,6 +49,7 @@ def main() -> int:
         args.sizes = ["tiny"]
     import torch
     from fairseq import checkpoint_utils  # noqa: F401
+    from omegaconf import OmegaConf
     from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
 
     cli = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
@@ -63,7 +64,8 @@ def main() -> int:
             ckpt_dir = os.path.join(work, f"ft_{size}")
             os.makedirs(ckpt_dir)
             # a fine-tuned checkpoint as fairseq writes one: cfg + model weights
-            torch.save({"cfg": build.last_cfg, "model": model.state_dict(), "extra_state": {},
+            # (cfg as a plain container, as fairseq's save_state writes it: the safe loader admits no omegaconf)
+            torch.save({"cfg": OmegaConf.to_container(build.last_cfg, resolve=True, enum_to_str=True), "model": model.state_dict(), "extra_state": {},
                         "optimizer_history": [{"criterion_name": "EmotionCtcCriterion", "optimizer_name": "FairseqAdam",
                                                "lr_scheduler_state": {"best": None}, "num_updates": 0}],
                         "last_optimizer_state": None}, os.path.join(ckpt_dir, "ckpt.pt"))

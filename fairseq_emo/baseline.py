@@ -7,7 +7,9 @@ split as the validation policy left it, tested on the test split. It says how fa
 alone go on a corpus, so that a figure of the recipe can be read beside it (on the demo corpus, whose emotions
 are prosody caricatures, it is the yardstick).
 Features are cached per utterance in one .npz (key: utterance id, audio path and length), so the folds and
-schemes of a corpus extract each utterance once.
+schemes of a corpus extract each utterance once. Only finite rows are cached: openSMILE catches SIGINT itself and
+returns NaN for the utterance it was on, so a non-finite row stops the stage naming the utterance (the rows
+finished before it are kept), and a non-finite row in an older cache is extracted again.
 """
 import json
 import os
@@ -42,24 +44,38 @@ def features(entries: Sequence[SplitEntry], cache: str) -> Dict[str, np.ndarray]
     known: Dict[str, np.ndarray] = {}
     if os.path.isfile(cache):
         with np.load(cache) as z:
-            known = dict(zip(z["keys"].tolist(), z["values"]))
+            # a non-finite row (an interrupted extraction cached before this check existed) is extracted again
+            known = {k: v for k, v in zip(z["keys"].tolist(), z["values"]) if np.all(np.isfinite(v))}
     missing = [e for e in entries if _key(e) not in known]
     if missing:
         smile = _smile()
-        for e in missing:
-            try:
-                samples, rate = soundfile.read(e.wav, dtype="float32")
-            except Exception as err:  # soundfile raises several types for damaged files
-                raise ValueError(f"utterance {e.utt_id}: unreadable audio {e.wav}: {err}") from None
-            if samples.ndim == 2:
-                samples = samples.mean(axis=1)
-            known[_key(e)] = smile.process_signal(samples, rate).to_numpy(dtype=np.float64)[0]
-        os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)
-        tmp = f"{cache}.tmp-{os.getpid()}.npz"
-        keys = sorted(known)
-        np.savez(tmp, keys=np.array(keys), values=np.stack([known[k] for k in keys]))
-        os.replace(tmp, cache)
+        try:
+            for e in missing:
+                try:
+                    samples, rate = soundfile.read(e.wav, dtype="float32")
+                except Exception as err:  # soundfile raises several types for damaged files
+                    raise ValueError(f"utterance {e.utt_id}: unreadable audio {e.wav}: {err}") from None
+                if samples.ndim == 2:
+                    samples = samples.mean(axis=1)
+                row = smile.process_signal(samples, rate).to_numpy(dtype=np.float64)[0]
+                if not np.all(np.isfinite(row)):
+                    raise ValueError(f"utterance {e.utt_id}: openSMILE returned non-finite features for {e.wav} "
+                                     f"(it does so when interrupted, or for audio it cannot analyse); not cached: "
+                                     f"run the baseline stage again")
+                known[_key(e)] = row
+        finally:  # what was extracted before an error or interrupt is kept
+            _save(cache, known)
     return {e.utt_id: known[_key(e)] for e in entries}
+
+
+def _save(cache: str, known: Dict[str, np.ndarray]) -> None:
+    if not known:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(cache)), exist_ok=True)
+    tmp = f"{cache}.tmp-{os.getpid()}.npz"
+    keys = sorted(known)
+    np.savez(tmp, keys=np.array(keys), values=np.stack([known[k] for k in keys]))
+    os.replace(tmp, cache)
 
 
 def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:

@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+from fairseq_emo.safe_load import UnsafeCheckpoint
+
 
 def _predict(args) -> int:
     import logging
@@ -72,6 +74,9 @@ def _predict(args) -> int:
         return 2
     try:
         predictor = Predictor(args.checkpoint, args.device)
+    except UnsafeCheckpoint as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except Exception as err:  # a junk file or a checkpoint of another kind fails in many ways inside fairseq
         print(f"error: {args.checkpoint} is not a usable fine-tuned fairseq_emo checkpoint "
               f"({type(err).__name__}: {str(err)[:300]}); give the checkpoint_last.pt of a trained fold",
@@ -124,11 +129,18 @@ def _predict(args) -> int:
             results.append({k: result.get(k) for k in ("file", "duration", "error", "mixed_to_mono", "channels")
                             if k in result})
         bar.close()
+    except OSError as err:  # a full disk or a vanished folder while writing: what was flushed is kept
+        print(f"error: writing the outputs failed ({err}); the files finished before it are in them; free space "
+              f"and rerun", file=sys.stderr)
+        return 2
     finally:
-        if args.out:
-            out.close()
-        if ctm:
-            ctm.close()
+        try:
+            if args.out:
+                out.close()
+            if ctm:
+                ctm.close()
+        except OSError:
+            pass
     seconds = time.perf_counter() - start
     audio = sum(r.get("duration", 0.0) for r in results)
     failed = [r for r in results if "error" in r]
@@ -224,8 +236,13 @@ def _export(args) -> int:
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)
         return 2
-    if os.path.exists(args.out):   # nothing a user wrote is overwritten
-        print(f"error: --out {args.out} exists; choose a new directory", file=sys.stderr)
+    if os.path.lexists(args.out):   # nothing a user wrote is overwritten (a dangling link too: it points somewhere)
+        print(f"error: --out {args.out} exists{' (a link to ' + os.readlink(args.out) + ')' if os.path.islink(args.out) else ''}; "
+              f"choose a new directory", file=sys.stderr)
+        return 2
+    parent = os.path.dirname(os.path.abspath(args.out))
+    if not (os.path.isdir(parent) and os.access(parent, os.W_OK)):
+        print(f"error: --out {args.out}: folder {parent} does not exist or is not writable", file=sys.stderr)
         return 2
     try:
         import transformers  # noqa: F401
@@ -252,6 +269,9 @@ def _info(args) -> int:
         return 2
     try:
         record = model_record.read(args.checkpoint)
+    except UnsafeCheckpoint as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except Exception as err:  # not a torch file, truncated, ...
         print(f"error: {args.checkpoint} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]})",
               file=sys.stderr)

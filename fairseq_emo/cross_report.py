@@ -159,16 +159,12 @@ def write_cross_report(cross_dir: str) -> str:
             lines += ["", f"### {CORPUS_NAMES.get(corpus, corpus)}, {unit} (n={cell['n']}, WA {cell['WA']:.1f}, "
                           f"UA {cell['UA']:.1f}, {cell['empty']} empty hypotheses)", "", "```",
                       format_confusion(cell["confusion"]), "```"]
-    path = os.path.join(cross_dir, "report.md")
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(path + ".tmp", path)
+    from fairseq_emo.atomic import write_text
     from fairseq_emo.report import provenance, results_json
 
     results = {"cells": {c: {u: {k: v for k, v in cell.items()} for u, cell in units_.items()}
                          for c, units_ in cells.items()},
                "paper_table5": paper.TABLE5, "left_out": missing, "provenance": provenance()}
-    with open(os.path.join(cross_dir, "results.json.tmp"), "w", encoding="utf-8") as f:
-        f.write(results_json(results))
-    os.replace(os.path.join(cross_dir, "results.json.tmp"), os.path.join(cross_dir, "results.json"))
-    return path
+    # results.json (the product) first: a report.md is never left beside no or stale results
+    write_text(os.path.join(cross_dir, "results.json"), results_json(results))
+    return write_text(os.path.join(cross_dir, "report.md"), "\n".join(lines) + "\n")

@@ -18,6 +18,7 @@ import soundfile
 import torch
 
 from fairseq_emo import inference
+from fairseq_emo.atomic import write_text
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, non_finite
 from fairseq_emo.label_check import MIN_SAMPLES
 from fairseq_emo.manifest import SplitEntry, read_split  # noqa: F401  (decode.read_split: public)
@@ -43,8 +44,17 @@ def load_model(checkpoint: str, data_dir: Optional[str], device: str):
     return model, task
 
 
+# A test utterance longer than LONG_SECONDS is decoded alone, in chunks of at most CHUNK_SECONDS cut at quiet
+# frames (predict's chunking), its units and emotion mass joined: self-attention over a whole 10-minute utterance
+# needs gigabytes. No training utterance can be that long (the paper's max_tokens is 62.5 s and check_fold refuses
+# longer ones), so every utterance of a normal test split is decoded whole, exactly as before.
+LONG_SECONDS = 60.0
+CHUNK_SECONDS = 20.0
+
+
 def _batches(entries: List[SplitEntry], batch_size: int):
-    order = sorted(range(len(entries)), key=lambda i: entries[i].frames)
+    order = sorted((i for i in range(len(entries)) if entries[i].frames <= LONG_SECONDS * FAIRSEQ_SAMPLE_RATE),
+                   key=lambda i: entries[i].frames)
     for k in range(0, len(order), batch_size):
         yield order[k:k + batch_size]
 
@@ -62,16 +72,36 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
     for batch in _batches(entries, batch_size):
         lprobs = inference.forward(model, [_read(entries[i]) for i in batch], normalize, device)
         for lp, i in zip(lprobs, batch):
-            decoded = inference.decode(lp, vocab)
-            e = entries[i]
-            results[i] = {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
-                          "units": [{"unit": u.token, "start": u.start, "end": u.end, "posterior": u.posterior}
-                                    for u in decoded.units],
-                          "emotion_mass": {k: round(v, 4) for k, v in decoded.mass.items()},
-                          "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
+            results[i] = _result(entries[i], inference.decode(lp, vocab))
         bar.update(len(batch))
+    for i, e in enumerate(entries):
+        if results[i] is None:  # longer than LONG_SECONDS
+            results[i] = _result(e, decode_long(model, _read(e), vocab, normalize, device))
+            bar.update(1)
     bar.close()
     return results
+
+
+def decode_long(model, wave, vocab, normalize: bool, device: str) -> "inference.Decoded":
+    """One long utterance -> its units (times from the utterance start) and emotion mass, chunk by chunk."""
+    from fairseq_emo.predict import stream_chunks
+
+    units, mass = [], None
+    for start, chunk in stream_chunks([wave.numpy()], CHUNK_SECONDS):
+        (lp,) = inference.forward(model, [torch.from_numpy(chunk)], normalize, device)
+        part = inference.decode(lp, vocab, offset=start / FAIRSEQ_SAMPLE_RATE)
+        units += part.units
+        mass = dict(part.mass) if mass is None else {k: mass[k] + v for k, v in part.mass.items()}
+    return inference.Decoded(units, mass)
+
+
+def _result(e: SplitEntry, decoded) -> Dict:
+    """One line of units.jsonl."""
+    return {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
+            "units": [{"unit": u.token, "start": u.start, "end": u.end, "posterior": u.posterior}
+                      for u in decoded.units],
+            "emotion_mass": {k: round(v, 4) for k, v in decoded.mass.items()},
+            "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
 
 
 def _read(entry: SplitEntry) -> torch.Tensor:
@@ -103,10 +133,7 @@ def write_outputs(out_dir: str, results: List[Dict]) -> None:
     write_trn(os.path.join(out_dir, "noemo", "ref.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in ref])
     for name, lines in (("units.jsonl", [json.dumps(r, sort_keys=True) for r in results]),
                         ("ref_emotions.txt", [f"{r['utt_id']} {r['ref_emotion']}" for r in results])):
-        tmp = os.path.join(out_dir, f".{name}.tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, os.path.join(out_dir, name))
+        write_text(os.path.join(out_dir, name), "".join(line + "\n" for line in lines))
 
 
 def decode_to_dir(model, task, checkpoint: str, data: str, out: str, split: str = "test", batch_size: int = 8,
@@ -132,7 +159,5 @@ def decode_to_dir(model, task, checkpoint: str, data: str, out: str, split: str 
             "device": device, "batch_size": batch_size, "utterances": len(results),
             "audio_seconds": round(sum(e.frames for e in entries) / FAIRSEQ_SAMPLE_RATE, 2),
             "decode_seconds": round(seconds, 2), "empty_hypotheses": sum(1 for r in results if not r["units"])}
-    with open(marker + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(info, f, indent=1, sort_keys=True)
-    os.replace(marker + ".tmp", marker)
+    write_text(marker, json.dumps(info, indent=1, sort_keys=True))
     return info

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from fairseq_emo import layout
+from fairseq_emo import layout, safe_load
 
 
 def read_key_values(path: str) -> Dict[str, str]:
@@ -31,7 +31,13 @@ def read_done(fold_dir: str) -> Dict[str, str]:
     path = os.path.join(fold_dir, layout.DONE)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: the fold has not finished training")
-    return read_key_values(path)
+    done = read_key_values(path)
+    missing = [k for k in ("config",) if not done.get(k)]  # every DONE ever written has it (older ones lack the rest)
+    if missing:
+        raise ValueError(f"{path} lacks {', '.join(missing)} (empty or damaged: it was not written by "
+                         f"run_folds.sh); remove it and run the fold loop again, which finds the trained "
+                         f"checkpoint and completes the fold")
+    return done
 
 
 def log_records(lines: Iterable[str], tag: str) -> List[Dict]:
@@ -46,7 +52,7 @@ def checkpoint_progress(path: str) -> Optional[Tuple[int, int]]:
     import torch
 
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)  # our own training's files
+        state = safe_load.load(path, mmap=True)  # our own training's files
         return int(state["optimizer_history"][-1]["num_updates"]), int(state["cfg"]["optimization"]["max_update"])
     except Exception:  # truncated zip, unpickling errors, missing keys: all mean "not usable"
         return None
@@ -107,7 +113,7 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional
     if record is not None or not keep_optimizer:
         from fairseq_emo.model_record import RECORD_KEY
 
-        state = torch.load(last, map_location="cpu", weights_only=False)  # our own training's file
+        state = safe_load.load(last)  # our own training's file
         if not keep_optimizer:
             state["last_optimizer_state"] = None
         if record is not None:
@@ -123,21 +129,49 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional
 DONE_KEYS = ("config", "w2v", "data", "launcher", "seed", "device", "gpu", "jobs", "wall_seconds", "command")
 
 
-def mark_done(fold_dir: str, facts: Dict[str, str]) -> str:
-    """Write <fold>/DONE (atomically): the training facts run_folds.sh passes, the UTC `finished` stamp (which
-    decodes are tied to: layout.is_decoded), the test checkpoint and the checkpoint rule. -> the DONE path."""
+def done_facts(fold_dir: str, facts: Dict[str, str]) -> Dict[str, str]:
+    """The DONE file's content: the training facts run_folds.sh passes, the UTC `finished` stamp (which decodes
+    are tied to: layout.is_decoded), the test checkpoint and the checkpoint rule; the command last."""
     unknown = sorted(set(facts) - set(DONE_KEYS))
     if unknown:
         raise ValueError(f"mark-done: unknown key(s) {', '.join(unknown)}; known: {', '.join(DONE_KEYS)}")
-    lines = [f"{k}={facts.get(k, '')}" for k in DONE_KEYS if k != "command"]
-    lines += [f"finished={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
-              f"test_checkpoint={layout.test_checkpoint(os.path.abspath(fold_dir))}",
-              f"checkpoint_rule={layout.CHECKPOINT_RULE}", f"command={facts.get('command', '')}"]
+    done = {k: facts.get(k, "") for k in DONE_KEYS if k != "command"}
+    done.update(finished=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                test_checkpoint=layout.test_checkpoint(os.path.abspath(fold_dir)),
+                checkpoint_rule=layout.CHECKPOINT_RULE, command=facts.get("command", ""))
+    return done
+
+
+def write_done(fold_dir: str, done: Dict[str, str]) -> str:
+    """<fold>/DONE written atomically from done_facts(); -> its path."""
     path = os.path.join(fold_dir, layout.DONE)
     with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("".join(f"{k}={v}\n" for k, v in done.items()))
     os.replace(path + ".tmp", path)
     return path
+
+
+def mark_done(fold_dir: str, facts: Dict[str, str]) -> str:
+    """Write <fold>/DONE (atomically) from the training facts. -> the DONE path."""
+    return write_done(fold_dir, done_facts(fold_dir, facts))
+
+
+def complete(fold_dir: str, facts: Dict[str, str], keep_optimizer: bool = False) -> str:
+    """The end of a training, in the order that survives a kill at any point: the record goes into the test
+    checkpoint first (finalize), DONE is written last, so DONE always means "finished, record inside". A kill
+    before DONE leaves a checkpoint at max_update, which the next attempt finds finished and completes again.
+    A command that is empty (the fold's cmd.sh vanished, e.g. the fold dir was deleted mid-training) is refused:
+    DONE must say how the model was trained. -> finalize's summary."""
+    from fairseq_emo import model_record
+
+    if not facts.get("command", "").strip():
+        raise ValueError(f"{fold_dir}: no training command to record (was the fold directory removed while it "
+                         f"trained?); not marked done: train the fold again")
+    done = done_facts(fold_dir, facts)
+    checkpoints = os.path.dirname(layout.test_checkpoint(fold_dir))
+    summary = finalize(checkpoints, keep_optimizer=keep_optimizer, record=model_record.build(fold_dir, done))
+    write_done(fold_dir, done)
+    return summary
 
 
 # Arguments that only say where things are (the program, the code, the fold's own output dirs): an experiment
@@ -171,7 +205,11 @@ def same_command(fold_dir: str, command: str) -> bool:
 def main(argv=None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) == 3 and args[0] == "same-command":
-        return 0 if same_command(args[1], args[2]) else 1
+        try:
+            return 0 if same_command(args[1], args[2]) else 1
+        except ValueError as err:  # a damaged DONE: said, and the fold counts as differing (refused, listed)
+            print(f"error: {err}", file=sys.stderr)
+            return 1
     if len(args) >= 2 and args[0] == "complete":
         # one process for the end of a training: DONE (with the device torch sees), then finalize with the record
         import torch
@@ -182,12 +220,10 @@ def main(argv=None) -> int:
         try:
             facts = dict(a.split("=", 1) for a in args[2:] if a != "--keep-optimizer")
             facts.setdefault("device", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
-            mark_done(args[1], facts)
+            print(complete(args[1], facts, keep_optimizer=keep))
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        checkpoints = os.path.dirname(layout.test_checkpoint(args[1]))
-        print(finalize(checkpoints, keep_optimizer=keep, record=model_record.build(args[1])))
         return 0
     if len(args) >= 2 and args[0] == "mark-done":
         try:
@@ -213,7 +249,12 @@ def main(argv=None) -> int:
 
         for fold_dir in args[1:]:  # one process for all folds of a run: torch and fairseq load once
             done = read_done(fold_dir)
-            record = model_record.update(done["test_checkpoint"], {"evaluation": model_record.evaluation(fold_dir)})
+            changes = {"evaluation": model_record.evaluation(fold_dir)}
+            if "utterances" not in (model_record.read(done["test_checkpoint"]) or {}):
+                # a checkpoint finalized without its record (killed between DONE and the record before DONE
+                # was written last): the record is rebuilt from the fold, not left partial
+                changes = dict(model_record.build(fold_dir), **changes)
+            record = model_record.update(done["test_checkpoint"], changes)
             print(model_record.describe(record))
         return 0
     print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR [--max-update N]\n"

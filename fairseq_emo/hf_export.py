@@ -17,6 +17,8 @@ from typing import Dict
 
 import torch
 
+from fairseq_emo import safe_load
+
 PREFIX = "w2v_encoder.w2v_model."
 
 
@@ -107,7 +109,7 @@ def export(checkpoint: str, out_dir: str) -> str:
 
     from fairseq_emo import model_record
 
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)  # our own training's file
+    state = safe_load.load(checkpoint)  # our own training's file
     cfg = state["cfg"]
     w2v = dict(cfg["model"]["w2v_args"]["model"])
     dicts = glob.glob(os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "dict.*.txt"))

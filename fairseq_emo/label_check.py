@@ -34,13 +34,16 @@ def _lines(path: str) -> List[str]:
 def dictionary_symbols(data: str, labels: str) -> set:
     """Symbols of dict.<labels>.txt ('token count' lines)."""
     path = os.path.join(data, f"dict.{labels}.txt")
-    symbols = set()
+    symbols = {}
     for lineno, line in enumerate(_lines(path), start=1):
         parts = line.split()
         if not parts:
             raise LabelCheckError(f"{path}:{lineno}: empty line in dictionary")
-        symbols.add(parts[0])
-    return symbols
+        if parts[0] in symbols:  # fairseq would give the token two ids; the model's output layer would disagree
+            raise LabelCheckError(f"{path}:{lineno}: token {parts[0]!r} already on line {symbols[parts[0]]}; "
+                                  f"each token once (rewrite the folds with make_manifests.py)")
+        symbols[parts[0]] = lineno
+    return set(symbols)
 
 
 def check_split(data: str, labels: str, split: str) -> int:

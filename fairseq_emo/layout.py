@@ -42,7 +42,8 @@ LOCK_PID = "LOCK.pid"          # who holds it (pid, host, time)
 COMMAND = "cmd.sh"             # the fold's exact fairseq-hydra-train command
 TRAIN_LOG = "train.log"        # fairseq's log, appended across attempts
 CHECK_ERR = "check.err"        # check_fold.py's complaint, when the fold data is bad
-CHECK_MAX_UPDATE = "check.max_update"  # the composed config's max_update (check_fold.py --facts), read at resume
+CHECK_MAX_UPDATE = "check.max_update"  # the composed config's max_update (check_fold.py --max-update-out)
+PREPARE_LOCK = ".prepare.lock"  # data/<...>: run.sh holds it while stages 0-2 write the shared inputs
 CHECKPOINTS = "checkpoints"    # fairseq's checkpoint.save_dir (the test checkpoint and the dictionary stay)
 HYDRA = "hydra"                # hydra's run dir (its own log; fairseq's log under the submitit launcher)
 DECODED = "decode.json"        # decoding finished (written last)
@@ -54,7 +55,8 @@ CROSS_DIR = "cross"
 NOT_RUNS = (BASELINE_DIR, REPORT_DIR)   # folders of exp/<corpus>/ that are not training runs
 CHECKPOINT_RULE = "final (checkpoint_last.pt; no selection on the test fold)"
 _SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|all)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?$")
-_EXP_NAME = re.compile(r"^(?P<variant>[^.]+)(?:\.(?P<scheme_dir>[^.]+?))?(?:\.seed(?P<seed>\d+))?$")
+# 'seed<s>' is never a scheme: 'bpc.seed1' is the speaker scheme with seed 1 (what run_folds.sh --seeds names)
+_EXP_NAME = re.compile(r"^(?P<variant>[^.]+)(?:\.(?P<scheme_dir>(?!seed\d+$)[^.]+))?(?:\.seed(?P<seed>\d+))?$")
 
 
 def scheme_dir(scheme: str, num_folds: Optional[int] = None, valid_policy: str = DEFAULT_VALID_POLICY) -> str:
@@ -248,7 +250,7 @@ def main(argv=None) -> int:
         elif args.what == "shell-names":
             names = dict(done_file=DONE, failed_file=FAILED, lock_file=LOCK, lock_pid_file=LOCK_PID,
                          cmd_file=COMMAND, train_log=TRAIN_LOG, check_err=CHECK_ERR, checkpoints_dir=CHECKPOINTS,
-                         hydra_dir=HYDRA, check_max_update=CHECK_MAX_UPDATE)
+                         hydra_dir=HYDRA, check_max_update=CHECK_MAX_UPDATE, prepare_lock=PREPARE_LOCK)
             print(" ".join(f"{k}={v}" for k, v in names.items()))
         elif args.what == "manifest-dir":
             print(manifest_dir(args.root, args.corpus, args.variant, args.scheme_dir))

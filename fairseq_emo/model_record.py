@@ -11,17 +11,20 @@ load only files you trust).
 import os
 from typing import Dict, Optional
 
+from fairseq_emo import safe_load
+
 RECORD_KEY = "fairseq_emo_record"
 SYNTHETIC_CORPORA = ("demo",)
 
 
-def build(fold_dir: str) -> Dict:
-    """A finished fold's training dir (DONE, cmd.sh, the fold data's fold.json) -> its record."""
+def build(fold_dir: str, done: Optional[Dict] = None) -> Dict:
+    """A finished fold's training dir (DONE, or the facts about to be written to it; cmd.sh; the fold data's
+    fold.json) -> its record."""
     from fairseq_emo.fold_protocol import read_fold_record
     from fairseq_emo.fold_run import read_done
     from fairseq_emo.report import provenance
 
-    done = read_done(fold_dir)
+    done = done if done is not None else read_done(fold_dir)
     fold = read_fold_record(done["data"])
     command = ""
     if os.path.isfile(os.path.join(fold_dir, "cmd.sh")):
@@ -63,7 +66,7 @@ def read(checkpoint: str) -> Optional[Dict]:
         with open(path, encoding="utf-8") as f:
             return json.load(f) or None
 
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)
+    state = safe_load.load(checkpoint, mmap=True)
     return state.get(RECORD_KEY) if isinstance(state, dict) else None
 
 
@@ -71,7 +74,7 @@ def update(checkpoint: str, changes: Dict) -> Dict:
     """Merge changes into the checkpoint's record (rewritten atomically); returns the new record."""
     import torch
 
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    state = safe_load.load(checkpoint)
     record = dict(state.get(RECORD_KEY) or {}, **changes)
     state[RECORD_KEY] = record
     torch.save(state, checkpoint + ".tmp")

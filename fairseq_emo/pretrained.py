@@ -11,6 +11,8 @@ given a HuBERT file fails with an unrelated error; the task checks both with `ch
 import os
 from dataclasses import dataclass
 
+from fairseq_emo import safe_load
+
 MODEL_FOR_KIND = {"wav2vec2": "wav2vec_ctc", "hubert": "emotion_hubert_ctc"}  # the latter: fairseq_plugin/hubert_ctc
 BACKBONE_HINT = {("wav2vec2", False): "libri960", ("wav2vec2", True): "lv60 (or xlsr)",
                  ("hubert", True): "hubert_large"}
@@ -31,9 +33,11 @@ def read(path: str) -> Pretrained:
 
     try:
         try:
-            state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+            state = safe_load.load(path, mmap=True)
         except RuntimeError:   # a legacy (non-zip) torch file cannot be memory-mapped
-            state = torch.load(path, map_location="cpu", weights_only=False)
+            state = safe_load.load(path)
+    except safe_load.UnsafeCheckpoint:
+        raise
     except Exception as err:  # torch raises several types for files that are not its own
         raise ValueError(f"{path}: cannot be read as a torch checkpoint ({type(err).__name__}: "
                          f"{str(err)[:200]})") from None

@@ -25,6 +25,7 @@ from itertools import combinations
 from typing import Dict, List, Optional
 
 from fairseq_emo import layout, paper
+from fairseq_emo.atomic import write_text
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.fold_run import log_records, read_done
@@ -608,8 +609,9 @@ def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:
               + (f"; trained on {', '.join(devices)}" if devices else "") + ". Every number: `results.json`."]
     results.pop("_left_out_scheme")
     results["left_out"] = {s: [{"run": r, "fold": f, "why": w} for r, f, w in v] for s, v in left_by_scheme.items()}
-    _write_atomic(os.path.join(out, "report.md"), "\n".join(lines) + "\n")
-    _write_atomic(os.path.join(out, "results.json"), results_json(results))
+    # results.json (the product) first: a report.md is never left beside no or stale results
+    write_text(os.path.join(out, "results.json"), results_json(results))
+    write_text(os.path.join(out, "report.md"), "\n".join(lines) + "\n")
     return all_summaries
 
 
@@ -637,13 +639,6 @@ def results_json(results: Dict) -> str:
         return x
 
     return json.dumps(clean(results), indent=1, sort_keys=True, default=str, allow_nan=False) + "\n"
-
-
-def _write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def format_result(corpus: str, unit: str, folds: str, wa: float, ua: float, seed=None, **details) -> str:

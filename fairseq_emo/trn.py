@@ -24,11 +24,9 @@ def utt_of(trn_identifier: str) -> str:
 
 def write_trn(path: str, rows: Sequence[Tuple[str, str, Sequence[str]]]) -> None:
     """rows: (speaker, utt_id, tokens). Written atomically."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for speaker, utt_id, tokens in rows:
-            f.write(f"{' '.join(tokens)} ({trn_id(speaker, utt_id)})\n")
-    os.replace(tmp, path)
+    from fairseq_emo.atomic import write_text
+
+    write_text(path, "".join(f"{' '.join(tokens)} ({trn_id(speaker, utt_id)})\n" for speaker, utt_id, tokens in rows))
 
 
 def read_trn(path: str) -> Dict[str, List[str]]:

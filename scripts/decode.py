@@ -18,6 +18,12 @@ import os
 import sys
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", help="fine-tuned checkpoint (default with --fold-exp: the one in DONE)")
@@ -27,13 +33,14 @@ def main(argv=None) -> int:
     parser.add_argument("--dict-dir", help="folder with dict.<labels>.txt (default: see above)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--out", nargs="+", help="output dir (default <fold-exp>/decode_<split>)")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=_positive_int, default=8)
     parser.add_argument("--device", default="cuda" if __import__("torch").cuda.is_available() else "cpu")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
 
     import fairseq  # noqa: F401  (before the plugin, so that it registers)
     from fairseq_emo import layout
+    from fairseq_emo.atomic import WriteError
     from fairseq_emo.decode import decode_to_dir, load_model
     from fairseq_emo.fold_run import read_done
 
@@ -58,7 +65,7 @@ def main(argv=None) -> int:
                   f"{info['decode_seconds']:.1f} s (real-time factor "
                   f"{info['decode_seconds'] / max(info['audio_seconds'], 1e-9):.3f}; {info['empty_hypotheses']} "
                   f"empty hypotheses) -> {out}")
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, WriteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

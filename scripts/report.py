@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 
+from fairseq_emo.atomic import WriteError
 from fairseq_emo import layout
 from fairseq_emo.report import result_line, write_report
 
@@ -19,7 +20,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         summaries = write_report(args.exp, args.split)
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, WriteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for s in summaries:

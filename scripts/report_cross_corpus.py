@@ -20,7 +20,7 @@ def main(argv=None) -> int:
     try:
         path = write_cross_report(args.cross)
         cells = collect(args.cross)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+    except (FileNotFoundError, ValueError, KeyError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for corpus, units in sorted(cells.items()):

@@ -36,7 +36,8 @@
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
 #   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin; default bandlimit8k)
-#   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh); -- <hydra overrides for training>
+#   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh; --force also lets stage 2 rewrite
+#   manifests that differ, e.g. in a copied work dir); -- <hydra overrides for training>
 set -euo pipefail
 me=run.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -62,6 +63,7 @@ rate_policy=""   # mandarin: bandlimit8k (default: the paper's 8 kHz condition f
 seeds=""         # default: one run per fold with fairseq's default seed
 pool=()          # --jobs/--gpus/--stagger/--keep-optimizer/--force, passed to run_folds.sh
 overrides=()     # after --: hydra overrides for training (run_folds.sh -- ...)
+manifest_force=()  # --force: make_manifests.py --force too (a copied work dir's folds name another table)
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -88,7 +90,8 @@ while [ $# -gt 0 ]; do
     --rate-policy) rate_policy=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
     --jobs|--gpus|--stagger) pool+=("$1" "$2"); shift 2 ;;
-    --keep-optimizer|--force) pool+=("$1"); shift ;;
+    --keep-optimizer) pool+=("$1"); shift ;;
+    --force) pool+=("$1"); manifest_force=(--force); shift ;;   # also rewrites differing manifests (stage 2)
     --) shift; overrides=("$@"); break ;;
     -h|--help) print_header "$0"; exit 0 ;;
     *) echo "$me: unknown option $1" >&2; print_header "$0" >&2; exit 2 ;;
@@ -156,8 +159,21 @@ if [ "$rate_policy" != resample ]; then
   case "$rate_policy" in relabel|bandlimit8k) name=$corpus-$rate_policy ;;
     *) die "--rate-policy resample|bandlimit8k|relabel, not '$rate_policy'" ;; esac
 fi
+# --work holds every path of the run; hydra's override grammar cannot take spaces, ',' '=' quotes or brackets,
+# and the stage loops below split on whitespace: refused here, before anything is written
+case "$work" in /*) ;; *) work=$PWD/$work ;; esac
+[[ "$work" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || die "--work $work: use a directory whose path has only letters," \
+  "digits and _ . / + @ % : ~ - (fairseq-hydra-train's overrides cannot take the others)"
 table=$work/data/$name/utterances.tsv
 exp=$work/exp/$name   # this corpus's experiments (--exp of run_folds.sh and report.py)
+eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)
+# Stages 0-2 write shared inputs (the corpus, the table, the manifests): two run.sh on one --work take turns
+# (the second waits, then finds the work done and skips it) instead of racing on the same files.
+if [ "$stage" -le 2 ]; then
+  mkdir -p "$work/data"
+  exec {prepare_fd}>>"$work/data/$prepare_lock"
+  flock -w 0 "$prepare_fd" || { log "another run.sh is preparing $work/data; waiting for it"; flock "$prepare_fd"; }
+fi
 
 if want 0 && [ "$corpus" = demo ]; then
   if [ -d "$data/IEMOCAP_full_release" ]; then
@@ -187,10 +203,12 @@ if want 2; then
       fold_opt=(); [ "$scheme" = speaker ] && [ -n "$num_folds" ] && fold_opt=(--num-folds "$num_folds")
       log "stage 2: $table -> $work/manifests/$name ($unit, $scheme folds, validation $valid_policy)"
       "$PYTHON" "$repo/scripts/make_manifests.py" --table "$table" --unit "$unit" --folds "$scheme" \
-        --valid-policy "$valid_policy" --manifest-root "$work/manifests" ${fold_opt[@]+"${fold_opt[@]}"}
+        --valid-policy "$valid_policy" --manifest-root "$work/manifests" ${fold_opt[@]+"${fold_opt[@]}"} \
+        ${manifest_force[@]+"${manifest_force[@]}"}
     done
   done
 fi
+[ -n "${prepare_fd:-}" ] && exec {prepare_fd}>&-   # inputs ready: the other run may go on
 if [ "$corpus" = demo ]; then
   train_units=${train_units:-bpc utterance}
   config=${config:-demo}

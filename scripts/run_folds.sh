@@ -133,6 +133,10 @@ done
 w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
 hydra_safe --w2v "$w2v"
 exp=${exp:-$repo/exp/$corpus}
+# checked before anything is created: a refused path leaves no directory behind
+absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+hydra_safe --manifests "$(absolute "$manifests")"
+hydra_safe --exp "$(absolute "$exp")"
 manifests=$(mkdir -p "$manifests" && cd "$manifests" && pwd)
 exp=$(mkdir -p "$exp" && cd "$exp" && pwd)
 hydra_safe --manifests "$manifests"
@@ -223,6 +227,10 @@ for unit in $units; do
   [ -d "$data_root" ] || { log "no folds in $data_root (run make_manifests.py first)"; missing+=("$unit"); continue; }
   fold_list=$train_folds
   [ -n "$fold_list" ] || fold_list=$(for d in $(layout fold-dirs "$data_root"); do echo "${d##*/fold}"; done)
+  for k in $fold_list; do   # every asked fold exists before any is trained (no empty fold dir is made)
+    [ -d "$data_root/fold$k" ] || die "--train-folds: no fold$k in $data_root (it has:" \
+      "$(for d in $(layout fold-dirs "$data_root"); do echo -n "${d##*/} "; done))"
+  done
   labels=${unit%%-*}   # 'bpc-cv2' folds carry bpc labels
   cfg=${config:-paper_$labels}
   for seed in ${seeds:-default}; do

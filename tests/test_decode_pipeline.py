@@ -100,3 +100,42 @@ def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     assert proc.stderr.count("decode_test exists, skipped") == 2, proc.stderr
     proc = subprocess.run(base + ["--stage", "8", "--stop-stage", "8"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and proc.stdout.count("BASELINE fold1: done earlier, skipped") == 2
+
+
+def test_a_test_utterance_longer_than_a_minute_is_decoded_in_chunks_joined(demo_manifests, tiny_finetuned, tmp_path):
+    """The oracle: each chunk (the same quiet-frame cuts as predict) decoded on its own, then joined; utterances of
+    normal length are decoded whole, as before."""
+    import numpy as np
+    import soundfile
+    import torch
+
+    from fairseq_emo import decode, inference
+    from fairseq_emo.manifest import read_split
+    from fairseq_emo.predict import chunk_bounds
+
+    model, task = decode.load_model(tiny_finetuned, None, "cpu")
+    fold = os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1")
+    short = read_split(fold, "test", "bpc")[:2]
+    waves = [soundfile.read(e.wav, dtype="float32")[0] for e in short]
+    long_wave = np.concatenate([np.concatenate(waves)] * int(70 * 16000 / sum(map(len, waves)) + 1))
+    path = tmp_path / "long.wav"
+    soundfile.write(str(path), long_wave, 16000, subtype="FLOAT")
+    long_entry = decode.SplitEntry(wav=str(path), frames=len(long_wave), utt_id="long", speaker=short[0].speaker,
+                                   emotion="neu", ref=[])
+    results = decode.decode_split(model, task, short + [long_entry], progress=False)
+    vocab = inference.Vocabulary.of(task.target_dictionary)
+    # normal lengths: whole, unchanged
+    for e, r in zip(short, results):
+        (lp,) = inference.forward(model, [torch.from_numpy(soundfile.read(e.wav, dtype="float32")[0])], False, "cpu")
+        assert [u["unit"] for u in r["units"]] == [u.token for u in inference.decode(lp, vocab).units]
+    bounds = chunk_bounds(long_wave, decode.CHUNK_SECONDS)
+    assert len(bounds) >= 4 and bounds[-1][1] == len(long_wave)
+    expected, mass = [], {}
+    for start, end in bounds:
+        (lp,) = inference.forward(model, [torch.from_numpy(long_wave[start:end])], False, "cpu")
+        part = inference.decode(lp, vocab, offset=start / 16000)
+        expected += [(u.token, u.start) for u in part.units]
+        mass = {k: mass.get(k, 0.0) + v for k, v in part.mass.items()}
+    got = results[2]
+    assert [(u["unit"], u["start"]) for u in got["units"]] == expected
+    assert got["emotion_mass"] == {k: round(v, 4) for k, v in mass.items()} and got["seconds"] > 60

@@ -177,3 +177,11 @@ def test_decode_pairs_each_data_dir_with_one_output_dir(tmp_path):
     proc = run_script("decode.py", "--checkpoint", tmp_path / "c.pt", "--data", tmp_path / "a", tmp_path / "b",
                       "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "2 --data dir(s) but 1 --out dir(s)" in proc.stderr
+
+
+def test_run_names_round_trip_for_every_scheme_and_seed():
+    # 'bpc.seed1' (speaker folds, --seeds) was once read as a scheme called 'seed1', so the report found no runs
+    for variant, scheme, seed in (("bpc", "speaker", 1), ("bpc", "speaker", None), ("bpc-cv2", "session", 2),
+                                  ("utterance", "speaker-k7", 3), ("syllable", "speaker-heldout", None)):
+        names = layout.parse_exp_name(layout.exp_name(variant, scheme, seed))
+        assert (names["variant"], names["scheme_dir"], names["seed"]) == (variant, scheme, seed)

@@ -209,6 +209,15 @@ def test_checkpoint_carries_its_record_and_predict_states_it(audio_dir, tiny_fin
     torch.save(state, str(tmp_path / "foreign.pt"))
     info = subprocess.run([CLI, "info", str(tmp_path / "foreign.pt")], capture_output=True, text=True)
     assert info.returncode == 1 and "carries no fairseq_emo record" in info.stdout
+    # a fold whose checkpoint lost its record (a kill between DONE and the record, before DONE was written last):
+    # the vote stage rebuilds the whole record from the fold instead of writing a partial one
+    shutil.copy(tmp_path / "foreign.pt", copy / "checkpoints" / "checkpoint_last.pt")
+    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.fold_run", "record-evaluation", str(copy)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "bpc units trained on demo" in proc.stdout, proc.stderr
+    info = subprocess.run([CLI, "info", str(copy / "checkpoints" / "checkpoint_last.pt"), "--json"],
+                          capture_output=True, text=True)
+    assert json.loads(info.stdout)["utterances"]["train"] == record["utterances"]["train"]
 
 
 def test_python_api_from_checkpoint_and_arrays(audio_dir, tiny_finetuned):

@@ -213,3 +213,229 @@ def test_ids_from_a_wav_scp_never_name_a_file_outside_the_plot_folder():
     for ident in ("a/b", "../x", "../../etc/passwd", "..", "/abs"):
         part = file_name_part(ident)
         assert "/" not in part and not part.startswith(".") and part
+
+
+def test_done_is_written_last_and_never_with_an_empty_command(small_fold, tmp_path):
+    from fairseq_emo.fold_run import complete
+
+    fold = tmp_path / "fold1"
+    (fold / "checkpoints").mkdir(parents=True)
+    facts = {"config": "tiny", "data": str(small_fold), "command": "fairseq-hydra-train --config-name tiny"}
+    with pytest.raises(ValueError, match="no training command to record"):
+        complete(str(fold), dict(facts, command=""))
+    # finalize fails (no checkpoint): nothing says the fold is done
+    with pytest.raises(FileNotFoundError):
+        complete(str(fold), facts)
+    assert not (fold / "DONE").exists()
+
+
+def test_baseline_never_caches_a_non_finite_feature_row(small_fold, tmp_path, monkeypatch):
+    """openSMILE swallows SIGINT and returns NaN for the utterance it was on; that row must not be cached (every
+    rerun would fail), the rows before it must be. The NaN is injected into the real extractor's output."""
+    import opensmile
+
+    from fairseq_emo.baseline import _key, features
+    from fairseq_emo.manifest import read_split
+
+    entries = read_split(str(small_fold), "train", None)[:3]
+    real = opensmile.Smile.process_signal
+    calls = []
+
+    def interrupted_on_second(self, signal, rate, **kw):
+        calls.append(1)
+        frame = real(self, signal, rate, **kw)
+        if len(calls) == 2:
+            frame.iloc[0, 0] = float("nan")
+        return frame
+
+    monkeypatch.setattr(opensmile.Smile, "process_signal", interrupted_on_second)
+    cache = tmp_path / "feats.npz"
+    with pytest.raises(ValueError, match=f"utterance {entries[1].utt_id}: openSMILE returned non-finite"):
+        features(entries, str(cache))
+    with np.load(cache) as z:
+        assert z["keys"].tolist() == [_key(entries[0])] and np.all(np.isfinite(z["values"]))
+    monkeypatch.setattr(opensmile.Smile, "process_signal", real)
+    # an older cache holding a NaN row: extracted again, not served
+    np.savez(cache, keys=np.array([_key(e) for e in entries]), values=np.full((3, 88), np.nan))
+    out = features(entries, str(cache))
+    assert all(np.all(np.isfinite(v)) for v in out.values())
+
+
+def test_a_failed_write_leaves_neither_a_half_file_nor_its_temporary(tmp_path, monkeypatch):
+    import errno
+
+    from fairseq_emo import atomic
+
+    target = tmp_path / "report.md"
+    target.write_text("the old report\n")
+    real_replace = os.replace
+
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", disk_full)
+    with pytest.raises(atomic.WriteError, match="cannot write .*report.md.*the disk is full"):
+        atomic.write_text(str(target), "new")
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    assert target.read_text() == "the old report\n" and os.listdir(tmp_path) == ["report.md"]
+
+
+def run_sh(*args, script="run.sh"):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    return subprocess.run(["bash", os.path.join(REPO, "scripts", script), *map(str, args)], capture_output=True,
+                          text=True, env=dict(os.environ, PYTHON=sys.executable))
+
+
+def test_run_sh_refuses_a_work_dir_hydra_cannot_take_and_impossible_stages(tmp_path):
+    proc = run_sh("--work", tmp_path / "dir with space", "--stage", "1")
+    assert proc.returncode == 2 and "use a directory whose path has only" in proc.stderr
+    assert not (tmp_path / "dir with space").exists()
+    for args, says in ((("--stage", "99"), "a stage number 0-9"), (("--stage", "9", "--stop-stage", "0"),
+                                                                  "is after --stop-stage")):
+        proc = run_sh("--work", tmp_path / "w", *args)
+        assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+    proc = run_sh("--demo", "--stage", "7", script="run_cross_corpus.sh")
+    assert proc.returncode == 2 and "a stage number 0-6" in proc.stderr
+
+
+def test_run_folds_refuses_absent_folds_and_bad_paths_without_creating_anything(small_fold, tmp_path):
+    from conftest import run_folds
+
+    w2v = tmp_path / "w2v.pt"
+    w2v.write_bytes(b"")
+    manifests = small_fold.parents[3]   # <root>/iemocap/bpc/speaker/fold1
+    proc = run_folds("--corpus", "iemocap", "--units", "bpc", "--w2v", w2v, "--manifests", manifests,
+                     "--exp", tmp_path / "exp", "--train-folds", "99")
+    assert proc.returncode == 2 and "no fold99 in" in proc.stderr and "fold1" in proc.stderr
+    assert not list((tmp_path / "exp").rglob("fold99"))
+    proc = run_folds("--corpus", "iemocap", "--units", "bpc", "--w2v", w2v, "--manifests", manifests,
+                     "--exp", tmp_path / "a,b")
+    assert proc.returncode == 2 and "hydra overrides cannot take this path" in proc.stderr
+    assert not (tmp_path / "a,b").exists()
+
+
+def test_a_duplicate_dictionary_token_and_an_empty_done_are_named(small_fold, tmp_path):
+    from fairseq_emo.fold_run import read_done
+    from fairseq_emo.label_check import LabelCheckError, dictionary_symbols
+
+    fold = tmp_path / "fold1"
+    shutil.copytree(small_fold, fold)
+    lines = (fold / "dict.bpc.txt").read_text().splitlines()
+    (fold / "dict.bpc.txt").write_text("\n".join(lines + [lines[0]]) + "\n")
+    with pytest.raises(LabelCheckError, match=f"token '{lines[0].split()[0]}' already on line 1"):
+        dictionary_symbols(str(fold), "bpc")
+    (fold / "DONE").write_text("")
+    with pytest.raises(ValueError, match="empty or damaged"):
+        read_done(str(fold))
+
+
+def test_decode_refuses_a_batch_size_below_one():
+    proc = run_script("decode.py", "--checkpoint", "x.pt", "--data", "d", "--out", "o", "--batch-size", "0",
+                      check=False)
+    assert proc.returncode == 2 and "at least 1" in proc.stderr
+
+
+def test_two_run_sh_on_one_work_dir_take_turns_preparing(tmp_path):
+    import fcntl
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    release = make_tree(str(tmp_path / "corpus"), default_turns())
+    work = tmp_path / "work"
+    (work / "data").mkdir(parents=True)
+    held = open(work / "data" / ".prepare.lock", "a")
+    fcntl.flock(held, fcntl.LOCK_EX)   # another run.sh is preparing
+    proc = subprocess.Popen(["bash", os.path.join(REPO, "scripts", "run.sh"), "--corpus", "iemocap", "--data",
+                             release, "--work", work, "--stage", "1", "--stop-stage", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHON=sys.executable))
+    time.sleep(3)
+    assert proc.poll() is None and not (work / "data" / "iemocap" / "utterances.tsv").exists()
+    fcntl.flock(held, fcntl.LOCK_UN)
+    held.close()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "another run.sh is preparing" in err and (work / "data" / "iemocap" / "utterances.tsv").is_file()
+
+
+class _Payload:
+    """Unpickling this runs code: it writes the file named in `target`."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (exec, (f"open({self.target!r}, 'w').write('payload ran')",))
+
+
+def test_a_crafted_checkpoint_pickle_never_runs_its_payload(tmp_path, small_fold):
+    import contextlib
+    import io
+
+    import torch
+
+    from fairseq_emo.cli import main
+
+    target = tmp_path / "PAYLOAD_RAN"
+    evil = tmp_path / "checkpoint_last.pt"
+    torch.save({"cfg": {"model": {}, "task": {}}, "model": {}, "args": None, "x": _Payload(str(target))}, evil)
+    (tmp_path / "dict.bpc.txt").write_text("V_neu 1\n")
+    talk = tmp_path / "talk.wav"
+    soundfile.write(str(talk), np.zeros(16000, dtype=np.float32), 16000)
+    calls = {"info": ["info", evil], "predict": ["predict", "--checkpoint", evil, talk],
+             "export": ["export", "--checkpoint", evil, "--out", tmp_path / "hf"]}
+    for name, argv in calls.items():
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main([str(a) for a in argv])
+        assert code != 0 and "refused to unpickle" in err.getvalue(), (name, err.getvalue())
+    proc = run_script("decode.py", "--checkpoint", evil, "--data", small_fold, "--out", tmp_path / "dec",
+                      check=False)
+    assert proc.returncode == 2 and "refused to unpickle" in proc.stderr
+    proc = run_script("check_fold.py", "--data", small_fold, "--labels", "bpc", "--w2v", evil, "--config", "tiny",
+                      check=False)
+    assert proc.returncode == 2 and "refused to unpickle" in proc.stderr
+    assert not target.exists()
+    # a real fairseq-format checkpoint (argparse Namespace inside) still loads
+    from fairseq_emo import safe_load
+    run_script("make_w2v_checkpoint.py", "--size", "tiny", "--out", tmp_path / "w2v.pt")
+    assert "args" in safe_load.load(tmp_path / "w2v.pt")
+
+
+def test_export_refuses_a_dangling_link_and_a_missing_parent(tmp_path):
+    import contextlib
+    import io
+
+    from fairseq_emo.cli import main
+
+    ckpt = tmp_path / "c.pt"
+    ckpt.write_bytes(b"x")
+    os.symlink(tmp_path / "nowhere", tmp_path / "link")
+    for out, says in ((tmp_path / "link", "exists (a link to"), (tmp_path / "no" / "dir", "does not exist")):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert main(["export", "--checkpoint", str(ckpt), "--out", str(out)]) == 2
+        assert says in err.getvalue(), err.getvalue()
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_copied_work_dir_is_prepared_again_with_force(tmp_path):
+    release = make_tree(str(tmp_path / "corpus"), default_turns())
+    common = ["--corpus", "iemocap", "--data", release, "--units", "bpc", "--stage", "1", "--stop-stage", "2"]
+    first = run_sh("--work", tmp_path / "w1", *common)
+    assert first.returncode == 0, first.stderr
+    shutil.copytree(tmp_path / "w1", tmp_path / "w2")
+    again = run_sh("--work", tmp_path / "w2", *common)
+    assert again.returncode != 0 and "pass --force to replace it" in again.stderr
+    forced = run_sh("--work", tmp_path / "w2", *common, "--force")
+    assert forced.returncode == 0, forced.stderr
+    import json
+    fold = json.load(open(tmp_path / "w2" / "manifests" / "iemocap" / "bpc" / "speaker" / "fold1" / "fold.json"))
+    assert fold["table"].startswith(str(tmp_path / "w2")), (again.stderr, fold["table"])

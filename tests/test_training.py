@@ -281,3 +281,36 @@ def test_finished_fold_asked_with_another_command_is_refused_until_force(demo_ma
     assert "optimization.max_update=5" in (fold / "DONE").read_text()
     assert torch.load(str(fold / "checkpoints" / "checkpoint_last.pt"), weights_only=False)[
         "optimizer_history"][-1]["num_updates"] == 5
+
+
+def test_kill_9_of_run_sh_alone_takes_the_fold_loop_and_its_trainer_down(demo_manifests, tiny_w2v, tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(demo_manifests, work / "manifests")
+    fold = work / "exp" / "demo" / "bpc" / "fold1"
+    proc = subprocess.Popen(["bash", os.path.join(REPO, "scripts", "run.sh"), "--work", str(work), "--stage", "4",
+                             "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
+                             "--", "optimization.max_update=100000"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHON=sys.executable))
+
+    def ours():  # processes whose command line names this test's fold
+        found = []
+        for pid in os.listdir("/proc"):
+            try:
+                if pid.isdigit() and int(pid) != proc.pid and str(fold) in open(f"/proc/{pid}/cmdline").read():
+                    found.append(pid)
+            except OSError:
+                continue
+        return found
+
+    deadline = time.time() + 120
+    while time.time() < deadline and "=== attempt" not in (
+            (fold / "train.log").read_text() if (fold / "train.log").exists() else ""):
+        time.sleep(0.5)
+    time.sleep(2)
+    assert ours(), "the trainer did not start"
+    os.kill(proc.pid, signal.SIGKILL)   # run.sh alone, not its process group
+    proc.wait()
+    deadline = time.time() + 20
+    while ours() and time.time() < deadline:
+        time.sleep(0.5)
+    assert not ours(), "fold loop or trainer still running after run.sh was killed"

@@ -1,9 +1,10 @@
-"""fairseq checkpoints under torch >= 2.6: make fairseq's own torch.load calls unpickle full checkpoints.
+"""fairseq checkpoints under torch >= 2.6: fairseq's own torch.load calls read checkpoints through safe_load.
 
 torch 2.6 switched torch.load to weights_only=True; libri960_big.pt holds an argparse.Namespace and fine-tuned
-checkpoints hold fairseq objects, so fairseq's loads fail. We do NOT change torch.load globally: only the `torch`
-name inside fairseq.checkpoint_utils and fairseq.distributed.utils is replaced by a proxy whose load() defaults
-to weights_only=False. Checkpoints are pickles: load only files you trust.
+checkpoints hold fairseq Dictionary objects, so fairseq's plain loads fail. We do NOT change torch.load globally:
+only the `torch` name inside fairseq.checkpoint_utils and fairseq.distributed.utils is replaced by a proxy whose
+load() is fairseq_emo.safe_load.load: the weights-only unpickler with exactly those classes allowed, so a crafted
+checkpoint is refused instead of running its payload.
 """
 import torch
 
@@ -17,9 +18,12 @@ class _TorchForFairseqCheckpoints:
     def __getattr__(self, name):
         return getattr(self._torch, name)
 
-    def load(self, *args, **kwargs):
-        kwargs.setdefault("weights_only", False)
-        return self._torch.load(*args, **kwargs)
+    def load(self, f, *args, **kwargs):
+        from fairseq_emo.safe_load import load
+
+        if args:  # torch.load(f, map_location) positionally
+            kwargs.setdefault("map_location", args[0])
+        return load(f, **kwargs)
 
 
 def install() -> None:
