@@ -32,18 +32,23 @@ def non_finite(samples) -> str:
     return f"{bad} of {np.asarray(samples).size} samples are NaN or Inf" if bad else ""
 
 
-def check_finite(path: str, subtype: str) -> None:
-    """A float-format file is read and every sample checked (PCM cannot hold NaN/Inf, so it is not read)."""
-    if subtype not in FLOAT_SUBTYPES:
-        return
+def read_samples(path: str, dtype: str = "float32"):
+    """-> (samples, rate), every sample finite; an unreadable file or NaN/Inf samples are an AudioProblem."""
     try:
-        samples, _ = soundfile.read(path, dtype="float64")
+        samples, rate = soundfile.read(path, dtype=dtype)
     except Exception as err:  # soundfile raises several types for damaged files
         raise AudioProblem(f"unreadable audio file {path}: {err}") from None
     wrong = non_finite(samples)
     if wrong:
         raise AudioProblem(f"audio file {path}: {wrong}; the file is damaged (or was written from a failed "
                            f"computation): write it again")
+    return samples, rate
+
+
+def check_finite(path: str, subtype: str) -> None:
+    """A float-format file is read and every sample checked (PCM cannot hold NaN/Inf, so it is not read)."""
+    if subtype in FLOAT_SUBTYPES:
+        read_samples(path, dtype="float64")
 
 
 def read_header(path: str) -> AudioHeader:

@@ -26,7 +26,7 @@ import numpy as np
 import soundfile
 import soxr
 
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioHeader, AudioProblem, non_finite
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioHeader, read_samples
 
 RATE_POLICIES = ("resample", "relabel", "bandlimit8k")
 CONVERTER = "soxr VHQ; channels averaged; clipped to [-1, 1]; PCM_16"  # part of the cache key
@@ -71,13 +71,7 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
         with open(key_path, encoding="utf-8") as f:
             if f.read() == key:
                 return target, soundfile.info(target).frames
-    try:
-        samples, rate = soundfile.read(source, dtype="float32")
-    except Exception as err:  # soundfile raises several types for damaged files
-        raise AudioProblem(f"unreadable audio file {source}: {err}") from None
-    wrong = non_finite(samples)
-    if wrong:
-        raise AudioProblem(f"audio file {source}: {wrong}; the file is damaged: write it again")
+    samples, rate = read_samples(source)
     out = convert(samples, rate, policy)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = f"{target}.tmp-{os.getpid()}.wav"

@@ -131,7 +131,7 @@ def write_cross_report(cross_dir: str) -> str:
             lines.append(f"| {CORPUS_NAMES.get(corpus, corpus)} | " + " | ".join(row) + " |")
             figures = [cells[corpus][u]["paper_WA"] if u in cells[corpus] else None for u in units]
             if metric == "WA" and any(f is not None for f in figures):
-                lines.append(f"| paper, Table 5 | " + " | ".join(_paper_cell(f) for f in figures) + " |")
+                lines.append("| paper, Table 5 | " + " | ".join(_paper_cell(f) for f in figures) + " |")
     if any(cell["paper_WA"] is not None for c in cells.values() for cell in c.values()):
         lines += ["", "Paper rows: the paper's Table 5 beside the cells that are its experiment (all-IEMOCAP models "
                   "with its recipe; the target in its condition)."]
@@ -160,7 +160,8 @@ def write_cross_report(cross_dir: str) -> str:
                           f"UA {cell['UA']:.1f}, {cell['empty']} empty hypotheses)", "", "```",
                       format_confusion(cell["confusion"]), "```"]
     from fairseq_emo.atomic import write_text
-    from fairseq_emo.report import provenance, results_json
+    from fairseq_emo.provenance import provenance
+    from fairseq_emo.report import results_json
 
     results = {"cells": {c: {u: {k: v for k, v in cell.items()} for u, cell in units_.items()}
                          for c, units_ in cells.items()},

@@ -84,7 +84,7 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
 
 def decode_long(model, wave, vocab, normalize: bool, device: str) -> "inference.Decoded":
     """One long utterance -> its units (times from the utterance start) and emotion mass, chunk by chunk."""
-    from fairseq_emo.predict import stream_chunks
+    from fairseq_emo.chunking import stream_chunks
 
     units, mass = [], None
     for start, chunk in stream_chunks([wave.numpy()], CHUNK_SECONDS):

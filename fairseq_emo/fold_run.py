@@ -18,26 +18,7 @@ import time
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from fairseq_emo import layout, safe_load
-
-
-def read_key_values(path: str) -> Dict[str, str]:
-    """'key=value' lines -> dict."""
-    with open(path, encoding="utf-8") as f:
-        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
-
-
-def read_done(fold_dir: str) -> Dict[str, str]:
-    """DONE -> dict; a fold without it has not finished training (error says so)."""
-    path = os.path.join(fold_dir, layout.DONE)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found: the fold has not finished training")
-    done = read_key_values(path)
-    missing = [k for k in ("config",) if not done.get(k)]  # every DONE ever written has it (older ones lack the rest)
-    if missing:
-        raise ValueError(f"{path} lacks {', '.join(missing)} (empty or damaged: it was not written by "
-                         f"run_folds.sh); remove it and run the fold loop again, which finds the trained "
-                         f"checkpoint and completes the fold")
-    return done
+from fairseq_emo.layout import read_done  # noqa: F401  (fold_run.read_done: public; the parser's owner is layout)
 
 
 def log_records(lines: Iterable[str], tag: str) -> List[Dict]:
@@ -49,8 +30,6 @@ def log_records(lines: Iterable[str], tag: str) -> List[Dict]:
 def checkpoint_progress(path: str) -> Optional[Tuple[int, int]]:
     """(updates done, the run's max_update) of a fairseq checkpoint, or None when it cannot be loaded
     (fairseq writes checkpoint_last.pt by a plain copy: an interrupted copy leaves a truncated file)."""
-    import torch
-
     try:
         state = safe_load.load(path, mmap=True)  # our own training's files
         return int(state["optimizer_history"][-1]["num_updates"]), int(state["cfg"]["optimization"]["max_update"])
@@ -211,10 +190,8 @@ def main(argv=None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 1
     if len(args) >= 2 and args[0] == "complete":
-        # one process for the end of a training: DONE (with the device torch sees), then finalize with the record
+        # one process for the end of a training: the record into the checkpoint, then DONE (complete())
         import torch
-
-        from fairseq_emo import model_record
 
         keep = "--keep-optimizer" in args[2:]
         try:

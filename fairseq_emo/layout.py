@@ -161,16 +161,31 @@ def is_trained(fold_dir: str) -> bool:
     return os.path.isfile(os.path.join(fold_dir, DONE))
 
 
-def trained_stamp(fold_dir: str) -> Optional[str]:
-    """The `finished` stamp of a fold's DONE (None when the fold has not finished training)."""
+def read_key_values(path: str) -> Dict[str, str]:
+    """'key=value' lines -> dict."""
+    with open(path, encoding="utf-8") as f:
+        return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+
+
+def read_done(fold_dir: str) -> Dict[str, str]:
+    """<fold>/DONE -> dict (the one DONE parser); a fold without it has not finished training (error says so)."""
     path = os.path.join(fold_dir, DONE)
     if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found: the fold has not finished training")
+    done = read_key_values(path)
+    missing = [k for k in ("config",) if not done.get(k)]  # every DONE ever written has it (older ones lack the rest)
+    if missing:
+        raise ValueError(f"{path} lacks {', '.join(missing)} (empty or damaged: it was not written by "
+                         f"run_folds.sh); remove it and run the fold loop again, which finds the trained "
+                         f"checkpoint and completes the fold")
+    return done
+
+
+def trained_stamp(fold_dir: str) -> Optional[str]:
+    """The `finished` stamp of a fold's DONE (None when the fold has not finished training)."""
+    if not os.path.isfile(os.path.join(fold_dir, DONE)):
         return None
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("finished="):
-                return line.rstrip("\n").split("=", 1)[1]
-    return ""
+    return read_key_values(os.path.join(fold_dir, DONE)).get("finished", "")
 
 
 def model_fold_of(checkpoint: str) -> Optional[str]:

@@ -21,8 +21,8 @@ def build(fold_dir: str, done: Optional[Dict] = None) -> Dict:
     """A finished fold's training dir (DONE, or the facts about to be written to it; cmd.sh; the fold data's
     fold.json) -> its record."""
     from fairseq_emo.fold_protocol import read_fold_record
-    from fairseq_emo.fold_run import read_done
-    from fairseq_emo.report import provenance
+    from fairseq_emo.layout import read_done
+    from fairseq_emo.provenance import provenance
 
     done = done if done is not None else read_done(fold_dir)
     fold = read_fold_record(done["data"])
@@ -56,8 +56,6 @@ EXPORTED_RECORD = "fairseq_emo_record.json"  # the record beside an exported tra
 def read(checkpoint: str) -> Optional[Dict]:
     """The record inside a checkpoint (or beside an exported model directory), or None (not run_folds.sh's)."""
     import json
-
-    import torch
 
     if os.path.isdir(checkpoint):
         path = os.path.join(checkpoint, EXPORTED_RECORD)

@@ -30,8 +30,8 @@ import torch
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, non_finite
 from fairseq_emo import inference
-from fairseq_emo.ctc_greedy import FRAME_SECONDS
 from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.chunking import chunk_bounds, stream_chunks  # noqa: F401  (predict.chunk_bounds: public)
 from fairseq_emo.predict_inputs import expand_inputs
 from fairseq_emo.units.suffix import add_emotion, split_token
 from fairseq_emo.vote import vote
@@ -137,45 +137,6 @@ def load_audio(path: str):
     parts = list(stream)
     _check_length(stream.frames)
     return np.concatenate(parts), stream.rate, stream.channels
-
-
-def _cut(samples: np.ndarray, limit: int) -> int:
-    """Where a chunk of more than `limit` samples is cut: the quietest 20-ms frame of its last quarter."""
-    frame = int(FRAME_SECONDS * FAIRSEQ_SAMPLE_RATE)
-    lo = limit * 3 // 4
-    window = samples[lo:limit]
-    n = len(window) // frame
-    energy = (window[:n * frame].reshape(n, frame) ** 2).mean(axis=1)
-    return lo + int(np.argmin(energy)) * frame
-
-
-def stream_chunks(blocks: Iterable[np.ndarray], chunk_seconds: float):
-    """16 kHz blocks -> (start sample, chunk) of at most chunk_seconds, cut at the quietest frame of each chunk's
-    last quarter; holds at most two chunks plus one block in memory. A final remainder shorter than one CNN
-    frame (400 samples) joins the chunk before it instead of being decoded alone."""
-    from fairseq_emo.label_check import MIN_SAMPLES
-
-    limit = int(chunk_seconds * FAIRSEQ_SAMPLE_RATE)
-    buffer, start, held = np.zeros(0, dtype=np.float32), 0, None
-    for block in blocks:
-        buffer = np.concatenate([buffer, block])
-        while len(buffer) > limit:
-            cut = _cut(buffer, limit)
-            if held is not None:
-                yield held
-            held = (start, buffer[:cut])
-            start, buffer = start + cut, buffer[cut:]
-    if held is not None and 0 < len(buffer) < MIN_SAMPLES:
-        held, buffer = (held[0], np.concatenate([held[1], buffer])), buffer[:0]
-    if held is not None:
-        yield held
-    if len(buffer):
-        yield start, buffer
-
-
-def chunk_bounds(samples: np.ndarray, chunk_seconds: float) -> List[tuple]:
-    """[(start, end)] sample ranges of at most chunk_seconds (stream_chunks over an array in memory)."""
-    return [(start, start + len(chunk)) for start, chunk in stream_chunks([samples], chunk_seconds)]
 
 
 M_MMAP_THRESHOLD = -3  # glibc mallopt parameter

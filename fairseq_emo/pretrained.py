@@ -29,8 +29,6 @@ class Pretrained:
 
 def read(path: str) -> Pretrained:
     """Only the config is needed; the weights are memory-mapped where the file allows it, not read."""
-    import torch
-
     try:
         try:
             state = safe_load.load(path, mmap=True)

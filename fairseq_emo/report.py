@@ -20,12 +20,12 @@ import json
 import math
 import os
 import re
-import subprocess
 from itertools import combinations
 from typing import Dict, List, Optional
 
 from fairseq_emo import layout, paper
 from fairseq_emo.atomic import write_text
+from fairseq_emo.provenance import provenance
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.fold_run import log_records, read_done
@@ -530,29 +530,6 @@ def _dict_tokens(fold_data: str) -> Optional[int]:
         return None
     with open(paths[0]) as f:
         return sum(1 for _ in f)
-
-
-def provenance(repo: Optional[str] = None) -> Dict:
-    """Commit and package versions of the code that wrote the report."""
-    import importlib.metadata as md
-    import platform
-
-    repo = repo or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    try:
-        commit = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10).stdout.strip() or None
-        dirty = bool(subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = None, None
-    versions = {}
-    for pkg in ("torch", "fairseq-fixed", "fairseq_emo", "numpy", "soundfile", "soxr"):
-        try:
-            versions[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            versions[pkg] = None
-    return {"commit": commit, "uncommitted_changes": dirty, "python": platform.python_version(),
-            "packages": versions}
 
 
 def write_report(corpus_exp: str, split: str = "test") -> List[Dict]:

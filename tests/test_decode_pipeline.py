@@ -111,7 +111,7 @@ def test_a_test_utterance_longer_than_a_minute_is_decoded_in_chunks_joined(demo_
 
     from fairseq_emo import decode, inference
     from fairseq_emo.manifest import read_split
-    from fairseq_emo.predict import chunk_bounds
+    from fairseq_emo.chunking import chunk_bounds
 
     model, task = decode.load_model(tiny_finetuned, None, "cpu")
     fold = os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1")
