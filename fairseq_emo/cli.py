@@ -166,7 +166,8 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (batch sizes), else a usage error saying so."""
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
@@ -212,7 +213,7 @@ def main(argv=None) -> int:
     p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
     p.add_argument("--chunk-seconds", type=_positive_seconds, default=20.0,
                    help="longest chunk decoded at once (default 20)")
-    p.add_argument("--batch-size", type=_positive_int, default=None,
+    p.add_argument("--batch-size", type=positive_int, default=None,
                    help="chunks decoded together, length-sorted (default: 8 on cuda, 1 on cpu)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when torch sees a GPU)")
     p.add_argument("--no-progress", action="store_true")

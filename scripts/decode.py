@@ -17,11 +17,7 @@ import glob
 import os
 import sys
 
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+from fairseq_emo.cli import positive_int  # the same argparse check as fairseq-emo predict --batch-size
 
 
 def main(argv=None) -> int:
@@ -33,7 +29,7 @@ def main(argv=None) -> int:
     parser.add_argument("--dict-dir", help="folder with dict.<labels>.txt (default: see above)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--out", nargs="+", help="output dir (default <fold-exp>/decode_<split>)")
-    parser.add_argument("--batch-size", type=_positive_int, default=8)
+    parser.add_argument("--batch-size", type=positive_int, default=8)
     parser.add_argument("--device", default="cuda" if __import__("torch").cuda.is_available() else "cpu")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)

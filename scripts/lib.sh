@@ -28,3 +28,10 @@ check_words() {
 renamed() { die "$1 was renamed $2 (one meaning per option name across the scripts; docs/recipe.md)"; }
 # layout ARGS...: a name or path from fairseq_emo/layout.py
 layout() { "$PYTHON" -m fairseq_emo.layout "$@"; }
+
+# hydra_safe OPTION PATH: a path fairseq-hydra-train's override grammar can take (no ',' '=' spaces quotes
+# brackets ...), and that the stage loops cannot word-split; else a clear error before anything is written
+hydra_safe() {
+  [[ "$2" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || die "$1 $2: hydra overrides cannot take this path (',' '=' spaces quotes" \
+    "brackets ...); use a directory whose path has only letters, digits and _ . / + @ % : ~ -"
+}

@@ -162,8 +162,7 @@ fi
 # --work holds every path of the run; hydra's override grammar cannot take spaces, ',' '=' quotes or brackets,
 # and the stage loops below split on whitespace: refused here, before anything is written
 case "$work" in /*) ;; *) work=$PWD/$work ;; esac
-[[ "$work" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || die "--work $work: use a directory whose path has only letters," \
-  "digits and _ . / + @ % : ~ - (fairseq-hydra-train's overrides cannot take the others)"
+hydra_safe --work "$work"
 table=$work/data/$name/utterances.tsv
 exp=$work/exp/$name   # this corpus's experiments (--exp of run_folds.sh and report.py)
 eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)

@@ -112,10 +112,6 @@ if [ "$jobs" -gt 1 ]; then   # N processes share the cores: one thread each, and
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 fi
 read -r -a gpu_list <<< "$gpus"
-hydra_safe() {
-  [[ "$2" =~ ^[A-Za-z0-9_./+@%:~-]+$ ]] || die "$1 $2: hydra overrides cannot take this path (',' '=' spaces quotes" \
-    "brackets ...); use a directory whose path has only letters, digits and _ . / + @ % : ~ -"
-}
 # overrides of what the script sets (see the header): refused, naming the option to use instead
 for o in ${extra[@]+"${extra[@]}"}; do
   key=${o#"${o%%[!+~]*}"}; key=${key%%=*}

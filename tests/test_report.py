@@ -188,6 +188,13 @@ def test_paper_figures_only_beside_the_paper_experiment_and_every_difference_nam
     run_script("report.py", "--exp", work)
     text = (work / "report" / "report.md").read_text().split("## Fold scheme `session`")[0]
     assert "76.8" not in text and "**bpc**: backbone hubert_large (the paper: libri960)" in text
+    # one fold trained with an override the others lack: the run is not one protocol
+    as_paper_run(work / "bpc", "bpc")
+    done = (work / "bpc" / "fold2" / "DONE").read_text()
+    (work / "bpc" / "fold2" / "DONE").write_text(done.replace("checkpoints\n", "checkpoints optimization.lr=[0.001]\n"))
+    run_script("report.py", "--exp", work)
+    text = (work / "report" / "report.md").read_text().split("## Fold scheme `session`")[0]
+    assert "| 76.8 / 77.2 |" not in text and "its folds were trained with different configs or overrides" in text
     as_paper_run(work / "bpc", "bpc")
     shutil.rmtree(work / "bpc" / "fold4" / "decode_test")
     run_script("report.py", "--exp", work)
