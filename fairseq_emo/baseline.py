@@ -18,6 +18,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 import soundfile
 
+from fairseq_emo import layout
 from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.manifest import SplitEntry, read_split
 
@@ -94,13 +95,13 @@ def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
     model.fit(scaler.transform(x_train), y_train)
     predicted = model.predict(scaler.transform(np.stack([feats[e.utt_id] for e in test]))) if test else []
     os.makedirs(out_dir, exist_ok=True)
-    _write(os.path.join(out_dir, "pred.txt"), [f"{e.utt_id} {p}" for e, p in zip(test, predicted)])
-    _write(os.path.join(out_dir, "ref_emotions.txt"), [f"{e.utt_id} {e.emotion}" for e in test])
+    _write(os.path.join(out_dir, layout.VOTED), [f"{e.utt_id} {p}" for e, p in zip(test, predicted)])
+    _write(os.path.join(out_dir, layout.REF_EMOTIONS), [f"{e.utt_id} {e.emotion}" for e in test])
     result = {"method": METHOD, "C": C, "class_weight": "balanced", "fold_dir": os.path.abspath(fold_dir),
               "test_group": info.test_group, "valid_policy": info.valid_policy, "train": len(train),
               "test": len(test), "features": int(x_train.shape[1]),
               "correct": int(sum(p == e.emotion for e, p in zip(test, predicted)))}
-    _write(os.path.join(out_dir, "baseline.json"), [json.dumps(result, indent=1, sort_keys=True)])
+    _write(os.path.join(out_dir, layout.BASELINE_RECORD), [json.dumps(result, indent=1, sort_keys=True)])
     return result
 
 

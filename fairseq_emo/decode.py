@@ -1,6 +1,6 @@
 """Batched greedy CTC decoding of a fold split: fine-tuned checkpoint + fold dir -> trn files and unit timelines.
 
-Outputs in OUT (formats: manifests/README.md and README "Decoding"):
+Outputs in OUT (formats: manifests/README.md and docs/recipe.md "Decoding, scoring, the vote"):
   emo/hyp.trn, emo/ref.trn        units with emotion suffixes      `<units> (<speaker>-<utt_id>)`
   noemo/hyp.trn, noemo/ref.trn    the same with suffixes stripped
   units.jsonl                     per utterance: units with start/end seconds and posterior, emotion mass
@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 import soundfile
 import torch
 
-from fairseq_emo import inference
+from fairseq_emo import inference, layout
 from fairseq_emo.atomic import write_text
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, non_finite
 from fairseq_emo.label_check import MIN_SAMPLES
@@ -123,16 +123,17 @@ def _read(entry: SplitEntry) -> torch.Tensor:
 
 def write_outputs(out_dir: str, results: List[Dict]) -> None:
     """trn pairs with and without emotion, units.jsonl, ref_emotions.txt (atomic per file)."""
-    for sub in ("emo", "noemo"):
+    for sub in layout.VIEWS:
         os.makedirs(os.path.join(out_dir, sub), exist_ok=True)
     hyp = [(r["speaker"], r["utt_id"], [u["unit"] for u in r["units"]]) for r in results]
     ref = [(r["speaker"], r["utt_id"], r["ref"]) for r in results]
-    write_trn(os.path.join(out_dir, "emo", "hyp.trn"), hyp)
-    write_trn(os.path.join(out_dir, "emo", "ref.trn"), ref)
-    write_trn(os.path.join(out_dir, "noemo", "hyp.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in hyp])
-    write_trn(os.path.join(out_dir, "noemo", "ref.trn"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in ref])
-    for name, lines in (("units.jsonl", [json.dumps(r, sort_keys=True) for r in results]),
-                        ("ref_emotions.txt", [f"{r['utt_id']} {r['ref_emotion']}" for r in results])):
+    emo, noemo = layout.VIEWS
+    write_trn(layout.trn(out_dir, emo, "hyp"), hyp)
+    write_trn(layout.trn(out_dir, emo, "ref"), ref)
+    write_trn(layout.trn(out_dir, noemo, "hyp"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in hyp])
+    write_trn(layout.trn(out_dir, noemo, "ref"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in ref])
+    for name, lines in ((layout.UNIT_TIMELINES, [json.dumps(r, sort_keys=True) for r in results]),
+                        (layout.REF_EMOTIONS, [f"{r['utt_id']} {r['ref_emotion']}" for r in results])):
         write_text(os.path.join(out_dir, name), "".join(line + "\n" for line in lines))
 
 

@@ -19,11 +19,9 @@ import soundfile
 from pypinyin import Style, lazy_pinyin
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.corpora.emodb import SENTENCES as EMODB_SENTENCES
 from fairseq_emo.demo_corpus import PROSODY, _rng, espeak, jittered
 
-GERMAN = ["Der Zug kommt heute etwas später an.", "Ich habe den Schlüssel auf den Tisch gelegt.",
-          "Morgen fahren wir mit dem Fahrrad zum See.", "Das Paket ist gestern angekommen.",
-          "Wir treffen uns um acht Uhr vor dem Kino.", "Sie hat das Buch schon zweimal gelesen."]
 ARABIC = ["ذهبت إلى السوق في الصباح", "الطقس جميل اليوم في المدينة", "سوف نسافر غدا إلى البحر",
           "وضعت الكتاب على الطاولة", "وصل القطار متأخرا هذا المساء", "نلتقي بعد العمل في المقهى"]
 CHINESE = ["今天天气很好", "我们明天去公园散步", "他把书放在桌子上了", "火车晚上八点到站",
@@ -71,9 +69,9 @@ def make_emodb_tree(out: str, per_emotion: int = 3, speakers=("03", "08", "10", 
             voice = f"de+{'f' if spk in female else 'm'}{k % 4 + 1}"
             for letter, emo in letters.items():
                 for i in range(per_emotion):
-                    text_code = f"a{i + 1:02d}"
+                    text_code = list(EMODB_SENTENCES)[i % len(EMODB_SENTENCES)]  # the release's own codes
                     jobs.append((os.path.join(root, "wav", f"{spk}{text_code}{letter}a.wav"),
-                                 GERMAN[i % len(GERMAN)], voice, _prosody(emo, "emodb", spk, letter, i), FAIRSEQ_SAMPLE_RATE))
+                                 EMODB_SENTENCES[text_code], voice, _prosody(emo, "emodb", spk, letter, i), FAIRSEQ_SAMPLE_RATE))
         _write_all(jobs, workers)
     return _atomic_tree(out, "EmoDB", build)
 

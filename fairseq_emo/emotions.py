@@ -23,7 +23,11 @@ class LabelPolicy:
     keep: Dict[str, str]
     drop: FrozenSet[str]
     case: str  # how raw labels are normalised before lookup: 'lower' or 'upper'
-    paper_counts: Tuple[int, int, int, int]  # utterances per class in EMOTIONS order, as the paper reports them
+    # utterances per class in EMOTIONS order, as the paper reports them (its Table 4), or, for a corpus the paper
+    # did not use, as the corpus's release documents them (counts_source says which; None: the release's
+    # version decides, no fixed figure)
+    paper_counts: Optional[Tuple[int, int, int, int]]
+    counts_source: str = "the paper's counts"
 
     def emotion(self, raw: str) -> Optional[str]:
         label = raw.strip().lower() if self.case == "lower" else raw.strip().upper()
@@ -51,6 +55,33 @@ POLICIES: Dict[str, LabelPolicy] = {
     "mandarin": LabelPolicy("Mandarin Affective Speech",
                             {"neutral": "neu", "elation": "hap", "anger": "ang", "sadness": "sad"},
                             frozenset({"panic"}), "lower", (4079, 4080, 4080, 4080)),
+    # RAVDESS file names, third field: 01 neutral, 02 calm, 03 happy, 04 sad, 05 angry, 06 fearful, 07 disgust,
+    # 08 surprised. Speech: 24 actors x 2 statements x 2 repetitions, x 2 intensities except neutral (normal only).
+    # Calm is dropped (most SER work keeps 4 classes without it; corpora/ravdess.py can merge it into neutral).
+    "ravdess": LabelPolicy("RAVDESS", {"01": "neu", "03": "hap", "05": "ang", "04": "sad"},
+                           frozenset({"02", "06", "07", "08"}), "upper", (96, 192, 192, 192),
+                           "RAVDESS speech, as its design gives"),
+    # CREMA-D file names, third field: NEU HAP ANG SAD kept; DIS FEA dropped. Release counts of its 7442 clips.
+    "cremad": LabelPolicy("CREMA-D", {"NEU": "neu", "HAP": "hap", "ANG": "ang", "SAD": "sad"},
+                          frozenset({"DIS", "FEA"}), "upper", (1087, 1271, 1271, 1271), "CREMA-D release"),
+    # TESS file names, last field: neutral happy angry sad kept; ps (pleasant surprise), fear, disgust dropped.
+    # 2 speakers x 200 words per emotion.
+    "tess": LabelPolicy("TESS", {"neutral": "neu", "happy": "hap", "angry": "ang", "sad": "sad"},
+                        frozenset({"ps", "fear", "disgust"}), "lower", (400, 400, 400, 400), "TESS release"),
+    # SAVEE file-name prefixes: n neutral (30 per speaker), h happiness, a anger, sa sadness (15 each) kept;
+    # d disgust, f fear, su surprise dropped. 4 speakers.
+    "savee": LabelPolicy("SAVEE", {"n": "neu", "h": "hap", "a": "ang", "sa": "sad"},
+                         frozenset({"d", "f", "su"}), "lower", (120, 60, 60, 60), "SAVEE release"),
+    # ESD emotion folders: Neutral Happy Angry Sad kept, Surprise dropped; 10 speakers per language x 350 each.
+    "esd": LabelPolicy("ESD (English)", {"neutral": "neu", "happy": "hap", "angry": "ang", "sad": "sad"},
+                       frozenset({"surprise"}), "lower", (3500, 3500, 3500, 3500), "ESD release, English speakers"),
+    "esdzh": LabelPolicy("ESD (Mandarin)", {"neutral": "neu", "happy": "hap", "angry": "ang", "sad": "sad"},
+                         frozenset({"surprise"}), "lower", (3500, 3500, 3500, 3500), "ESD release, Mandarin speakers"),
+    # MSP-Podcast labels_consensus.csv EmoClass: N neutral, H happy, A angry, S sad kept; U surprise, F fear,
+    # D disgust, C contempt, O other, X no agreement dropped. Counts depend on the release version.
+    "msppodcast": LabelPolicy("MSP-Podcast", {"N": "neu", "H": "hap", "A": "ang", "S": "sad"},
+                              frozenset({"U", "F", "D", "C", "O", "X"}), "upper", None,
+                              "MSP-Podcast (counts depend on the release version)"),
 }
 
 

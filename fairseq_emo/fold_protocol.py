@@ -10,7 +10,9 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import Dict, List, Optional
 
-FOLD_JSON = "fold.json"
+from fairseq_emo import layout
+
+FOLD_JSON = layout.FOLD_RECORD  # the name is layout's
 
 
 @dataclass(frozen=True)

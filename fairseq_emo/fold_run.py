@@ -44,7 +44,7 @@ def resume_state(checkpoint_dir: str, target_max_update: Optional[int] = None) -
     `target_max_update`: its learning-rate schedule was another, so neither resuming nor calling it finished
     gives the model the command describes). An unloadable checkpoint_last.pt is kept as checkpoint_last.pt.broken-<time> and replaced by
     the newest loadable checkpoint_<epoch>_<update>.pt, and the message says which."""
-    last = os.path.join(checkpoint_dir, "checkpoint_last.pt")
+    last = os.path.join(checkpoint_dir, layout.TEST_CHECKPOINT)
     message = ""
     progress = checkpoint_progress(last) if os.path.isfile(last) else None
     if progress is None:
@@ -87,7 +87,7 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional
             glob.glob(os.path.join(checkpoint_dir, "checkpoint_best.pt")):
         removed += os.path.getsize(path)
         os.remove(path)
-    last = os.path.join(checkpoint_dir, "checkpoint_last.pt")
+    last = os.path.join(checkpoint_dir, layout.TEST_CHECKPOINT)
     before = os.path.getsize(last)
     if record is not None or not keep_optimizer:
         from fairseq_emo.model_record import RECORD_KEY
@@ -181,66 +181,92 @@ def same_command(fold_dir: str, command: str) -> bool:
     return not recorded or _what_trains(recorded) == _what_trains(command)
 
 
+def _facts(pairs: List[str]) -> Dict[str, str]:
+    """['config=tiny', 'seed=1'] -> {'config': 'tiny', 'seed': '1'}; a word without '=' is an error naming it."""
+    bad = [p for p in pairs if "=" not in p]
+    if bad:
+        raise ValueError(f"not key=value: {' '.join(bad)}")
+    return dict(p.split("=", 1) for p in pairs)
+
+
+def _parser():
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m fairseq_emo.fold_run",
+                                     description="A fold's training directory: what run_folds.sh asks of it.")
+    sub = parser.add_subparsers(dest="what", required=True)
+    r = sub.add_parser("resume-state", help="how the next attempt starts: 'fresh|resume|finished|conflict<TAB>why'")
+    r.add_argument("checkpoint_dir")
+    r.add_argument("--max-update", type=int, help="the max_update the command asks for (a checkpoint trained "
+                   "toward another one is a conflict)")
+    for name, helptext in (("mark-done", "write DONE from key=value facts"),
+                           ("complete", "the end of a training: the record into the checkpoint, then DONE")):
+        c = sub.add_parser(name, help=helptext)
+        c.add_argument("fold_dir")
+        c.add_argument("facts", nargs="*", metavar="key=value")
+        if name == "complete":
+            c.add_argument("--keep-optimizer", action="store_true", help="keep the optimizer state")
+    c = sub.add_parser("same-command", help="exit 0 when FOLD_DIR's DONE records COMMAND, 1 when it differs")
+    c.add_argument("fold_dir")
+    c.add_argument("command")
+    f = sub.add_parser("finalize", help="after DONE, keep only the test checkpoint and the dictionary")
+    f.add_argument("checkpoint_dir")
+    f.add_argument("--keep-optimizer", action="store_true")
+    e = sub.add_parser("record-evaluation", help="the folds' decoded accuracy into their test checkpoints' records")
+    e.add_argument("fold_dirs", nargs="+")
+    return parser
+
+
 def main(argv=None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) == 3 and args[0] == "same-command":
-        try:
-            return 0 if same_command(args[1], args[2]) else 1
-        except ValueError as err:  # a damaged DONE: said, and the fold counts as differing (refused, listed)
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-    if len(args) >= 2 and args[0] == "complete":
-        # one process for the end of a training: the record into the checkpoint, then DONE (complete())
-        import torch
+    parser = _parser()
+    # key=value facts may follow --keep-optimizer, which argparse's '*' positional does not take: the rest is
+    # collected, and is an error for every subcommand but those two
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.what not in ("complete", "mark-done"):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.what in ("complete", "mark-done"):
+        args.facts = args.facts + rest
+    try:
+        if args.what == "same-command":
+            try:
+                return 0 if same_command(args.fold_dir, args.command) else 1
+            except ValueError as err:  # a damaged DONE: said, and the fold counts as differing (refused, listed)
+                print(f"error: {err}", file=sys.stderr)
+                return 1
+        if args.what == "complete":
+            # one process for the end of a training: the record into the checkpoint, then DONE (complete())
+            import torch
 
-        keep = "--keep-optimizer" in args[2:]
-        try:
-            facts = dict(a.split("=", 1) for a in args[2:] if a != "--keep-optimizer")
+            facts = _facts(args.facts)
             facts.setdefault("device", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
-            print(complete(args[1], facts, keep_optimizer=keep))
-        except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        return 0
-    if len(args) >= 2 and args[0] == "mark-done":
-        try:
-            facts = dict(a.split("=", 1) for a in args[2:])
-            print(mark_done(args[1], facts))
-        except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        return 0
-    if len(args) in (2, 4) and args[0] == "resume-state" and (len(args) == 2 or args[2] == "--max-update"):
-        state, message = resume_state(args[1], int(args[3]) if len(args) == 4 else None)
-        print(f"{state}\t{message}")
-        return 0
-    if len(args) in (2, 3) and args[0] == "finalize" and args[2:] in ([], ["--keep-optimizer"]):
-        from fairseq_emo import model_record
+            print(complete(args.fold_dir, facts, keep_optimizer=args.keep_optimizer))
+        elif args.what == "mark-done":
+            print(mark_done(args.fold_dir, _facts(args.facts)))
+        elif args.what == "resume-state":
+            state, message = resume_state(args.checkpoint_dir, args.max_update)
+            print(f"{state}\t{message}")
+        elif args.what == "finalize":
+            from fairseq_emo import model_record
 
-        fold_dir = os.path.dirname(os.path.abspath(args[1]))
-        record = model_record.build(fold_dir) if os.path.isfile(os.path.join(fold_dir, "DONE")) else None
-        print(finalize(args[1], keep_optimizer=bool(args[2:]), record=record))
-        return 0
-    if len(args) >= 2 and args[0] == "record-evaluation":
-        from fairseq_emo import model_record
+            fold_dir = os.path.dirname(os.path.abspath(args.checkpoint_dir))
+            record = model_record.build(fold_dir) if layout.is_trained(fold_dir) else None
+            print(finalize(args.checkpoint_dir, keep_optimizer=args.keep_optimizer, record=record))
+        else:
+            from fairseq_emo import model_record
 
-        for fold_dir in args[1:]:  # one process for all folds of a run: torch and fairseq load once
-            done = read_done(fold_dir)
-            changes = {"evaluation": model_record.evaluation(fold_dir)}
-            if "utterances" not in (model_record.read(done["test_checkpoint"]) or {}):
-                # a checkpoint finalized without its record (killed between DONE and the record before DONE
-                # was written last): the record is rebuilt from the fold, not left partial
-                changes = dict(model_record.build(fold_dir), **changes)
-            record = model_record.update(done["test_checkpoint"], changes)
-            print(model_record.describe(record))
-        return 0
-    print("usage: python -m fairseq_emo.fold_run resume-state CHECKPOINT_DIR [--max-update N]\n"
-          "       python -m fairseq_emo.fold_run mark-done FOLD_DIR key=value ...\n"
-          "       python -m fairseq_emo.fold_run complete FOLD_DIR [--keep-optimizer] key=value ...  (DONE + finalize)\n"
-          "       python -m fairseq_emo.fold_run same-command FOLD_DIR COMMAND   (exit 0: same, 1: differs)\n"
-          "       python -m fairseq_emo.fold_run finalize CHECKPOINT_DIR [--keep-optimizer]\n"
-          "       python -m fairseq_emo.fold_run record-evaluation FOLD_DIR [FOLD_DIR ...]", file=sys.stderr)
-    return 2
+            for fold_dir in args.fold_dirs:  # one process for all folds of a run: torch and fairseq load once
+                done = read_done(fold_dir)
+                changes = {"evaluation": model_record.evaluation(fold_dir)}
+                if "utterances" not in (model_record.read(done["test_checkpoint"]) or {}):
+                    # a checkpoint finalized without its record (killed between DONE and the record before DONE
+                    # was written last): the record is rebuilt from the fold, not left partial
+                    changes = dict(model_record.build(fold_dir), **changes)
+                record = model_record.update(done["test_checkpoint"], changes)
+                print(model_record.describe(record))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

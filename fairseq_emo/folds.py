@@ -26,6 +26,28 @@ from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, sc
 from fairseq_emo.table import Utterance
 
 NO_TEST_GROUP = "none"
+
+
+def describe_test_group(scheme_dir_name: str) -> str:
+    """What one fold tests, for the reports: 'speaker' -> 'one speaker'; 'speaker-k7' -> 'one of 7 groups of
+    speakers'; 'all' -> 'nothing (every utterance trains)'."""
+    base = scheme_dir_name.replace("-heldout", "")
+    if base == "all":
+        return "nothing (every utterance trains)"
+    if "-k" in base:
+        b, k = base.split("-k", 1)
+        return f"one of {k} groups of {b}s"
+    return f"one {base}"
+
+
+def describe_validation(policy: str, fraction: float, seed: int) -> str:
+    """The validation policy (this module's docstring) in one sentence, for the reports."""
+    if policy == "monitor":
+        return (f"validation policy `monitor`: every utterance of the training groups trains; a {100 * fraction:.0f} "
+                f"% slice of them (seed {seed}) is also the valid set, which only draws the curve (as the paper: all "
+                f"other speakers fine-tune)")
+    return (f"validation policy `heldout`: a {100 * fraction:.0f} % slice of the training groups (seed {seed}) is "
+            f"held out of training for validation (NOT the paper's protocol)")
 IEMOCAP_LAYOUT_CORPORA = ("iemocap", "demo")  # tables whose session/dialog columns are IEMOCAP's
 
 

@@ -8,14 +8,15 @@ the markers that say a stage finished, and the checkpoint rule.
       cmd.sh, train.log, check.err   the exact command; fairseq's log; check_fold.py's complaint
       checkpoints/checkpoint_last.pt   the test checkpoint (CHECKPOINT_RULE: the final one, no selection)
       decode_<split>/decode.json       decoding finished (written last; names the model's `finished` stamp)
-      decode_<split>/pred.txt          voted
+      decode_<split>/pred.txt          voted (ref_emotions.txt, units.jsonl, emo|noemo/{hyp,ref}.trn beside)
   exp/<corpus>/<run>/scores_<split>.tsv   scored (sclite, every fold and pooled)
   exp/<corpus>/baseline/<scheme dir>/fold<k>/   the eGeMAPS baseline (pred.txt; baseline.json = done)
   exp/<corpus>/baseline/egemaps_features.npz    its feature cache
-  exp/<corpus>/report/                    the report (report.md, results.json, PNGs)
+  exp/<corpus>/report/                    the report: results.json (the product), report.md and PNGs (its views)
   exp/<corpus>/w2v_<size>.pt              the demo's random-init pre-trained model
   exp/cross/<target>/<variant>/           a cross-corpus cell: decode.json, pred.txt as in decode_<split>/;
-  exp/cross/report.md                     the cross-corpus report
+  exp/cross/{results.json, report.md}     the cross-corpus report
+  data/<corpus>/utterances.tsv; manifests/<corpus>/eval/{test.tsv, eval.json}   the prepared inputs
 
 - `-k<K>`: speakers dealt into K groups (Mandarin: 7) instead of one fold per speaker.
 - `-heldout`: the validation slice is held out of training (checkpoint-selection studies). The default
@@ -23,7 +24,8 @@ the markers that say a stage finished, and the checkpoint rule.
 - `.seed<s>`: one training run per seed (`run.sh --seeds "1 2 3"`); without it fairseq's default seed (1).
 A decode is current only when its decode.json names the `finished` stamp of the DONE it was made from, so a
 retrained fold is decoded again whatever the files' ages. The bash scripts ask this module
-(`python -m fairseq_emo.layout ...`) instead of re-coding names.
+(`python -m fairseq_emo.layout ...`, `eval "$(... shell-names)"`) instead of re-coding names; a fast test
+(tests/test_file_names.py) fails where any other file builds these names.
 """
 import argparse
 import json
@@ -48,7 +50,21 @@ CHECKPOINTS = "checkpoints"    # fairseq's checkpoint.save_dir (the test checkpo
 HYDRA = "hydra"                # hydra's run dir (its own log; fairseq's log under the submitit launcher)
 DECODED = "decode.json"        # decoding finished (written last)
 VOTED = "pred.txt"             # the vote
+VOTE_LOG = "vote.txt"          # the vote's printed summary (cross-corpus cells)
+REF_EMOTIONS = "ref_emotions.txt"  # '<utt_id> <emotion>': the reference of the vote (decode, baseline)
+UNIT_TIMELINES = "units.jsonl"  # decode.py: units with times and posteriors, one utterance per line
+VIEWS = ("emo", "noemo")       # decode_<split>/<view>/: units with and without their emotion suffixes
+HYP_TRN, REF_TRN = "hyp.trn", "ref.trn"  # the sclite pair of a view
 TEST_CHECKPOINT = "checkpoint_last.pt"
+FOLD_RECORD = "fold.json"      # manifests/.../fold<k>/: the fold's protocol (fold_protocol.py)
+EVAL_RECORD = "eval.json"      # manifests/<corpus>/eval/: a test-only set's counts and rates
+EVAL_DIR = "eval"              # manifests/<corpus>/eval: a test-only corpus (cross-corpus targets)
+BASELINE_RECORD = "baseline.json"  # a baseline fold is done (written last)
+BASELINE_CACHE = "egemaps_features.npz"
+UTTERANCE_TABLE = "utterances.tsv"  # data/<corpus>/: the prepare stage's table (table.py)
+RESULTS = "results.json"       # the product of a report: every number, under docs/schema/
+REPORT = "report.md"           # its markdown view, rendered from results.json
+LOSS_FIGURE = "training_loss.png"
 BASELINE_DIR = "baseline"
 REPORT_DIR = "report"
 CROSS_DIR = "cross"
@@ -113,7 +129,29 @@ def baseline_dir(corpus_exp: str, scheme_dir_name: str) -> str:
 
 
 def baseline_cache(corpus_exp: str) -> str:
-    return os.path.join(corpus_exp, BASELINE_DIR, "egemaps_features.npz")
+    return os.path.join(corpus_exp, BASELINE_DIR, BASELINE_CACHE)
+
+
+def utterance_table(data_dir: str) -> str:
+    """data/<corpus> -> data/<corpus>/utterances.tsv."""
+    return os.path.join(data_dir, UTTERANCE_TABLE)
+
+
+def eval_dir(manifest_root: str, corpus: str) -> str:
+    """manifests/<corpus>/eval: a test-only corpus's set."""
+    return os.path.join(manifest_root, corpus, EVAL_DIR)
+
+
+def trn(decode: str, view: str, side: str = "hyp") -> str:
+    """(decode_<split>, 'emo', 'hyp') -> decode_<split>/emo/hyp.trn."""
+    if view not in VIEWS or side not in ("hyp", "ref"):
+        raise ValueError(f"trn view {view!r} / side {side!r}: views are {', '.join(VIEWS)}, sides hyp and ref")
+    return os.path.join(decode, view, HYP_TRN if side == "hyp" else REF_TRN)
+
+
+def confusion_figure(run: str) -> str:
+    """The file name of a run's confusion-matrix figure in report/."""
+    return f"confusion_{run}.png"
 
 
 def report_dir(corpus_exp: str) -> str:
@@ -238,6 +276,9 @@ def main(argv=None) -> int:
         b = sub.add_parser(name, help=helptext)
         b.add_argument("--exp", required=True, help="exp/<corpus>")
         b.add_argument("--scheme-dir", default="speaker")
+    v = sub.add_parser("eval-dir", help="<root>/<corpus>/eval: a test-only corpus's set")
+    v.add_argument("--root", required=True)
+    v.add_argument("--corpus", required=True)
     for name in ("baseline-cache", "report-dir"):
         sub.add_parser(name, help=f"{name} of exp/<corpus>").add_argument("--exp", required=True)
     sub.add_parser("cross-dir", help="exp/cross").add_argument("--exp-root", required=True)
@@ -265,7 +306,11 @@ def main(argv=None) -> int:
         elif args.what == "shell-names":
             names = dict(done_file=DONE, failed_file=FAILED, lock_file=LOCK, lock_pid_file=LOCK_PID,
                          cmd_file=COMMAND, train_log=TRAIN_LOG, check_err=CHECK_ERR, checkpoints_dir=CHECKPOINTS,
-                         hydra_dir=HYDRA, check_max_update=CHECK_MAX_UPDATE, prepare_lock=PREPARE_LOCK)
+                         hydra_dir=HYDRA, check_max_update=CHECK_MAX_UPDATE, prepare_lock=PREPARE_LOCK,
+                         decoded_file=DECODED, voted_file=VOTED, vote_log=VOTE_LOG, ref_emotions_file=REF_EMOTIONS,
+                         units_file=UNIT_TIMELINES, hyp_trn_emo=os.path.join(VIEWS[0], HYP_TRN),
+                         table_file=UTTERANCE_TABLE, report_file=REPORT, results_file=RESULTS,
+                         baseline_record=BASELINE_RECORD, test_checkpoint_file=TEST_CHECKPOINT)
             print(" ".join(f"{k}={v}" for k, v in names.items()))
         elif args.what == "manifest-dir":
             print(manifest_dir(args.root, args.corpus, args.variant, args.scheme_dir))
@@ -277,6 +322,8 @@ def main(argv=None) -> int:
             print(test_checkpoint(args.fold))
         elif args.what == "baseline-dir":
             print(baseline_dir(args.exp, args.scheme_dir))
+        elif args.what == "eval-dir":
+            print(eval_dir(args.root, args.corpus))
         elif args.what == "baseline-cache":
             print(baseline_cache(args.exp))
         elif args.what == "report-dir":

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Sequence
 
+from fairseq_emo import layout
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.fold_protocol import FoldRecord, SchemeProtocol, write_fold_record
 from fairseq_emo.folds import NO_TEST_GROUP, Fold
@@ -201,7 +202,7 @@ def write_eval_set(out_dir: str, utterances: Sequence[Utterance], root: str, pro
     counts = {"test": len(utterances), **{e: sum(1 for u in utterances if u.emotion == e) for e in EMOTIONS}}
     info = dict(protocol, counts=counts, speakers=sorted({u.speaker for u in utterances}),
                 source_rates=sorted({u.source_rate for u in utterances}))
-    with open(os.path.join(tmp, "eval.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(tmp, layout.EVAL_RECORD), "w", encoding="utf-8") as f:
         json.dump(info, f, indent=1, sort_keys=True)
         f.write("\n")
     return _move_into_place(tmp, os.path.abspath(out_dir), 0, counts, force)
@@ -221,12 +222,12 @@ def check_removable(out_dir: str, names: Sequence[str]) -> None:
     """Stale fold dirs may be removed only if this module wrote everything in them (fold.json and the split
     files); a fold holding anything else (a user's file) is refused before anything changes."""
     def ours(name: str) -> bool:
-        return (name == "fold.json" or name.startswith("dict.")
+        return (name == layout.FOLD_RECORD or name.startswith("dict.")
                 or name.split(".", 1)[0] in SPLITS and not name.endswith((".pt", ".log")))
     for n in names:
         files = os.listdir(os.path.join(out_dir, n))
         other = [f for f in files if not ours(f)]
-        if "fold.json" not in files or other:
+        if layout.FOLD_RECORD not in files or other:
             raise ExistingFoldDiffers(f"{os.path.join(out_dir, n)} holds files make_manifests.py did not write "
                                       f"({', '.join(other) or 'no fold.json'}); move them away and rerun")
 

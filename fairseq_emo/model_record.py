@@ -11,7 +11,7 @@ load only files you trust).
 import os
 from typing import Dict, Optional
 
-from fairseq_emo import safe_load
+from fairseq_emo import layout, safe_load
 
 RECORD_KEY = "fairseq_emo_record"
 SYNTHETIC_CORPORA = ("demo",)
@@ -27,8 +27,8 @@ def build(fold_dir: str, done: Optional[Dict] = None) -> Dict:
     done = done if done is not None else read_done(fold_dir)
     fold = read_fold_record(done["data"])
     command = ""
-    if os.path.isfile(os.path.join(fold_dir, "cmd.sh")):
-        with open(os.path.join(fold_dir, "cmd.sh"), encoding="utf-8") as f:
+    if os.path.isfile(os.path.join(fold_dir, layout.COMMAND)):
+        with open(os.path.join(fold_dir, layout.COMMAND), encoding="utf-8") as f:
             command = f.read().strip()
     return {"format": 1, "corpus": fold.corpus, "unit": fold.unit,
             "unit_variant": fold.unit_variant, "bpc_set": fold.bpc_set,
@@ -44,9 +44,9 @@ def evaluation(fold_dir: str, split: str = "test") -> Dict:
     """decode_<split>/{pred.txt, ref_emotions.txt} of a fold -> {split, n, WA, UA}."""
     from fairseq_emo.vote import accuracy_from_confusion, confusion, read_emotions
 
-    dec = os.path.join(fold_dir, f"decode_{split}")
-    ref = read_emotions(os.path.join(dec, "ref_emotions.txt"))
-    acc = accuracy_from_confusion(confusion(ref, read_emotions(os.path.join(dec, "pred.txt"))))
+    dec = layout.decode_dir(fold_dir, split)
+    ref = read_emotions(os.path.join(dec, layout.REF_EMOTIONS))
+    acc = accuracy_from_confusion(confusion(ref, read_emotions(os.path.join(dec, layout.VOTED))))
     return {"split": split, "n": len(ref), "WA": round(acc["WA"], 2), "UA": round(acc["UA"], 2)}
 
 

@@ -93,12 +93,9 @@ def seed_of(command: str, default: str = "1") -> str:
 
 def base_corpus(corpus: str) -> str:
     """'mandarin-bandlimit8k' -> 'mandarin': the corpus without its rate condition (suffixes: audio_cache)."""
-    from fairseq_emo.audio_cache import CORPUS_SUFFIX
+    from fairseq_emo.audio_cache import split_corpus
 
-    for suffix in CORPUS_SUFFIX.values():
-        if suffix and corpus.endswith(suffix):
-            return corpus[: -len(suffix)]
-    return corpus
+    return split_corpus(corpus)[0]
 
 
 def _fold_span(folds: Sequence[int], total: int) -> str:

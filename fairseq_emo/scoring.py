@@ -158,7 +158,7 @@ def score(ref_path: str, hyp_path: str, scorer: str = "sclite", out_dir: str = N
     raise ValueError(f"unknown scorer {scorer!r}: sclite or python")
 
 
-VIEWS = ("emo", "noemo")  # decode.py's two trn pairs: with the emotion suffix, and without it
+VIEWS = layout.VIEWS  # decode.py's two trn pairs: with the emotion suffix, and without it (names: layout)
 TABLE_HEADER = ("fold", "view", "N", "Corr", "Sub", "Del", "Ins", "Err", "n_corr", "n_sub", "n_del", "n_ins")
 
 
@@ -172,7 +172,7 @@ def score_run(run: str, split: str = "test", scorer: str = "sclite") -> List[Tup
     for fold in folds:
         dec = layout.decode_dir(fold, split)
         for view in VIEWS:
-            total, _ = score(os.path.join(dec, view, "ref.trn"), os.path.join(dec, view, "hyp.trn"), scorer,
+            total, _ = score(layout.trn(dec, view, "ref"), layout.trn(dec, view, "hyp"), scorer,
                              os.path.join(dec, view), name=scorer)
             rows.append((os.path.basename(fold), view, total))
             pooled[view] = pooled[view] + total

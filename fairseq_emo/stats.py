@@ -1,27 +1,28 @@
-"""Paired significance tests for comparing two unit types on the same test utterances.
+"""Paired significance tests for comparing two unit types on the same test utterances (SciPy computes them).
 
 - `mcnemar_exact(b, c)`: utterances right under A only (b) vs B only (c), pooled over folds; two-sided exact
-  binomial test of b against Binomial(b + c, 1/2) (the exact McNemar test).
+  binomial test of b against Binomial(b + c, 1/2) (the exact McNemar test; scipy.stats.binomtest).
 - `wilcoxon_signed_rank(x, y)`: per-fold accuracies of A and B; zero differences dropped (Wilcoxon's rule),
-  ties given average ranks, two-sided p from the exact distribution over all 2^n sign patterns (n <= 20; folds
-  are 10 at most in this recipe), the normal approximation beyond. With 2 folds the smallest possible p is 0.5:
-  fold-level tests need folds.
-- `mean_sd(values)`: mean and sample standard deviation (n - 1).
-Plain Python, no SciPy: the exact tails are short sums.
+  ties given average ranks, two-sided p from the exact distribution over all 2^n sign patterns of the ranks (n <=
+  20; folds are 10 at most in this recipe), the normal approximation beyond. scipy.stats.wilcoxon with
+  method="exact" would use the no-ties distribution even when per-fold accuracies tie, so the exact p comes from
+  its permutation method, which enumerates the sign patterns of the ranks as they are. With 2 folds the smallest
+  possible p is 0.5: fold-level tests need folds.
+- `mean_sd(values)`: mean and sample standard deviation (n - 1); `holm`: Holm's step-down correction.
 """
 import math
-from itertools import product
 from typing import Optional, Sequence, Tuple
+
+from scipy import stats as _scipy
+
+EXACT_UP_TO = 20  # sign patterns enumerated up to this many non-zero differences (2^20 patterns)
 
 
 def mcnemar_exact(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value from the two discordant counts."""
-    n = b + c
-    if n == 0:
+    if b + c == 0:
         return 1.0
-    k = min(b, c)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
-    return min(1.0, 2 * tail)
+    return min(1.0, float(_scipy.binomtest(b, b + c, 0.5, alternative="two-sided").pvalue))
 
 
 def discordant(right_a: Sequence[bool], right_b: Sequence[bool]) -> Tuple[int, int]:
@@ -33,20 +34,6 @@ def discordant(right_a: Sequence[bool], right_b: Sequence[bool]) -> Tuple[int, i
     return b, c
 
 
-def _ranks(values: Sequence[float]) -> list:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
-
-
 def wilcoxon_signed_rank(x: Sequence[float], y: Sequence[float]) -> Tuple[Optional[float], int]:
     """-> (two-sided p, number of non-zero differences); p is None when every difference is zero."""
     if len(x) != len(y):
@@ -55,22 +42,19 @@ def wilcoxon_signed_rank(x: Sequence[float], y: Sequence[float]) -> Tuple[Option
     n = len(diffs)
     if n == 0:
         return None, 0
-    ranks = _ranks([abs(d) for d in diffs])
-    w_plus = sum(r for r, d in zip(ranks, diffs) if d > 0)
-    total = sum(ranks)
-    if n <= 20:
-        # exact: every assignment of signs to the ranks is equally likely under H0
-        extreme = abs(w_plus - total / 2)
-        count = 0
-        for signs in product((0, 1), repeat=n):
-            w = sum(r for r, s in zip(ranks, signs) if s)
-            if abs(w - total / 2) >= extreme - 1e-9:
-                count += 1
-        return min(1.0, count / 2 ** n), n
-    mean = n * (n + 1) / 4
-    sd = math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
-    z = (abs(w_plus - mean) - 0.5) / sd
-    return min(1.0, math.erfc(z / math.sqrt(2))), n
+    if n == 1:
+        return 1.0, 1  # both signs of one rank are as extreme as each other (SciPy needs two observations)
+    method = _scipy.PermutationMethod(n_resamples=math.inf) if n <= EXACT_UP_TO else "approx"
+    result = _scipy.wilcoxon(diffs, zero_method="wilcox", alternative="two-sided", method=method)
+    return min(1.0, float(result.pvalue)), n
+
+
+def paired_tests_text(pairs: int) -> str:
+    """What the paired tests are, for the reports (one family of `pairs` comparisons per test)."""
+    return ("Exact McNemar test on the utterances both tested (pooled over folds: A right & B wrong vs A wrong & B "
+            "right, two-sided binomial); Wilcoxon signed-rank test on the per-fold WA (exact, two-sided, zero "
+            "differences dropped). With few folds the Wilcoxon p cannot be small (2 folds: p ≥ 0.5). Holm: each p "
+            f"corrected by Holm's step-down method over the {pairs} pair(s) of this table (one family per test).")
 
 
 def mean_sd(values: Sequence[float]) -> Tuple[float, float]:

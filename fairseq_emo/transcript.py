@@ -3,7 +3,7 @@
 Input: raw transcript text, e.g. "[LAUGHTER] Mr. Smith paid $5 -- well-known, isn't it?"
 Output: lower-case words, e.g. ['mister', 'smith', 'paid', 'five', 'dollars', 'well', 'known', "isn't", 'it'].
 
-Policy (README "Transcript policy" says the same):
+Policy (docs/recipe.md "Transcript policy" says the same):
 - non-speech markers in brackets (`[LAUGHTER]`, `[BREATHING]`, `[GARBAGE]`, any case; also `<...>`, `{...}`)
   are removed; they are not words. An utterance left with no words gets the non-speech unit (units/__init__.py).
 - numbers, currency, ordinals and years are spelled out by g2p_en's normaliser; a few abbreviations are expanded.

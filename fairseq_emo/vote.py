@@ -1,6 +1,6 @@
 """The vote: the emotions of an utterance's decoded units -> one emotion for the utterance.
 
-Rules (tested; README "The vote"):
+Rules (tested; docs/recipe.md "The vote"; RULE_TEXT says them in the reports, so change both together):
 1. majority: the emotion carried by most decoded units wins;
 2. a tie is broken by the summed posterior mass of the tied emotions (when known), then by the fixed order
    of EMOTIONS (neu, hap, ang, sad);
@@ -19,10 +19,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
-from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 
 RULES = ("majority", "tie", "empty")  # which rule decided an utterance
 NO_WINNER = "none"  # strict majority without a winner
+# The rules in one sentence each, for the reports (results.json carries them with the numbers they produced).
+RULE_TEXT = ("majority vote of the decoded units (ties: posterior mass, then "
+             + " > ".join(EMOTION_NAMES[e] for e in EMOTIONS) + "; empty hypotheses: posterior mass)")
+STRICT_TEXT = ("strict majority: only a unique majority counts; an utterance whose units tie, or whose hypothesis "
+               "is empty, is wrong")
 
 
 @dataclass

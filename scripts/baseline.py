@@ -20,10 +20,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="exp/<corpus>/baseline/<scheme dir>")
     parser.add_argument("--cache", help="feature cache (default OUT/../egemaps_features.npz)")
     parser.add_argument("--train-folds", help="fold numbers, e.g. '1 2' (default: every fold)")
-    parser.add_argument("--folds", help=argparse.SUPPRESS)  # renamed --train-folds (--folds: schemes elsewhere)
     args = parser.parse_args(argv)
-    if args.folds:
-        parser.error("--folds was renamed --train-folds (fold numbers); --folds names fold schemes in every script")
     if not os.path.isdir(args.folds_dir):
         print(f"error: {args.folds_dir}: no such fold directory (run make_manifests.py first)", file=sys.stderr)
         return 2
@@ -39,11 +36,11 @@ def main(argv=None) -> int:
         if absent:
             print(f"error: fold(s) {absent} not in {args.folds_dir} (it has {found})", file=sys.stderr)
             return 2
-    cache = args.cache or os.path.join(os.path.dirname(os.path.abspath(args.out)), "egemaps_features.npz")
+    cache = args.cache or os.path.join(os.path.dirname(os.path.abspath(args.out)), layout.BASELINE_CACHE)
     try:
         for k in wanted:
             out = os.path.join(args.out, f"fold{k}")
-            if os.path.isfile(os.path.join(out, "baseline.json")):
+            if os.path.isfile(os.path.join(out, layout.BASELINE_RECORD)):
                 print(f"BASELINE fold{k}: done earlier, skipped ({out})")
                 continue
             r = run_fold(os.path.join(args.folds_dir, f"fold{k}"), out, cache)

@@ -24,8 +24,6 @@ check_words() {
   local opt=$1 regex=$2 what=$3 w; shift 3
   for w in "$@"; do [[ "$w" =~ $regex ]] || die "$opt takes $what; got '$w'"; done
 }
-# renamed OLD NEW: an option whose name now means one thing across the scripts
-renamed() { die "$1 was renamed $2 (one meaning per option name across the scripts; docs/recipe.md)"; }
 # layout ARGS...: a name or path from fairseq_emo/layout.py
 layout() { "$PYTHON" -m fairseq_emo.layout "$@"; }
 

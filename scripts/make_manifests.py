@@ -21,6 +21,7 @@ import os
 import sys
 from collections import Counter
 
+from fairseq_emo import paper
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.fold_protocol import SchemeProtocol
 from fairseq_emo.folds import make_folds
@@ -131,8 +132,8 @@ def main(argv=None) -> int:
     print(f"{spec.variant} units over {len(utterances)} utterances: N={sum(tokens.values())} tokens "
           f"(of which {nonspeech} non-speech {NONSPEECH_BODY} for utterances without words), "
           f"{len(tokens)} distinct bodies, dictionary {len(dictionary)} tokens")
-    if corpus in ("iemocap", "demo"):
-        print(f"  (paper, IEMOCAP 4-class: N=194,473 phonemes/BPCs, 78,943 syllables)")
+    if corpus in ("iemocap", "demo") and spec.unit in paper.TABLE3:
+        print(f"  (paper, IEMOCAP 4-class, Table 3: N={paper.TABLE3[spec.unit]['N']:,} {spec.unit} units)")
     relation = "drawn from train" if args.valid_policy == "monitor" else "held out of train"
     print(f"  validation policy {args.valid_policy}: valid = {100 * args.valid_fraction:.0f} % of the training "
           f"groups, {relation}")

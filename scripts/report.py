@@ -2,34 +2,43 @@
 """Tables 1-3 and Figure 4 of the paper from a finished run, per fold scheme and read against the paper;
 prints one RESULT line per run (unit variant, scheme, seed).
 
-  python scripts/report.py --exp exp/demo        # -> exp/demo/report/{report.md, results.json, *.png}
+  python scripts/report.py --exp exp/demo        # -> exp/demo/report/{results.json, report.md, *.png}
+  python scripts/report.py --from-results exp/demo/report/results.json [--out DIR]
+      # report.md and the figures again from a results.json alone (e.g. after changing a table's layout)
 """
 import argparse
 import os
 import sys
 
+from fairseq_emo import layout, render
 from fairseq_emo.atomic import WriteError
-from fairseq_emo import layout
-from fairseq_emo.report import result_line, write_report
+from fairseq_emo.report import rerender, write_report
+from fairseq_emo.results import load
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--exp", required=True, help="exp/<corpus>")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--exp", help="exp/<corpus>")
+    source.add_argument("--from-results", help="a results.json written by this script: render its views again")
     parser.add_argument("--split", default="test")
+    parser.add_argument("--out", default="", help="with --from-results: where the views go (default: beside it)")
     args = parser.parse_args(argv)
     try:
-        summaries = write_report(args.exp, args.split)
-    except (FileNotFoundError, ValueError, WriteError) as err:
+        if args.from_results:
+            path = rerender(args.from_results, args.out)
+            results = load(args.from_results)
+        else:
+            results = write_report(args.exp, args.split)
+            path = os.path.join(layout.report_dir(args.exp), layout.REPORT)
+    except (FileNotFoundError, ValueError, KeyError, WriteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    for s in summaries:
-        for fold, why in s["left_out"]:
-            print(f"note: {s['run']} {fold} left out of the report: {why}", file=sys.stderr)
-        if not s.get("folds"):
-            continue
-        print(result_line(s))
-    print(f"report: {os.path.join(layout.report_dir(args.exp), 'report.md')}")
+    for left in results["left_out"].values():
+        for x in left:
+            print(f"note: {x['run']} {x['fold']} left out of the report: {x['why']}", file=sys.stderr)
+    print("\n".join(render.result_lines(results)))
+    print(f"report: {path}")
     return 0
 
 

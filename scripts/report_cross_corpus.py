@@ -1,35 +1,41 @@
 #!/usr/bin/env python3
-"""Cross-corpus report: exp/cross/<corpus>/<unit>/ -> exp/cross/report.md (the paper's Tables 4 and 5, UA,
-confusion matrices) and one RESULT line per cell, in the cross-validation report's format:
+"""Cross-corpus report: exp/cross/<corpus>/<unit>/ -> exp/cross/{results.json, report.md} (the paper's Tables 4
+and 5, UA, confusion matrices) and one RESULT line per cell, in the cross-validation report's format:
   RESULT corpus=<target> unit=<unit> folds=cross-corpus WA=.. UA=..  (n=.., trained_on=iemocap/all, ..., empty=..)
 (empty: hypotheses with no unit, decided by posterior mass).
 
   python scripts/report_cross_corpus.py --cross exp/cross
+  python scripts/report_cross_corpus.py --from-results exp/cross/results.json [--out DIR]   # report.md again
 """
 import argparse
+import os
 import sys
 
-from fairseq_emo.cross_report import collect, left_out, write_cross_report
-from fairseq_emo.report import format_result
+from fairseq_emo import layout, render
+from fairseq_emo.atomic import WriteError
+from fairseq_emo.cross_report import rerender, write_cross_report
+from fairseq_emo.results import load
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cross", required=True, help="the cross-corpus results folder (exp/cross)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--cross", help="the cross-corpus results folder (exp/cross)")
+    source.add_argument("--from-results", help="a results.json written by this script: render report.md again")
+    parser.add_argument("--out", default="", help="with --from-results: where report.md goes (default: beside it)")
     args = parser.parse_args(argv)
     try:
-        path = write_cross_report(args.cross)
-        cells = collect(args.cross)
-    except (FileNotFoundError, ValueError, KeyError, OSError) as err:
+        if args.from_results:
+            path = rerender(args.from_results, args.out)
+            results = load(args.from_results)
+        else:
+            results = write_cross_report(args.cross)
+            path = os.path.join(args.cross, layout.REPORT)
+    except (FileNotFoundError, ValueError, KeyError, OSError, WriteError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    for corpus, units in sorted(cells.items()):
-        for unit, cell in sorted(units.items()):
-            p = cell["protocol"]
-            print(format_result(corpus, unit, "cross-corpus", cell["WA"], cell["UA"], n=cell["n"],
-                                trained_on=f"{p['train_corpus']}/{p['scheme']}", config=p["config"],
-                                checkpoint="final", empty=cell["empty"]))
-    for cell in left_out(args.cross):
+    print("\n".join(render.cross_result_lines(results)))
+    for cell in results["left_out"]:
         print(f"left out: {cell}", file=sys.stderr)
     print(f"report -> {path}")
     return 0

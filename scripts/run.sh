@@ -151,21 +151,20 @@ variant() {
 for u in bpc syllable; do variant "$u" > /dev/null || exit 2; done   # a bad --bpc-set/--syllabifier stops here
 units=$(echo $(for u in $units; do variant "$u"; done))
 # name: the corpus as its table, manifests and exp/ dirs are named; a Mandarin rate policy other than
-# resampling is another input condition (prepare_cli.py names it mandarin-relabel / mandarin-bandlimit8k)
+# resampling is another input condition (audio_cache.corpus_name: mandarin-relabel / mandarin-bandlimit8k)
 name=$corpus
 rate_policy=${rate_policy:-resample}
 if [ "$rate_policy" != resample ]; then
   [ "$corpus" = mandarin ] || die "--rate-policy applies to --corpus mandarin (IEMOCAP and the demo are 16 kHz)"
-  case "$rate_policy" in relabel|bandlimit8k) name=$corpus-$rate_policy ;;
-    *) die "--rate-policy resample|bandlimit8k|relabel, not '$rate_policy'" ;; esac
+  name=$("$PYTHON" -m fairseq_emo.audio_cache "$corpus" "$rate_policy") || exit 2   # the suffix: audio_cache.py
 fi
 # --work holds every path of the run; hydra's override grammar cannot take spaces, ',' '=' quotes or brackets,
 # and the stage loops below split on whitespace: refused here, before anything is written
 case "$work" in /*) ;; *) work=$PWD/$work ;; esac
 hydra_safe --work "$work"
-table=$work/data/$name/utterances.tsv
-exp=$work/exp/$name   # this corpus's experiments (--exp of run_folds.sh and report.py)
 eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)
+table=$work/data/$name/$table_file
+exp=$work/exp/$name   # this corpus's experiments (--exp of run_folds.sh and report.py)
 # Stages 0-2 write shared inputs (the corpus, the table, the manifests): two run.sh on one --work take turns
 # (the second waits, then finds the work done and skips it) instead of racing on the same files.
 if [ "$stage" -le 2 ]; then
@@ -288,9 +287,9 @@ for sd in $scheme_dirs; do
       voted=()
       for d in $(trained_folds "$run"); do
         dec=$(layout decode-dir "$d" --split test)
-        log "stage 7: $dec/emo/hyp.trn -> $dec/pred.txt"
-        "$PYTHON" "$repo/scripts/vote.py" --hyp "$dec/emo/hyp.trn" --out "$dec/pred.txt" \
-          --units-json "$dec/units.jsonl" --ref "$dec/ref_emotions.txt" | sed -n '1,2p' \
+        log "stage 7: $dec/$hyp_trn_emo -> $dec/$voted_file"
+        "$PYTHON" "$repo/scripts/vote.py" --hyp "$dec/$hyp_trn_emo" --out "$dec/$voted_file" \
+          --units-json "$dec/$units_file" --ref "$dec/$ref_emotions_file" | sed -n '1,2p' \
           | tr '\n' ' ' | sed "s|^|  ${run##*/} ${d##*/}: |"; echo
         voted+=("$d")
       done

@@ -94,7 +94,8 @@ else
   if [ "$stop_stage" -ge 3 ] && [ "$stage" -le 3 ] && [ ! -f "$w2v" ]; then
     die "--w2v /path/to/libri960_big.pt is required for training (stage 3)"; fi
 fi
-table=$work/data/$corpus/utterances.tsv
+eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)
+table=$work/data/$corpus/$table_file
 cross=$(layout cross-dir --exp-root "$work/exp")
 # target name -> table dir; a MAS rate condition is part of its target's name (mandarin-bandlimit8k, mandarin for
 # full band, mandarin-relabel), as prepare_mandarin.py names the table's corpus
@@ -130,8 +131,8 @@ if want 1; then
   fi
   for t in "${targets[@]}"; do
     out=$work/data/cross/$t
-    if [ -f "$out/utterances.tsv" ]; then log "stage 1: $out/utterances.tsv exists, skipped"; continue; fi
-    log "stage 1: $t -> $out/utterances.tsv"
+    if [ -f "$out/$table_file" ]; then log "stage 1: $out/$table_file exists, skipped"; continue; fi
+    log "stage 1: $t -> $out/$table_file"
     case "$t" in
       emodb) "$PYTHON" "$repo/scripts/prepare_emodb.py" --emodb "$emodb" --out "$out" ;;
       ksu) "$PYTHON" "$repo/scripts/prepare_ksu.py" --ksu "$ksu" --out "$out" ;;
@@ -148,9 +149,10 @@ if want 2; then
       --manifest-root "$work/manifests"
   done
   for t in "${targets[@]}"; do
-    log "stage 2: $work/data/cross/$t/utterances.tsv -> $work/manifests/$t/eval (test only)"
-    "$PYTHON" "$repo/scripts/make_manifests.py" --table "$work/data/cross/$t/utterances.tsv" --eval-only \
-      --out "$work/manifests/$t/eval"
+    eval_set=$(layout eval-dir --root "$work/manifests" --corpus "$t")
+    log "stage 2: $work/data/cross/$t/$table_file -> $eval_set (test only)"
+    "$PYTHON" "$repo/scripts/make_manifests.py" --table "$work/data/cross/$t/$table_file" --eval-only \
+      --out "$eval_set"
   done
 fi
 
@@ -173,8 +175,9 @@ if want 4; then
       out=$cross/$t/$unit
       # a cell is done when its decode.json (written last) names this training of the model (layout.is_decoded)
       if layout is-decoded "$out" --model-fold "$model"; then log "stage 4: $out exists, skipped"; continue; fi
-      log "stage 4: $model + $work/manifests/$t/eval -> $out"
-      sets+=("$work/manifests/$t/eval"); outs+=("$out")
+      eval_set=$(layout eval-dir --root "$work/manifests" --corpus "$t")
+      log "stage 4: $model + $eval_set -> $out"
+      sets+=("$eval_set"); outs+=("$out")
     done
     # one process per model: it loads once and decodes every target that is not done
     [ ${#sets[@]} -eq 0 ] || "$PYTHON" "$repo/scripts/decode.py" --checkpoint "$(layout test-checkpoint "$model")" \
@@ -186,17 +189,17 @@ if want 5; then
   for t in "${targets[@]}"; do
     for unit in $units; do
       out=$cross/$t/$unit
-      [ -f "$out/units.jsonl" ] || continue
-      log "stage 5: $out/emo/hyp.trn -> $out/pred.txt"
-      "$PYTHON" "$repo/scripts/vote.py" --hyp "$out/emo/hyp.trn" --out "$out/pred.txt" \
-        --units-json "$out/units.jsonl" --ref "$out/ref_emotions.txt" > "$out/vote.txt"
-      echo "  $t $unit: $(sed -n '1,2p' "$out/vote.txt" | tr '\n' ' ')"
+      [ -f "$out/$units_file" ] || continue
+      log "stage 5: $out/$hyp_trn_emo -> $out/$voted_file"
+      "$PYTHON" "$repo/scripts/vote.py" --hyp "$out/$hyp_trn_emo" --out "$out/$voted_file" \
+        --units-json "$out/$units_file" --ref "$out/$ref_emotions_file" > "$out/$vote_log"
+      echo "  $t $unit: $(sed -n '1,2p' "$out/$vote_log" | tr '\n' ' ')"
     done
   done
 fi
 
 if want 6; then
-  log "stage 6: $cross -> $cross/report.md"
+  log "stage 6: $cross -> $cross/{$results_file, $report_file}"
   "$PYTHON" "$repo/scripts/report_cross_corpus.py" --cross "$cross"
   $demo && log "demo: synthetic corpora whose emotions are prosody caricatures; these numbers show the pipeline"\
     "runs end to end, nothing about the real corpora"

@@ -89,8 +89,6 @@ while [ $# -gt 0 ]; do
     --stagger) stagger=$2; shift 2 ;;
     --keep-optimizer) keep_optimizer=true; shift ;;
     --force) force=true; shift ;;
-    --folds) renamed --folds "--train-folds (fold numbers)" ;;
-    --scheme) renamed --scheme "--scheme-dir (a manifest scheme directory: speaker, session, speaker-k7, ...)" ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) print_header "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;

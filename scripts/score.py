@@ -20,14 +20,10 @@ def main(argv=None) -> int:
     parser.add_argument("--ref")
     parser.add_argument("--hyp")
     parser.add_argument("--run", help="a run's dir holding fold*/decode_<split>/ (exp/<corpus>/<run>)")
-    parser.add_argument("--exp", help=argparse.SUPPRESS)  # renamed --run (--exp is exp/<corpus> in every script)
     parser.add_argument("--split", default="test")
     parser.add_argument("--scorer", choices=("sclite", "python"), default="sclite")
     parser.add_argument("--out", help="where sclite's reports go (default: beside HYP)")
     args = parser.parse_args(argv)
-    if args.exp:
-        parser.error("--exp was renamed --run (a run's dir, exp/<corpus>/<run>); --exp means exp/<corpus> "
-                     "in every script")
     try:
         if args.scorer == "sclite":
             sclite_command()

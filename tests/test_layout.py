@@ -13,7 +13,7 @@ from conftest import REPO
 from fairseq_emo import layout
 from fairseq_emo.fold_protocol import FoldRecord, SchemeProtocol, read_fold_record, write_fold_record
 from fairseq_emo.fold_run import mark_done, read_done, same_command
-from fairseq_emo.report import format_result
+from fairseq_emo.render import format_result
 from fairseq_emo.scoring import Counts, read_scores_table, write_scores_table
 from fairseq_emo.vote import weighted_votes, write_predictions
 
@@ -139,8 +139,7 @@ def test_both_reports_print_one_result_format():
 
 @pytest.mark.parametrize("script, args, message", [
     ("run_folds.sh", ["--units"], "--units needs a value"),
-    ("run_folds.sh", ["--folds", "1"], "--folds was renamed --train-folds"),
-    ("run_folds.sh", ["--scheme", "speaker"], "--scheme was renamed --scheme-dir"),
+    ("run_folds.sh", ["--folds", "1"], "unknown option --folds"),  # fold numbers are --train-folds
     ("run_folds.sh", ["--scheme-dir", "speakers", "--w2v", "/nowhere"], "not a scheme directory name"),
     ("run.sh", ["--stage"], "--stage needs a value"),
     ("run.sh", ["--train-units", "a*"], "--train-units takes unit (variant) names; got 'a*'"),
@@ -163,8 +162,7 @@ def test_usage_text_is_what_the_scripts_accept():
         accepted = {o for alternatives in re.findall(r"^\s+((?:--[a-z0-9-]+\|?)+)\)", open(path).read(), re.M)
                     for o in alternatives.split("|")}
         assert len(accepted) > 8, (script, accepted)
-        renamed = {"--folds", "--scheme"} if script == "run_folds.sh" else set()
-        undocumented = sorted(o for o in accepted - renamed if not re.search(re.escape(o) + r"(?![a-z-])", usage))
+        undocumented = sorted(o for o in accepted if not re.search(re.escape(o) + r"(?![a-z-])", usage))
         assert not undocumented, f"{script} accepts {undocumented} but its --help does not name them"
     run_help = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--help"], capture_output=True,
                               text=True, env=env).stdout

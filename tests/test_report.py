@@ -248,7 +248,7 @@ def test_paired_tests_breakdowns_variants_and_seeds(experiment):
     assert "Not read: 1 folder(s)" in text and "`notes.old`" in text
     assert "| units | seed | improvised | female | male |" in text
     assert "### Variants of a unit type" in text and "| bpc | bpc-cv2 |" in text
-    seeds = results["over_seeds"]["session"]["bpc"]
+    seeds = results["schemes"]["session"]["over_seeds"]["bpc"]
     assert seeds["seeds"] == [1, 2]
     pooled = [wa({k: v for f in truths[f"bpc.session.seed{s}"].values() for k, v in f.items()}, "vote")
               for s in (1, 2)]
@@ -272,3 +272,24 @@ def test_demo_report_says_synthetic_and_has_no_paper_figures(experiment, tmp_pat
     text = (demo / "report" / "report.md").read_text()
     assert "**Synthetic corpus.**" in text and "paper has no figures for this corpus" in text
     assert "62.6" not in text
+
+
+def test_report_rendered_again_from_results_json_alone_is_the_same(experiment, tmp_path):
+    """results.json is the product: with exp/ gone, scripts/report.py --from-results makes the same report.md, and
+    results.json holds its documented schema (with the rule texts the numbers were made under)."""
+    exp, _, proc = experiment
+    saved = tmp_path / "saved" / "results.json"
+    saved.parent.mkdir()
+    saved.write_text((exp / "report" / "results.json").read_text())
+    results = json.loads(saved.read_text())
+    check_schema(results, "results")
+    from fairseq_emo.vote import RULE_TEXT
+    assert results["schemes"]["speaker"]["protocol"]["texts"]["vote"] == RULE_TEXT
+    assert RULE_TEXT in (exp / "report" / "report.md").read_text()
+    again = run_script("report.py", "--from-results", saved, "--out", tmp_path / "again")
+    assert (tmp_path / "again" / "report.md").read_text() == (exp / "report" / "report.md").read_text()
+    assert sorted(p.name for p in (tmp_path / "again").glob("*.png")) == sorted(
+        p.name for p in (exp / "report").glob("*.png"))
+    # the RESULT lines too come from the results alone
+    assert [l for l in again.stdout.splitlines() if l.startswith("RESULT ")] == [
+        l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]

@@ -72,3 +72,31 @@ def audio_fields(utt_id: str, source: str, root: str, options: AudioOptions,
         return None
     return dict(wav=os.path.abspath(wav), frames=frames, sample_rate=FAIRSEQ_SAMPLE_RATE,
                 source_wav=os.path.abspath(source), source_rate=header.sample_rate)
+
+
+class EnglishText:
+    """Transcript text -> (normalised words, ARPAbet phones per word), G2P'd once per distinct text: the acted
+    corpora (RAVDESS, CREMA-D, TESS, ESD) repeat a handful of sentences thousands of times."""
+
+    def __init__(self):
+        self._done: Dict[str, tuple] = {}
+
+    def __call__(self, text: str) -> tuple:
+        if text not in self._done:
+            from fairseq_emo.g2p import words_to_phones
+            from fairseq_emo.table import join_phones
+            from fairseq_emo.transcript import transcript_words
+
+            words = transcript_words(text)
+            self._done[text] = (" ".join(words), join_phones(words_to_phones(words)))
+        return self._done[text]
+
+
+def find_dir(root: str, candidates, pattern: str, what: str) -> str:
+    """The first of root/<candidate> (in order; '' = root itself) holding `pattern`, else an error saying what
+    layout was expected."""
+    for c in candidates:
+        folder = os.path.join(root, c) if c else root
+        if glob.glob(os.path.join(folder, pattern)):
+            return folder
+    raise FileNotFoundError(f"no {what} under {root}")

@@ -5,7 +5,9 @@ Assumed layout (the release as distributed, e.g. download.zip unpacked):
   name = speaker (2 digits) + text code (a01..b10) + emotion letter + version letter, e.g. 03a01Fa.wav
   emotion letters: W anger, L boredom, E disgust, A fear, F happiness, T sadness, N neutral (policy: emotions.py)
 Speakers 08 09 13 14 16 are female, 03 10 11 12 15 male. 535 files at 16 kHz; 339 in the 4 classes.
-No transcripts are read: the corpus is only tested on (cross-corpus, Table 5), which needs audio and labels.
+The ten sentence codes are the corpus's ten German sentences (the release documentation): text and words columns
+hold them, phones stay empty until German units exist, so phonetic units refuse the table with a clear error and
+the corpus is only tested on (cross-corpus, Table 5), which needs audio and labels.
 A .wav whose name does not follow the scheme is a Problem (error, or a counted skip with --skip-bad);
 an emotion letter the policy does not know is an error naming the file.
 """
@@ -18,6 +20,16 @@ from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
 NAME = re.compile(r"^(\d\d)([a-z]\d\d)([A-Z])([a-z]+)$")
+SENTENCES = {
+    "a01": "Der Lappen liegt auf dem Eisschrank.", "a02": "Das will sie am Mittwoch abgeben.",
+    "a04": "Heute abend könnte ich es ihm sagen.",
+    "a05": "Das schwarze Stück Papier befindet sich da oben neben dem Holzstück.",
+    "a07": "In sieben Stunden wird es soweit sein.",
+    "b01": "Was sind denn das für Tüten, die da unter dem Tisch stehen?",
+    "b02": "Sie haben es gerade hochgetragen und jetzt gehen sie wieder runter.",
+    "b03": "An den Wochenenden bin ich jetzt immer nach Hause gefahren und habe Agnes besucht.",
+    "b09": "Ich will das eben wegbringen und dann mit Karl was trinken gehen.",
+    "b10": "Die wird auf dem Platz sein, wo wir sie immer hinlegen."}
 FEMALE_SPEAKERS = frozenset({"08", "09", "13", "14", "16"})
 MALE_SPEAKERS = frozenset({"03", "10", "11", "12", "15"})
 
@@ -52,11 +64,16 @@ def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
             result.problems.append(Problem(stem, path, f"speaker {speaker} is not one of EmoDB's ten "
                                            f"({', '.join(sorted(FEMALE_SPEAKERS | MALE_SPEAKERS))})"))
             continue
+        if text_code not in SENTENCES:
+            result.problems.append(Problem(stem, path, f"text code {text_code} is not one of EmoDB's ten "
+                                           f"({', '.join(SENTENCES)})"))
+            continue
         fields = audio_fields(stem, path, wav_dir, audio, result.problems)
         if fields is None:
             continue
         result.utterances.append(Utterance(
             utt_id=stem, speaker=f"emodb{speaker}", session=f"emodb{speaker}",
             gender="F" if speaker in FEMALE_SPEAKERS else "M", dialog=text_code, emotion=emotion,
-            raw_emotion=letter, text="", words="", phones="", corpus="emodb", **fields))
+            raw_emotion=letter, text=SENTENCES[text_code], words=" ".join(re.findall(r"\w+", SENTENCES[text_code].lower())),
+            phones="", corpus="emodb", **fields))
     return result

@@ -5,14 +5,15 @@ import os
 import sys
 from typing import Callable
 
-from fairseq_emo.audio_cache import CACHE_DIRS, CORPUS_SUFFIX, RATE_POLICIES
+from fairseq_emo import layout
+from fairseq_emo.audio_cache import CACHE_DIRS, RATE_POLICIES, corpus_name
 from fairseq_emo.corpora.common import AudioOptions, CorpusRead
 from fairseq_emo.emotions import EMOTIONS, POLICIES
 from fairseq_emo.table import summarize, write_table
 
 
-def add_output_args(parser: argparse.ArgumentParser, audio: bool = True) -> None:
-    parser.add_argument("--out", required=True, help="output folder for utterances.tsv")
+def add_output_args(parser: argparse.ArgumentParser, audio: bool = True, required: bool = True) -> None:
+    parser.add_argument("--out", required=required, help="output folder for utterances.tsv")
     parser.add_argument("--skip-bad", action="store_true",
                         help="skip unusable files (counted, listed in OUTDIR/skipped.tsv) instead of stopping")
     if audio:
@@ -74,21 +75,21 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
     if not result.utterances:
         print(f"error: {source}: no usable utterance of the 4 classes", file=sys.stderr)
         return 2
-    suffix = CORPUS_SUFFIX[getattr(args, "rate_policy", "resample")]
-    if suffix:
+    name = corpus_name(result.corpus, getattr(args, "rate_policy", "resample"))
+    if name != result.corpus:
         # A different input condition: its manifests and results must never mix with the resampled ones.
-        result.corpus = f"{result.corpus}{suffix}"
+        result.corpus = name
         for u in result.utterances:
             u.corpus = result.corpus
-    table = os.path.join(args.out, "utterances.tsv")
+    table = layout.utterance_table(args.out)
     write_table(table, result.utterances)
     dropped = ", ".join(f"{k}={v}" for k, v in sorted(result.dropped_labels.items()))
     print(f"corpus: {result.corpus}  ({source} -> {table})")
     print(summarize(result.utterances))
     policy = POLICIES.get(result.corpus.split("-")[0])
-    if policy:
+    if policy and policy.paper_counts:
         counts = "  ".join(f"{e}={n}" for e, n in zip(EMOTIONS, policy.paper_counts))
-        print(f"the paper's counts for the full {policy.corpus}: {counts}")
+        print(f"{policy.counts_source} for the full {policy.corpus}: {counts}")
     converted = [u for u in result.utterances if u.wav != u.source_wav]
     if converted:
         rates = sorted({u.source_rate for u in converted})

@@ -84,6 +84,10 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
         return [UTTERANCE_BODY]
     if not words:
         return [NONSPEECH_BODY]
+    if not any(word_phones) and not (spec.unit == "syllable" and spec.syllabifier == "pyphen"):
+        # words without phones (a language with no G2P here, e.g. EmoDB's German texts) must not pass as
+        # non-speech: that would train every such utterance on one NSN unit, silently
+        raise ValueError(f"{len(words)} word(s) but no phones")
     if spec.unit == "phoneme":
         bodies = phoneme_units(word_phones)
     elif spec.unit == "bpc":

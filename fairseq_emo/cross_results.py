@@ -1,0 +1,119 @@
+"""The product of a cross-corpus report: exp/cross/ -> results (a dict under docs/schema/cross_results.schema.json).
+
+Reads, per tested corpus and unit type (a cell, exp/cross/<target>/<variant>/): the vote and its reference, the
+unit timelines (empty hypotheses) and decode.json (decode.py: the model's fold and the test set), the model's
+DONE and fold.json (how it was trained, on how much) and the test set's eval.json (counts, source sample rates).
+The paper's Table 5 figure goes with a cell only where paper.compare_cross says it is the paper's experiment.
+No markdown here: render.cross_corpus_report makes report.md from these results.
+"""
+import glob
+import json
+import os
+from typing import Dict, List
+
+from fairseq_emo import layout, paper
+from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.audio_cache import RATE_POLICY_TEXT, split_corpus
+from fairseq_emo.emotions import POLICIES
+from fairseq_emo.fold_protocol import read_fold_record
+from fairseq_emo.layout import read_done
+from fairseq_emo.model_record import SYNTHETIC_CORPORA
+from fairseq_emo.provenance import provenance
+from fairseq_emo.units import UNIT_TYPES
+from fairseq_emo.vote import RULE_TEXT, accuracy_from_confusion, confusion, read_emotions
+
+
+def corpus_order(corpora: List[str]) -> List[str]:
+    """Targets in the label policies' corpus order; a paper condition (Table 5's row) before the others."""
+    known = list(POLICIES)
+
+    def key(c):
+        base, _ = split_corpus(c)
+        return (known.index(base) if base in known else len(known), c not in paper.TABLE5, c)
+    return sorted(corpora, key=key)
+
+
+def unit_order(units: List[str]) -> List[str]:
+    return sorted(units, key=lambda u: (UNIT_TYPES.index(u.split("-")[0]) if u.split("-")[0] in UNIT_TYPES
+                                        else len(UNIT_TYPES), u))
+
+
+def target_name(corpus: str) -> str:
+    """'mandarin-bandlimit8k' -> 'Mandarin Affective Speech, down to 8 kHz, then up to 16 kHz (...)'."""
+    base, policy = split_corpus(corpus)
+    name = POLICIES[base].corpus if base in POLICIES else corpus
+    if policy != "resample" or base == "mandarin":
+        name += f", {RATE_POLICY_TEXT[policy]}"
+    if base in {split_corpus(t)[0] for t in paper.TABLE5} and corpus not in paper.TABLE5:
+        name += " (not the paper's condition)"
+    return name
+
+
+def target_facts(corpus: str, eval_info: Dict) -> Dict:
+    """A test set's Table 4 row: counts, the paper's counts (label policy), speakers, rates, what the audio went
+    through."""
+    base, policy = split_corpus(corpus)
+    rates = eval_info.get("source_rates", [])
+    audio = (RATE_POLICY_TEXT[policy] if policy != "resample" else
+             "resampled to 16 kHz" if any(r != FAIRSEQ_SAMPLE_RATE for r in rates) else "as recorded")
+    return {"name": target_name(corpus), "counts": eval_info["counts"], "speakers": len(eval_info["speakers"]),
+            "source_rates": rates, "audio": audio,
+            "paper_counts": list(POLICIES[base].paper_counts) if base in POLICIES and POLICIES[base].paper_counts
+            else None, "counts_source": POLICIES[base].counts_source if base in POLICIES else ""}
+
+
+def cell_results(cell: str) -> Dict:
+    """One cell dir -> {WA, UA, confusion, n, empty, protocol, eval, paper_comparison, paper_WA}."""
+    unit, corpus = os.path.basename(cell), os.path.basename(os.path.dirname(cell))
+    reference = read_emotions(os.path.join(cell, layout.REF_EMOTIONS))
+    matrix = confusion(reference, read_emotions(os.path.join(cell, layout.VOTED)))
+    with open(os.path.join(cell, layout.DECODED), encoding="utf-8") as f:
+        source = json.load(f)  # decode.py's record: the model's fold and the test set
+    if not source.get("model_fold"):
+        raise ValueError(f"{cell}/{layout.DECODED}: decoded with a checkpoint outside a trained fold; the report "
+                         f"needs the fold (its DONE and fold.json) to state the training protocol")
+    done = read_done(source["model_fold"])
+    fold = read_fold_record(done["data"])
+    command = done.get("command", "")
+    protocol = dict(train_corpus=fold.corpus, train=fold.counts["train"], valid=fold.counts["valid"],
+                    config=done["config"], w2v=done["w2v"], scheme=fold.scheme, valid_fraction=fold.valid_fraction,
+                    checkpoint_rule=done["checkpoint_rule"], valid_policy=fold.valid_policy,
+                    overrides=paper.user_overrides(command), seed=paper.seed_of(command))
+    comparison = paper.compare_cross(paper.RunConditions(
+        corpus=fold.corpus, scheme=fold.scheme, unit=fold.unit, variant=fold.unit_variant, folds=[1], total_folds=1,
+        valid_policy=fold.valid_policy, config=done["config"], w2v=done["w2v"], command=command), corpus)
+    with open(os.path.join(source["data"], layout.EVAL_RECORD), encoding="utf-8") as f:
+        eval_info = json.load(f)
+    with open(os.path.join(cell, layout.UNIT_TIMELINES), encoding="utf-8") as f:
+        empty = sum(1 for line in f if not json.loads(line)["units"])
+    return dict(accuracy_from_confusion(matrix), confusion=matrix, empty=empty, n=len(reference), protocol=protocol,
+                eval=eval_info, paper_comparison=comparison.as_dict(),
+                paper_WA=(comparison.figure(fold.unit) or {}).get("WA"))
+
+
+def left_out(cross_dir: str) -> List[str]:
+    """'<corpus>/<unit>: why' for every cell folder that has no vote yet (so no table cell is missing unsaid)."""
+    missing = []
+    for cell in sorted(glob.glob(os.path.join(cross_dir, "*", "*"))):
+        if not os.path.isdir(cell) or os.path.isfile(os.path.join(cell, layout.VOTED)):
+            continue
+        why = "not voted" if layout.is_decoded(cell) else "decoding not finished"
+        missing.append(f"{os.path.relpath(cell, cross_dir)}: {why}")
+    return missing
+
+
+def collect(cross_dir: str) -> Dict:
+    """exp/cross -> results; FileNotFoundError when no cell has been voted."""
+    cells: Dict[str, Dict[str, Dict]] = {}
+    for pred in glob.glob(os.path.join(cross_dir, "*", "*", layout.VOTED)):
+        cell = os.path.dirname(pred)
+        cells.setdefault(os.path.basename(os.path.dirname(cell)), {})[os.path.basename(cell)] = cell_results(cell)
+    if not cells:
+        raise FileNotFoundError(f"{cross_dir}: no <corpus>/<unit>/{layout.VOTED}; run the decode and vote stages "
+                                f"first")
+    corpora = corpus_order(list(cells))
+    any_cell = next(iter(cells[corpora[0]].values()))
+    return {"cells": cells, "corpora": corpora, "units": unit_order(sorted({u for c in cells.values() for u in c})),
+            "targets": {c: target_facts(c, next(iter(cells[c].values()))["eval"]) for c in corpora},
+            "synthetic": any_cell["protocol"]["train_corpus"] in SYNTHETIC_CORPORA, "vote_rule": RULE_TEXT,
+            "paper_table5": paper.TABLE5, "left_out": left_out(cross_dir), "provenance": provenance()}

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Any registered corpus -> OUTDIR/utterances.tsv (4 classes), printing per-class counts beside the published ones
+(the paper's Table 4, or the release's), per speaker, what the label policy dropped and what was converted.
+
+  python scripts/prepare.py --corpus ravdess --data /data/Audio_Speech_Actors_01-24 --out data/ravdess
+  python scripts/prepare.py --corpus ravdess --data DIR --out data/ravdess-calm --set calm=neutral
+  python scripts/prepare.py --list                           # the registry: corpora, languages, transcripts
+
+Layouts, label policies and every assumption: the reader modules (fairseq_emo/corpora/<corpus>.py) and
+fairseq_emo/corpora/registry.py. Unusable files stop the run with a list; --skip-bad skips them and lists them in
+OUTDIR/skipped.tsv. Audio not at 16 kHz mono is converted once (--rate-policy, --audio-cache).
+"""
+import argparse
+import sys
+
+from fairseq_emo.corpora import registry
+from fairseq_emo.corpora.prepare_cli import add_output_args, audio_options, finish
+
+
+def listing() -> str:
+    rows = [f"{'corpus':11s} {'lang':4s} {'rate':>6s}  {'trains?':8s} transcripts / speakers"]
+    for c in registry.CORPORA.values():
+        rows.append(f"{c.name:11s} {c.language:4s} {c.native_rate:6d}  {'yes' if c.trainable else 'test-only':8s} "
+                    f"{c.transcripts or '(none read)'} / {c.speakers}"
+                    + (f"; --set {', '.join(f'{k}=' for k in c.options)}" if c.options else ""))
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--list", action="store_true", help="print the registry and exit")
+    parser.add_argument("--corpus", choices=list(registry.CORPORA), metavar="NAME",
+                        help="a registered corpus: " + ", ".join(registry.CORPORA))
+    parser.add_argument("--data", help="the corpus's release folder (see --list)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a reader option of the corpus (see --list), e.g. calm=neutral for ravdess")
+    add_output_args(parser, required=False)
+    args = parser.parse_args(argv)
+    if args.list:
+        print(listing())
+        return 0
+    missing = [o for o, v in (("--corpus", args.corpus), ("--data", args.data), ("--out", args.out)) if not v]
+    if missing:
+        parser.error(f"{', '.join(missing)} required (or --list)")
+    options = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--set {item}: expected KEY=VALUE")
+        options[key] = value
+    corpus = registry.get(args.corpus)
+    try:
+        result = registry.read(args.corpus, args.data, audio_options(args) if corpus.audio_options else None,
+                               **options)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if not corpus.audio_options and args.rate_policy != "resample":
+        print(f"error: {args.corpus} is read as recorded (16 kHz); --rate-policy does not apply", file=sys.stderr)
+        return 2
+    return finish(result, args, args.data, item="turn" if args.corpus in ("iemocap", "demo") else "file")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
