@@ -52,7 +52,9 @@ def loss_figure(results: Dict, path: str) -> bool:
                 ax.plot([u for u, _ in curve], [v for _, v in curve], lw=0.8, label=f"{s['run']} {fold}")
     ax.set_xlabel("updates")
     ax.set_ylabel("training loss (CTC, base 2)")
-    ax.set_yscale("log")
+    if all(v > 0 for sec in results["schemes"].values() for s in sec["runs"]
+           for curve in s.get("loss_curves", {}).values() for _, v in curve):
+        ax.set_yscale("log")  # a tiny run can log a loss of 0 at its last updates: then the scale stays linear
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -5,10 +5,12 @@
 #   bash scripts/run.sh                                    # demo corpus, generated here
 #   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release --w2v /models/libri960_big.pt
 #   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt [--rate-policy resample]
+#   bash scripts/run.sh --corpus ravdess --data /data/Audio_Speech_Actors_01-24 --w2v /models/libri960_big.pt
+#       (any corpus of the registry with transcripts: python scripts/prepare.py --list)
 #       (Mandarin Affective Speech: pinyin initial/final units, 7 speaker folds, configs/paper_initfinal.yaml;
 #        by default the paper's 8 kHz condition made from LDC's 22.05 kHz copy (rate policy bandlimit8k):
 #        exp/mandarin-bandlimit8k/; --rate-policy resample (full band: exp/mandarin/) or relabel are other conditions)
-#   Cross-corpus testing (EmoDB, KSUEmotions, Mandarin): scripts/run_cross_corpus.sh
+#   Cross-corpus testing (every registered corpus as a target): scripts/run_cross_corpus.sh
 #
 # Stages:
 #   0  demo corpus (espeak-ng, IEMOCAP layout)     -> data/demo/IEMOCAP_full_release   (demo only)
@@ -31,11 +33,13 @@
 # The demo (no arguments) fits 15 CPU minutes: BPC and utterance units, configs/demo.yaml, folds 1 and 2
 # (held-out speakers Ses01F and Ses01M). --train-folds all --train-units "..." runs more.
 #
-# Options: --stage N --stop-stage N --corpus demo|iemocap|mandarin --data DIR --work DIR (default: the repo)
+# Options: --stage N --stop-stage N --corpus NAME (default demo; any registered corpus with transcripts:
+#   python scripts/prepare.py --list) --data DIR --work DIR (default: the repo)
 #   --units 'u1 u2' --folds 'speaker dialog session' (fold schemes) --num-folds K --bpc-set NAME
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
-#   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin; default bandlimit8k)
+#   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin: default
+#   bandlimit8k; other corpora: resample)
 #   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh; --force also lets stage 2 rewrite
 #   manifests that differ, e.g. in a copied work dir); -- <hydra overrides for training>
 set -euo pipefail
@@ -46,12 +50,12 @@ stage=0
 stop_stage=9
 corpus=demo
 data=""
-units="phoneme bpc syllable utterance"
-schemes="speaker"
+requested_units=""   # default: the corpus's (registry): phoneme bpc syllable utterance in English, initfinal in Mandarin
+requested_schemes="speaker"
 bpc_set=manner6
 syllabifier=phonetic
 per_emotion=15
-num_folds=""     # default: mandarin -> 7 speaker folds; else one fold per speaker
+requested_num_folds=""   # default: the registry's (mandarin 7 speaker groups, ravdess 6, cremad 5); else one fold per speaker
 work=$repo   # data/ and manifests/ go here
 w2v=""
 train_units=""   # default: demo -> bpc; iemocap -> $units
@@ -74,9 +78,9 @@ while [ $# -gt 0 ]; do
     --stop-stage) stop_stage=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
-    --units) units=$2; shift 2 ;;
-    --folds) schemes=$2; shift 2 ;;
-    --num-folds) num_folds=$2; shift 2 ;;
+    --units) requested_units=$2; shift 2 ;;
+    --folds) requested_schemes=$2; shift 2 ;;
+    --num-folds) requested_num_folds=$2; shift 2 ;;
     --bpc-set) bpc_set=$2; shift 2 ;;
     --syllabifier) syllabifier=$2; shift 2 ;;
     --per-emotion) per_emotion=$2; shift 2 ;;
@@ -101,30 +105,34 @@ check_words --stage '^[0-9]$' "a stage number 0-9" "$stage"
 check_words --stop-stage '^[0-9]$' "a stage number 0-9" "$stop_stage"
 [ "$stage" -le "$stop_stage" ] || die "--stage $stage is after --stop-stage $stop_stage: no stage would run"
 
-case "$corpus" in
-  demo) data=${data:-$work/data/demo} ;;
-  iemocap) [ -n "$data" ] || die "--corpus iemocap needs --data DIR (IEMOCAP_full_release)"
-           if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
-             die "--corpus iemocap needs --w2v /path/to/libri960_big.pt for stages 3-4"; fi ;;
-  mandarin) [ -n "$data" ] || die "--corpus mandarin needs --data DIR (Mandarin Affective Speech)"
-            if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
-              die "--corpus mandarin needs --w2v /path/to/libri960_big.pt for stages 3-4"; fi
-            [ "$units" = "phoneme bpc syllable utterance" ] && units="initfinal"
-            num_folds=${num_folds:-7}
-            rate_policy=${rate_policy:-bandlimit8k} ;;   # the paper's condition: 8 kHz audio upsampled to 16 kHz
-  *) die "unknown corpus $corpus (demo, iemocap, mandarin; EmoDB and KSUEmotions are only tested on:" \
-       "scripts/run_cross_corpus.sh)" ;;
-esac
+# the corpus's facts from the registry (fairseq_emo/corpora/registry.py): trainable, default units, schemes, folds
+trainable_corpora=$("$PYTHON" -m fairseq_emo.corpora.registry names --trainable)
+facts=$("$PYTHON" -m fairseq_emo.corpora.registry show "$corpus" 2>&1) \
+  || die "${facts#error: } (trainable here: $trainable_corpora)"
+eval "$facts"   # trainable language native_rate num_folds units schemes converts default_rate_policy
+[ "$trainable" = true ] || die "corpus $corpus has no transcripts here, so no phonetic units: it is only tested on" \
+  "(scripts/run_cross_corpus.sh); trainable: $trainable_corpora"
+corpus_units=$units; corpus_schemes=$schemes; corpus_num_folds=$num_folds
+units=$requested_units; schemes=$requested_schemes; num_folds=$requested_num_folds
+if [ "$corpus" = demo ]; then
+  data=${data:-$work/data/demo}
+else
+  [ -n "$data" ] || die "--corpus $corpus needs --data DIR (its release folder; python scripts/prepare.py --list)"
+  if [ "$stop_stage" -ge 3 ] && [ -z "$w2v" ]; then
+    die "--corpus $corpus needs --w2v /path/to/libri960_big.pt for stages 3-4"; fi
+fi
+units=${units:-$corpus_units}
+num_folds=${num_folds:-$corpus_num_folds}
+rate_policy=${rate_policy:-$default_rate_policy}   # Mandarin: the paper's condition, 8 kHz audio upsampled to 16 kHz
 # Every requested scheme must be one the recipe can run end to end on this corpus; refuse the others here.
-explicit_num_folds=$num_folds
-[ "$corpus" = mandarin ] && explicit_num_folds=""
 for scheme in $schemes; do
   case "$scheme" in
+    all) die "--folds all has no test fold: it trains the cross-corpus models of scripts/run_cross_corpus.sh" ;;
     speaker) ;;
     dialog|session)
-      [ "$corpus" = mandarin ] && die "--folds $scheme: Mandarin Affective Speech has no IEMOCAP sessions or dialogs; use --folds speaker"
-      [ -n "$explicit_num_folds" ] && die "--num-folds applies to the speaker scheme only, not --folds $scheme" ;;
-    all) die "--folds all has no test fold: it trains the cross-corpus models of scripts/run_cross_corpus.sh" ;;
+       [[ " $corpus_schemes " == *" $scheme "* ]] || die "--folds $scheme: corpus $corpus has no IEMOCAP sessions or" \
+         "dialogs; its fold schemes: $corpus_schemes (registry)"
+       [ -n "$requested_num_folds" ] && die "--num-folds applies to the speaker scheme only, not --folds $scheme" ;;
     *) die "unknown fold scheme '$scheme' (speaker, dialog, session)" ;;
   esac
 done
@@ -155,7 +163,7 @@ units=$(echo $(for u in $units; do variant "$u"; done))
 name=$corpus
 rate_policy=${rate_policy:-resample}
 if [ "$rate_policy" != resample ]; then
-  [ "$corpus" = mandarin ] || die "--rate-policy applies to --corpus mandarin (IEMOCAP and the demo are 16 kHz)"
+  [ "$converts" = true ] || die "--rate-policy does not apply to --corpus $corpus (read as recorded, 16 kHz)"
   name=$("$PYTHON" -m fairseq_emo.audio_cache "$corpus" "$rate_policy") || exit 2   # the suffix: audio_cache.py
 fi
 # --work holds every path of the run; hydra's override grammar cannot take spaces, ',' '=' quotes or brackets,
@@ -187,11 +195,8 @@ if want 1; then
     log "stage 1: $table exists, skipped (delete it to prepare again)"
   else
     log "stage 1: $data -> $table"
-    if [ "$corpus" = mandarin ]; then
-      "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$data" --out "$(dirname "$table")" --rate-policy "$rate_policy"
-    else
-      "$PYTHON" "$repo/scripts/prepare_iemocap.py" --iemocap "$data" --out "$(dirname "$table")"
-    fi
+    "$PYTHON" "$repo/scripts/prepare.py" --corpus "$corpus" --data "$data" --out "$(dirname "$table")" \
+      --rate-policy "$rate_policy"
   fi
 fi
 

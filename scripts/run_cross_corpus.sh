@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Cross-corpus, cross-lingual testing (the paper's Section 4, Tables 4 and 5): one model per unit type trained on
-# ALL of IEMOCAP, then tested without adaptation or transcripts on EmoDB, KSUEmotions and Mandarin Affective Speech.
+# ALL of IEMOCAP (or of any registered corpus with transcripts, --train NAME=DIR), then tested without adaptation
+# or transcripts on EmoDB, KSUEmotions and Mandarin Affective Speech (the paper's targets) or any registered corpus
+# (--target NAME=DIR; the registry: python scripts/prepare.py --list).
 # Finished stages are skipped, so an interrupted run resumes.
 #
 #   bash scripts/run_cross_corpus.sh --iemocap /data/IEMOCAP_full_release --w2v /models/libri960_big.pt \
 #       --emodb /data/EmoDB --ksu /data/KSUEmotions --mas /data/LDC2007S09
+#   bash scripts/run_cross_corpus.sh --iemocap DIR --w2v CKPT --target ravdess=/data/RAVDESS --target savee=/data/SAVEE
+#   bash scripts/run_cross_corpus.sh --train cremad=/data/CREMA-D --w2v CKPT --target tess=/data/TESS
 #   bash scripts/run_cross_corpus.sh --demo        # synthetic corpora (espeak-ng), tiny random model, CPU
 #
 # Stages:
@@ -17,7 +21,8 @@
 #   4  decode every target with every unit's model                -> WORK/exp/cross/<target>/<unit>/
 #   5  vote units into one emotion per utterance                  -> WORK/exp/cross/<target>/<unit>/pred.txt
 #   6  report: Table 4, Table 5 (WA), UA, confusion matrices      -> WORK/exp/cross/report.md; RESULT lines
-# Targets are the corpora given (--emodb/--ksu/--mas). WORK defaults to the repo (demo: WORK=demo_cross/).
+# Targets are the corpora given (--emodb/--ksu/--mas, the same as --target emodb=DIR ...). WORK defaults to the repo
+# (demo: WORK=demo_cross/).
 # Mandarin Affective Speech (LDC's 22.05 kHz release) is tested in each condition of --mas-conditions, each its own
 # target and row:
 #   bandlimit8k  (default) down to 8 kHz, up to 16 kHz: the paper's condition ("8 kHz audio upsampled to 16 kHz"),
@@ -28,7 +33,8 @@
 # --units may name unit variants (bpc-cv2, syllable-pyphen); each is its own model and its own column of Table 5.
 # A cell is decoded again when its model was retrained (decode.json names the training it came from).
 #
-# Options: --stage N --stop-stage N --demo --iemocap DIR --emodb DIR --ksu DIR --mas DIR --w2v CKPT
+# Options: --stage N --stop-stage N --demo --iemocap DIR --train NAME=DIR --emodb DIR --ksu DIR --mas DIR
+#   --target NAME=DIR (repeatable) --w2v CKPT
 #   --units 'u1 u2' --config NAME --launcher local|slurm|submitit_local --work DIR --per-emotion N (demo)
 #   --mas-conditions 'bandlimit8k resample relabel' (default bandlimit8k)
 set -euo pipefail
@@ -39,6 +45,8 @@ stage=0
 stop_stage=6
 demo=false
 iemocap=""; emodb=""; ksu=""; mas=""; w2v=""
+train=""                  # NAME=DIR: the training corpus (default iemocap=<--iemocap>)
+declare -A target_data=() # registered target corpus -> its release folder (--target, --emodb/--ksu/--mas)
 units="phoneme bpc syllable"
 config=""        # default: demo -> demo; else paper_<unit>
 launcher=local
@@ -49,7 +57,7 @@ mas_conditions=bandlimit8k
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage|--stop-stage|--iemocap|--emodb|--ksu|--mas|--w2v|--units|--config|--launcher|--work|--per-emotion|\
-    --mas-conditions)
+    --mas-conditions|--target|--train)
       need_value "$1" $# ;;&
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
@@ -58,6 +66,10 @@ while [ $# -gt 0 ]; do
     --emodb) emodb=$2; shift 2 ;;
     --ksu) ksu=$2; shift 2 ;;
     --mas) mas=$2; shift 2 ;;
+    --target) [[ "$2" == ?*=?* ]] || die "--target NAME=DIR (a registered corpus and its release folder), not '$2'"
+              target_data[${2%%=*}]=${2#*=}; shift 2 ;;
+    --train) [[ "$2" == ?*=?* ]] || die "--train NAME=DIR (a registered corpus with transcripts), not '$2'"
+             train=$2; shift 2 ;;
     --w2v) w2v=$2; shift 2 ;;
     --units) units=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
@@ -89,26 +101,42 @@ if $demo; then
 else
   work=${work:-$repo}
   corpus=iemocap
-  [ -n "$iemocap" ] || die "--iemocap DIR is required (or --demo)"
-  [ -n "$emodb$ksu$mas" ] || die "give at least one of --emodb --ksu --mas"
+  if [ -n "$train" ]; then
+    corpus=${train%%=*}; iemocap=${train#*=}
+    facts=$("$PYTHON" -m fairseq_emo.corpora.registry show "$corpus" 2>&1) || die "--train: ${facts#error: }"
+    [[ "$facts" == trainable=true* ]] || die "--train $corpus: it has no transcripts here, so no phonetic units" \
+      "(trainable: $("$PYTHON" -m fairseq_emo.corpora.registry names --trainable))"
+  fi
+  [ -n "$iemocap" ] || die "--iemocap DIR (or --train NAME=DIR) is required (or --demo)"
+  [ -n "$emodb$ksu$mas${!target_data[*]}" ] || die "give at least one target: --emodb --ksu --mas or --target NAME=DIR"
   if [ "$stop_stage" -ge 3 ] && [ "$stage" -le 3 ] && [ ! -f "$w2v" ]; then
     die "--w2v /path/to/libri960_big.pt is required for training (stage 3)"; fi
 fi
 eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)
 table=$work/data/$corpus/$table_file
 cross=$(layout cross-dir --exp-root "$work/exp")
-# target name -> table dir; a MAS rate condition is part of its target's name (mandarin-bandlimit8k, mandarin for
-# full band, mandarin-relabel), as prepare_mandarin.py names the table's corpus
+# the targets, in the registry's order; a MAS rate condition is part of its target's name (mandarin-bandlimit8k,
+# mandarin for full band, mandarin-relabel: audio_cache.corpus_name), one target per --mas-conditions policy
+[ -n "$emodb" ] && target_data[emodb]=$emodb
+[ -n "$ksu" ] && target_data[ksu]=$ksu
+[ -n "$mas" ] && target_data[mandarin]=$mas
+registered=" $("$PYTHON" -m fairseq_emo.corpora.registry names --targets) "
+for name in "${!target_data[@]}"; do
+  [[ "$registered" == *" $name "* ]] || die "--target $name: not a registered target corpus (registered:$registered)"
+done
 targets=()
-[ -n "$emodb" ] && targets+=(emodb)
-[ -n "$ksu" ] && targets+=(ksu)
-declare -A mas_policy=()
-if [ -n "$mas" ]; then
-  for policy in $mas_conditions; do
-    t=mandarin; [ "$policy" = resample ] || t=mandarin-$policy
-    targets+=("$t"); mas_policy[$t]=$policy
-  done
-fi
+declare -A target_policy=() target_corpus=()
+for name in $registered; do
+  [ -n "${target_data[$name]+set}" ] || continue
+  if [ "$name" = mandarin ]; then
+    for policy in $mas_conditions; do
+      t=$("$PYTHON" -m fairseq_emo.audio_cache mandarin "$policy") || exit 2
+      targets+=("$t"); target_policy[$t]=$policy; target_corpus[$t]=mandarin
+    done
+  else
+    targets+=("$name"); target_policy[$name]=resample; target_corpus[$name]=$name
+  fi
+done
 
 if want 0 && $demo; then
   if [ -d "$iemocap/IEMOCAP_full_release" ]; then log "stage 0: $iemocap/IEMOCAP_full_release exists, skipped"
@@ -127,18 +155,15 @@ if want 1; then
   if [ -f "$table" ]; then log "stage 1: $table exists, skipped"
   else
     log "stage 1: $iemocap -> $table"
-    "$PYTHON" "$repo/scripts/prepare_iemocap.py" --iemocap "$iemocap" --out "$(dirname "$table")"
+    "$PYTHON" "$repo/scripts/prepare.py" --corpus "$corpus" --data "$iemocap" --out "$(dirname "$table")"
   fi
   for t in "${targets[@]}"; do
     out=$work/data/cross/$t
     if [ -f "$out/$table_file" ]; then log "stage 1: $out/$table_file exists, skipped"; continue; fi
     log "stage 1: $t -> $out/$table_file"
-    case "$t" in
-      emodb) "$PYTHON" "$repo/scripts/prepare_emodb.py" --emodb "$emodb" --out "$out" ;;
-      ksu) "$PYTHON" "$repo/scripts/prepare_ksu.py" --ksu "$ksu" --out "$out" ;;
-      mandarin*) "$PYTHON" "$repo/scripts/prepare_mandarin.py" --mas "$mas" --out "$out" --no-transcripts \
-                   --rate-policy "${mas_policy[$t]}" ;;
-    esac
+    opts=(); [ "${target_corpus[$t]}" = mandarin ] && opts=(--set transcripts=none)   # tested on: audio and labels
+    "$PYTHON" "$repo/scripts/prepare.py" --corpus "${target_corpus[$t]}" --data "${target_data[${target_corpus[$t]}]}" \
+      --out "$out" --rate-policy "${target_policy[$t]}" ${opts[@]+"${opts[@]}"}
   done
 fi
 

@@ -142,8 +142,17 @@ def test_both_reports_print_one_result_format():
     ("run_folds.sh", ["--folds", "1"], "unknown option --folds"),  # fold numbers are --train-folds
     ("run_folds.sh", ["--scheme-dir", "speakers", "--w2v", "/nowhere"], "not a scheme directory name"),
     ("run.sh", ["--stage"], "--stage needs a value"),
+    ("run.sh", ["--corpus", "nosuch"], "unknown corpus 'nosuch'; registered: iemocap"),
+    ("run.sh", ["--corpus", "savee", "--data", "/x"], "corpus savee has no transcripts here"),
+    ("run.sh", ["--corpus", "ravdess", "--data", "/x", "--w2v", "/w", "--folds", "session"],
+     "corpus ravdess has no IEMOCAP sessions or dialogs; its fold schemes: speaker (registry)"),
     ("run.sh", ["--train-units", "a*"], "--train-units takes unit (variant) names; got 'a*'"),
     ("run_cross_corpus.sh", ["--units", "x y?"], "--units takes unit (variant) names; got 'y?'"),
+    ("run_cross_corpus.sh", ["--iemocap", "/x", "--target", "nosuch=/y", "--stop-stage", "2"],
+     "--target nosuch: not a registered target corpus"),
+    ("run_cross_corpus.sh", ["--train", "savee=/x", "--target", "tess=/y", "--stop-stage", "2"],
+     "--train savee: it has no transcripts here"),
+    ("run_cross_corpus.sh", ["--target", "tess"], "--target NAME=DIR"),
 ])
 def test_bash_options_are_checked_by_the_shared_library(script, args, message):
     env = dict(os.environ, PYTHON=sys.executable)
@@ -166,7 +175,7 @@ def test_usage_text_is_what_the_scripts_accept():
         assert not undocumented, f"{script} accepts {undocumented} but its --help does not name them"
     run_help = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--help"], capture_output=True,
                               text=True, env=env).stdout
-    assert "--corpus demo|iemocap|mandarin" in run_help
+    assert "--corpus NAME (default demo; any registered corpus with transcripts" in run_help
 
 
 def test_decode_pairs_each_data_dir_with_one_output_dir(tmp_path):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Tuple
 
 ENGLISH_UNITS = ("phoneme", "bpc", "syllable", "utterance")
-MANDARIN_UNITS = ("initfinal", "utterance")
+MANDARIN_UNITS = ("initfinal",)  # the paper's Mandarin experiment
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,15 @@ class Corpus:
     transcripts: str           # where the texts come from; '' = none read (test-only)
     speakers: str              # where speaker ids and genders come from
     data: str                  # what --data points at
-    units: Tuple[str, ...] = ()   # unit types its table can make (empty: none but utterance units need texts)
+    units: Tuple[str, ...] = ()   # the unit types run.sh trains by default (empty: no transcripts; utterance
+    #                               units, which need none, can always be asked for)
     schemes: Tuple[str, ...] = ("speaker",)  # fold schemes its table can form
     num_folds: int = 0         # speaker groups run.sh deals its speakers into (0: one fold per speaker)
     audio_options: bool = True  # the reader converts audio (rate policy, cache); IEMOCAP's needs none
     fixed: Dict[str, str] = field(default_factory=dict)     # keyword arguments the reader always gets
     options: Dict[str, str] = field(default_factory=dict)   # --set KEY=VALUE options: key -> what it does
     policy: str = ""           # its label policy in emotions.POLICIES ('' = its name)
+    rate_policy: str = "resample"  # run.sh's default --rate-policy (Mandarin: the paper's 8 kHz condition)
 
     @property
     def label_policy(self):
@@ -62,6 +64,7 @@ CORPORA: Dict[str, Corpus] = {c.name: c for c in (
            ("speaker", "dialog", "session"), audio_options=False, policy="iemocap"),
     Corpus("mandarin", "Mandarin Affective Speech", "zh", 22050, "mandarin:read_mandarin", "docs/transcripts.txt",
            "speaker folders; docs/speakers.txt", "the LDC2007S09 release", MANDARIN_UNITS, num_folds=7,
+           rate_policy="bandlimit8k",
            options={"transcripts": "transcript file, or 'none' for audio and labels only",
                     "speakers": "'<speaker> <F|M>' file", "path_pattern": "regex for audio paths under data/"}),
     Corpus("emodb", "EmoDB", "de", 16000, "emodb:read_emodb", "", "file name (speaker digits)",
@@ -131,7 +134,8 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"trainable={'true' if c.trainable else 'false'} language={c.language} native_rate={c.native_rate} "
-          f"num_folds={c.num_folds} units='{' '.join(c.units)}' schemes='{' '.join(c.schemes)}'")
+          f"num_folds={c.num_folds or ''} units='{' '.join(c.units)}' schemes='{' '.join(c.schemes)}' "
+          f"converts={'true' if c.audio_options else 'false'} default_rate_policy={c.rate_policy}")
     return 0
 
 
