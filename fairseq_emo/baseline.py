@@ -79,15 +79,14 @@ def _save(cache: str, known: Dict[str, np.ndarray]) -> None:
     os.replace(tmp, cache)
 
 
-def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
-    """Train on fold_dir's train split, predict its test split -> out_dir/{pred.txt, ref_emotions.txt,
-    baseline.json} (baseline.json written last: the fold is done)."""
+def _train_and_test(train: Sequence[SplitEntry], test: Sequence[SplitEntry], out_dir: str, cache: str,
+                    facts: Dict) -> Dict:
+    """Fit on `train`, predict `test` -> out_dir/{pred.txt, ref_emotions.txt, baseline.json} (baseline.json last:
+    the fold or cell is done). -> the baseline.json record."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    train, test = read_split(fold_dir, "train", None), read_split(fold_dir, "test", None)
-    info = read_fold_record(fold_dir)
-    feats = features(train + test, cache)
+    feats = features(list(train) + list(test), cache)
     x_train = np.stack([feats[e.utt_id] for e in train])
     y_train = [e.emotion for e in train]
     scaler = StandardScaler().fit(x_train)
@@ -97,12 +96,32 @@ def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
     os.makedirs(out_dir, exist_ok=True)
     _write(os.path.join(out_dir, layout.VOTED), [f"{e.utt_id} {p}" for e, p in zip(test, predicted)])
     _write(os.path.join(out_dir, layout.REF_EMOTIONS), [f"{e.utt_id} {e.emotion}" for e in test])
-    result = {"method": METHOD, "C": C, "class_weight": "balanced", "fold_dir": os.path.abspath(fold_dir),
-              "test_group": info.test_group, "valid_policy": info.valid_policy, "train": len(train),
-              "test": len(test), "features": int(x_train.shape[1]),
-              "correct": int(sum(p == e.emotion for e, p in zip(test, predicted)))}
+    result = dict(facts, method=METHOD, C=C, class_weight="balanced", train=len(train), test=len(test),
+                  features=int(x_train.shape[1]), correct=int(sum(p == e.emotion for e, p in zip(test, predicted))))
     _write(os.path.join(out_dir, layout.BASELINE_RECORD), [json.dumps(result, indent=1, sort_keys=True)])
     return result
+
+
+def run_fold(fold_dir: str, out_dir: str, cache: str) -> Dict:
+    """Train on fold_dir's train split, predict its test split -> out_dir/{pred.txt, ref_emotions.txt,
+    baseline.json}."""
+    info = read_fold_record(fold_dir)
+    return _train_and_test(read_split(fold_dir, "train", None), read_split(fold_dir, "test", None), out_dir, cache,
+                           {"fold_dir": os.path.abspath(fold_dir), "test_group": info.test_group,
+                            "valid_policy": info.valid_policy})
+
+
+def run_cross(train_fold: str, eval_dir: str, out_dir: str, cache: str) -> Dict:
+    """The cross-corpus baseline: train on a training corpus's all-utterance fold (its train split, as the
+    recipe's cross-corpus models), test on a test-only set (make_manifests.py --eval-only) -> out_dir as above."""
+    info = read_fold_record(train_fold)
+    test = read_split(eval_dir, "test", None)
+    with open(os.path.join(eval_dir, layout.EVAL_RECORD), encoding="utf-8") as f:
+        target = json.load(f)["corpus"]
+    return _train_and_test(read_split(train_fold, "train", None), test, out_dir, cache,
+                           {"fold_dir": os.path.abspath(train_fold), "train_corpus": info.corpus,
+                            "test_group": target, "eval_dir": os.path.abspath(eval_dir),
+                            "valid_policy": info.valid_policy})
 
 
 def _write(path: str, lines: List[str]) -> None:

@@ -28,3 +28,14 @@ def rerender(results_json: str, out: str = "") -> str:
     out = out or os.path.dirname(os.path.abspath(results_json))
     os.makedirs(out, exist_ok=True)
     return write_text(os.path.join(out, layout.REPORT), render.cross_corpus_report(load(results_json)))
+
+
+def write_matrix(exp_root: str) -> Dict:
+    """Every exp/cross*/results.json -> exp/cross-matrix/{results.json, report.md}. -> the matrix results."""
+    out = layout.cross_matrix_dir(exp_root)
+    os.makedirs(out, exist_ok=True)
+    text = to_json(cross_results.matrix(exp_root))
+    write_text(os.path.join(out, layout.RESULTS), text)
+    written = json.loads(text)
+    write_text(os.path.join(out, layout.REPORT), render.cross_matrix_report(written))
+    return written

@@ -9,7 +9,7 @@ No markdown here: render.cross_corpus_report makes report.md from these results.
 import glob
 import json
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from fairseq_emo import layout, paper
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
@@ -91,11 +91,30 @@ def cell_results(cell: str) -> Dict:
                 paper_WA=(comparison.figure(fold.unit) or {}).get("WA"))
 
 
+def _cells(cross_dir: str) -> List[str]:
+    """The unit cells <target>/<variant>/ of a cross-corpus folder (the baselines beside them are not cells)."""
+    return [c for c in sorted(glob.glob(os.path.join(cross_dir, "*", "*")))
+            if os.path.isdir(c) and os.path.basename(c) != layout.BASELINE_DIR]
+
+
+def baseline_results(cross_dir: str, target: str) -> Optional[Dict]:
+    """<target>/baseline (scripts/baseline.py --cross-train) -> {WA, UA, n, method, train_corpus}, or None."""
+    out = layout.cross_baseline(cross_dir, target)
+    if not os.path.isfile(os.path.join(out, layout.BASELINE_RECORD)):
+        return None
+    with open(os.path.join(out, layout.BASELINE_RECORD), encoding="utf-8") as f:
+        info = json.load(f)
+    reference = read_emotions(os.path.join(out, layout.REF_EMOTIONS))
+    matrix = confusion(reference, read_emotions(os.path.join(out, layout.VOTED)))
+    return dict(accuracy_from_confusion(matrix), n=len(reference), confusion=matrix, method=info["method"],
+                train_corpus=info["train_corpus"], train=info["train"])
+
+
 def left_out(cross_dir: str) -> List[str]:
     """'<corpus>/<unit>: why' for every cell folder that has no vote yet (so no table cell is missing unsaid)."""
     missing = []
-    for cell in sorted(glob.glob(os.path.join(cross_dir, "*", "*"))):
-        if not os.path.isdir(cell) or os.path.isfile(os.path.join(cell, layout.VOTED)):
+    for cell in _cells(cross_dir):
+        if os.path.isfile(os.path.join(cell, layout.VOTED)):
             continue
         why = "not voted" if layout.is_decoded(cell) else "decoding not finished"
         missing.append(f"{os.path.relpath(cell, cross_dir)}: {why}")
@@ -105,15 +124,52 @@ def left_out(cross_dir: str) -> List[str]:
 def collect(cross_dir: str) -> Dict:
     """exp/cross -> results; FileNotFoundError when no cell has been voted."""
     cells: Dict[str, Dict[str, Dict]] = {}
-    for pred in glob.glob(os.path.join(cross_dir, "*", "*", layout.VOTED)):
-        cell = os.path.dirname(pred)
+    for cell in _cells(cross_dir):
+        if not os.path.isfile(os.path.join(cell, layout.VOTED)):
+            continue
         cells.setdefault(os.path.basename(os.path.dirname(cell)), {})[os.path.basename(cell)] = cell_results(cell)
     if not cells:
         raise FileNotFoundError(f"{cross_dir}: no <corpus>/<unit>/{layout.VOTED}; run the decode and vote stages "
                                 f"first")
     corpora = corpus_order(list(cells))
     any_cell = next(iter(cells[corpora[0]].values()))
+    baselines = {c: b for c in corpora for b in [baseline_results(cross_dir, c)] if b}
     return {"cells": cells, "corpora": corpora, "units": unit_order(sorted({u for c in cells.values() for u in c})),
+            "train_corpus": any_cell["protocol"]["train_corpus"], "baselines": baselines,
             "targets": {c: target_facts(c, next(iter(cells[c].values()))["eval"]) for c in corpora},
             "synthetic": any_cell["protocol"]["train_corpus"] in SYNTHETIC_CORPORA, "vote_rule": RULE_TEXT,
             "paper_table5": paper.TABLE5, "left_out": left_out(cross_dir), "provenance": provenance()}
+
+
+def matrix(exp_root: str) -> Dict:
+    """Every cross-corpus folder's results.json (one per training corpus) -> the train x test matrix per unit type:
+    {units, trains, targets, cells: {unit: {train: {target: {WA, UA, n, empty}}}}, baselines: {train: {target:
+    {WA, UA, n}}}, sources: {train: results.json path}}. Made from the results alone, as the reports are."""
+    from fairseq_emo.results import load
+
+    sources = {}
+    for d in layout.cross_dirs(exp_root):
+        path = os.path.join(d, layout.RESULTS)
+        if os.path.isfile(path):
+            r = load(path)
+            if r["train_corpus"] in sources:
+                raise ValueError(f"{path} and {sources[r['train_corpus']]} both hold models trained on "
+                                 f"{r['train_corpus']}; keep one")
+            sources[r["train_corpus"]] = path
+    if not sources:
+        raise FileNotFoundError(f"no {layout.CROSS_DIR}*/{layout.RESULTS} under {exp_root}: run the cross-corpus "
+                                f"report first (scripts/report_cross_corpus.py --cross DIR)")
+    cells: Dict[str, Dict[str, Dict]] = {}
+    baselines: Dict[str, Dict] = {}
+    targets = set()
+    for train, path in sources.items():
+        r = load(path)
+        for target, units in r["cells"].items():
+            targets.add(target)
+            for unit, cell in units.items():
+                cells.setdefault(unit, {}).setdefault(train, {})[target] = {
+                    k: cell[k] for k in ("WA", "UA", "n", "empty")}
+        baselines[train] = {t: {k: b[k] for k in ("WA", "UA", "n")} for t, b in r.get("baselines", {}).items()}
+    return {"units": unit_order(list(cells)), "trains": corpus_order(list(sources)),
+            "targets": corpus_order(sorted(targets)), "names": {t: target_name(t) for t in targets | set(sources)},
+            "cells": cells, "baselines": baselines, "sources": sources, "provenance": provenance()}

@@ -14,7 +14,9 @@ the markers that say a stage finished, and the checkpoint rule.
   exp/<corpus>/baseline/egemaps_features.npz    its feature cache
   exp/<corpus>/report/                    the report: results.json (the product), report.md and PNGs (its views)
   exp/<corpus>/w2v_<size>.pt              the demo's random-init pre-trained model
-  exp/cross/<target>/<variant>/           a cross-corpus cell: decode.json, pred.txt as in decode_<split>/;
+  exp/cross[-from-<train>]/<target>/<variant>/   a cross-corpus cell: decode.json, pred.txt as in decode_<split>/;
+  exp/cross[-from-<train>]/<target>/baseline/   the eGeMAPS baseline trained on <train>, tested on <target>
+  exp/cross-matrix/{results.json, report.md}     every training corpus x every target
   exp/cross/{results.json, report.md}     the cross-corpus report
   data/<corpus>/utterances.tsv; manifests/<corpus>/eval/{test.tsv, eval.json}   the prepared inputs
 
@@ -158,9 +160,32 @@ def report_dir(corpus_exp: str) -> str:
     return os.path.join(corpus_exp, REPORT_DIR)
 
 
-def cross_dir(exp_root: str) -> str:
-    """exp/cross: the cross-corpus cells <target>/<variant>/ and report.md."""
-    return os.path.join(exp_root, CROSS_DIR)
+PAPER_TRAIN_CORPORA = ("iemocap", "demo")  # their cross-corpus models are the paper's Section 4 setup: exp/cross
+
+
+def cross_dir(exp_root: str, train: str = "iemocap") -> str:
+    """exp/cross (models trained on all of IEMOCAP, or the demo corpus) or exp/cross-from-<train> (all of another
+    corpus): the cross-corpus cells <target>/<variant>/, the baselines <target>/baseline/, results.json, report.md.
+    One folder per training corpus, so cells of two training corpora never overwrite each other."""
+    return os.path.join(exp_root, CROSS_DIR if train in PAPER_TRAIN_CORPORA else f"{CROSS_DIR}-from-{train}")
+
+
+def cross_dirs(exp_root: str) -> List[str]:
+    """Every cross-corpus folder under exp/ (one per training corpus), sorted."""
+    if not os.path.isdir(exp_root):
+        return []
+    return [os.path.join(exp_root, n) for n in sorted(os.listdir(exp_root))
+            if (n == CROSS_DIR or n.startswith(f"{CROSS_DIR}-from-")) and os.path.isdir(os.path.join(exp_root, n))]
+
+
+def cross_baseline(cross: str, target: str) -> str:
+    """<cross>/<target>/baseline: the eGeMAPS baseline trained on the training corpus, tested on the target."""
+    return os.path.join(cross, target, BASELINE_DIR)
+
+
+def cross_matrix_dir(exp_root: str) -> str:
+    """exp/cross-matrix: the train x test matrix over every cross-corpus folder (results.json, report.md)."""
+    return os.path.join(exp_root, f"{CROSS_DIR}-matrix")
 
 
 def demo_w2v(corpus_exp: str, size: str) -> str:
@@ -281,7 +306,13 @@ def main(argv=None) -> int:
     v.add_argument("--corpus", required=True)
     for name in ("baseline-cache", "report-dir"):
         sub.add_parser(name, help=f"{name} of exp/<corpus>").add_argument("--exp", required=True)
-    sub.add_parser("cross-dir", help="exp/cross").add_argument("--exp-root", required=True)
+    x = sub.add_parser("cross-dir", help="exp/cross, or exp/cross-from-<train> for another training corpus")
+    x.add_argument("--exp-root", required=True)
+    x.add_argument("--train", default="iemocap", help="the training corpus")
+    sub.add_parser("cross-matrix-dir", help="exp/cross-matrix").add_argument("--exp-root", required=True)
+    xb = sub.add_parser("cross-baseline", help="<cross>/<target>/baseline")
+    xb.add_argument("--cross", required=True)
+    xb.add_argument("--target", required=True)
     w = sub.add_parser("demo-w2v", help="exp/<corpus>/w2v_<size>.pt")
     w.add_argument("--exp", required=True)
     w.add_argument("--size", required=True)
@@ -329,7 +360,11 @@ def main(argv=None) -> int:
         elif args.what == "report-dir":
             print(report_dir(args.exp))
         elif args.what == "cross-dir":
-            print(cross_dir(args.exp_root))
+            print(cross_dir(args.exp_root, args.train))
+        elif args.what == "cross-matrix-dir":
+            print(cross_matrix_dir(args.exp_root))
+        elif args.what == "cross-baseline":
+            print(cross_baseline(args.cross, args.target))
         elif args.what == "demo-w2v":
             print(demo_w2v(args.exp, args.size))
         elif args.what == "decode-dir":

@@ -304,15 +304,25 @@ def table4(results: Dict) -> List[str]:
 
 
 def table5(results: Dict) -> List[str]:
-    units, cells, lines = results["units"], results["cells"], []
+    """Table 5 (WA) and the same for UA: target x unit type, the paper's row beside its experiment's cells, and the
+    eGeMAPS baseline trained on the same corpus and tested on the same target where it ran."""
+    units, cells, baselines, lines = results["units"], results["cells"], results.get("baselines", {}), []
+    extra = ["eGeMAPS baseline"] if baselines else []
     for metric, title in (("WA", "Table 5: weighted accuracy (%)"), ("UA", "Unweighted accuracy (%)")):
-        lines += ["", f"## {title}", "", "| corpus | " + " | ".join(units) + " |", "|---|" + "---|" * len(units)]
+        lines += ["", f"## {title}", "", "| corpus | " + " | ".join(units + extra) + " |",
+                  "|---|" + "---|" * (len(units) + len(extra))]
         for corpus in results["corpora"]:
             row = [f"{cells[corpus][u][metric]:.1f}" if u in cells[corpus] else "–" for u in units]
+            if extra:
+                row.append(fmt(baselines[corpus][metric]) if corpus in baselines else "–")
             lines.append(f"| {results['targets'][corpus]['name']} | " + " | ".join(row) + " |")
             figures = [cells[corpus][u]["paper_WA"] if u in cells[corpus] else None for u in units]
             if metric == "WA" and any(f is not None for f in figures):
-                lines.append("| paper, Table 5 | " + " | ".join(fmt(f) for f in figures) + " |")
+                lines.append("| paper, Table 5 | " + " | ".join(fmt(f) for f in figures) + (" | – |" if extra else " |"))
+    if baselines:
+        b = next(iter(baselines.values()))
+        lines += ["", f"Baseline: {b['method']}, trained on every utterance of {b['train_corpus']} ({b['train']}), "
+                      f"tested on each target: how far prosody and voice quality alone carry across corpora."]
     return lines
 
 
@@ -364,6 +374,27 @@ def cross_corpus_report(results: Dict) -> str:
     lines += cross_models(results) + [""] + table4(results) + table5(results) + cross_notes(results)
     lines += cross_confusions(results) + [""] + provenance_line(results["provenance"], [])
     return "\n".join(lines) + "\n"
+
+
+# --- the cross-corpus matrix (exp/cross-matrix/report.md) ----------------------------------------------------------
+
+def cross_matrix_report(m: Dict) -> str:
+    """matrix results (cross_results.matrix) -> one train x test table per unit type (WA / UA, n, empty
+    hypotheses) and the eGeMAPS baseline's."""
+    lines = ["# Cross-corpus matrix: every training corpus x every target", "",
+             "Each cell: WA / UA % (n test utterances, empty hypotheses) of the model trained on all of the row's "
+             "corpus, tested on the column's without adaptation; from the cross-corpus results "
+             + ", ".join(f"`{p}`" for p in m["sources"].values()) + " (their report.md states each protocol).", ""]
+    header = "| trained on \\ tested on | " + " | ".join(m["names"][t] for t in m["targets"]) + " |"
+    for unit in m["units"] + (["eGeMAPS baseline"] if any(m["baselines"].values()) else []):
+        lines += [f"## {unit}", "", header, "|---|" + "---|" * len(m["targets"])]
+        for train in m["trains"]:
+            got = m["baselines"].get(train, {}) if unit == "eGeMAPS baseline" else m["cells"].get(unit, {}).get(train, {})
+            row = [f"{c['WA']:.1f} / {c['UA']:.1f} (n={c['n']}" + (f", {c['empty']} empty)" if "empty" in c else ")")
+                   if c else "–" for c in (got.get(t) for t in m["targets"])]
+            lines.append(f"| {m['names'].get(train, train)} | " + " | ".join(row) + " |")
+        lines.append("")
+    return "\n".join(lines + provenance_line(m["provenance"], [])) + "\n"
 
 
 # --- RESULT lines (printed by scripts/report.py and scripts/report_cross_corpus.py) ---------------------------------

@@ -6,6 +6,8 @@ and 5, UA, confusion matrices) and one RESULT line per cell, in the cross-valida
 
   python scripts/report_cross_corpus.py --cross exp/cross
   python scripts/report_cross_corpus.py --from-results exp/cross/results.json [--out DIR]   # report.md again
+  python scripts/report_cross_corpus.py --matrix exp     # every exp/cross*/results.json -> exp/cross-matrix/
+      (one row per training corpus, one column per target, per unit type; the eGeMAPS baselines too)
 """
 import argparse
 import os
@@ -13,7 +15,7 @@ import sys
 
 from fairseq_emo import layout, render
 from fairseq_emo.atomic import WriteError
-from fairseq_emo.cross_report import rerender, write_cross_report
+from fairseq_emo.cross_report import rerender, write_cross_report, write_matrix
 from fairseq_emo.results import load
 
 
@@ -22,9 +24,14 @@ def main(argv=None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--cross", help="the cross-corpus results folder (exp/cross)")
     source.add_argument("--from-results", help="a results.json written by this script: render report.md again")
+    source.add_argument("--matrix", metavar="EXP_ROOT", help="the train x test matrix over exp/cross*/")
     parser.add_argument("--out", default="", help="with --from-results: where report.md goes (default: beside it)")
     args = parser.parse_args(argv)
     try:
+        if args.matrix:
+            write_matrix(args.matrix)
+            print(f"matrix -> {os.path.join(layout.cross_matrix_dir(args.matrix), layout.REPORT)}")
+            return 0
         if args.from_results:
             path = rerender(args.from_results, args.out)
             results = load(args.from_results)

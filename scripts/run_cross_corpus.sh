@@ -20,7 +20,10 @@
 #   3  train one model per unit (run_folds.sh --scheme-dir all)   -> WORK/exp/<corpus>/<unit>.all/fold1/
 #   4  decode every target with every unit's model                -> WORK/exp/cross/<target>/<unit>/
 #   5  vote units into one emotion per utterance                  -> WORK/exp/cross/<target>/<unit>/pred.txt
-#   6  report: Table 4, Table 5 (WA), UA, confusion matrices      -> WORK/exp/cross/report.md; RESULT lines
+#      and the eGeMAPS baseline trained on the same corpus          -> WORK/exp/cross/<target>/baseline/
+#   6  report: Table 4, Table 5 (WA), UA, confusion matrices      -> WORK/exp/cross/report.md; RESULT lines;
+#      and the train x test matrix over every training corpus run   -> WORK/exp/cross-matrix/report.md
+# (a training corpus other than IEMOCAP, --train NAME=DIR, writes WORK/exp/cross-from-<NAME>/ instead of cross/)
 # Targets are the corpora given (--emodb/--ksu/--mas, the same as --target emodb=DIR ...). WORK defaults to the repo
 # (demo: WORK=demo_cross/).
 # Mandarin Affective Speech (LDC's 22.05 kHz release) is tested in each condition of --mas-conditions, each its own
@@ -114,7 +117,7 @@ else
 fi
 eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)
 table=$work/data/$corpus/$table_file
-cross=$(layout cross-dir --exp-root "$work/exp")
+cross=$(layout cross-dir --exp-root "$work/exp" --train "$corpus")   # exp/cross, or exp/cross-from-<train>
 # the targets, in the registry's order; a MAS rate condition is part of its target's name (mandarin-bandlimit8k,
 # mandarin for full band, mandarin-relabel: audio_cache.corpus_name), one target per --mas-conditions policy
 [ -n "$emodb" ] && target_data[emodb]=$emodb
@@ -220,12 +223,23 @@ if want 5; then
         --units-json "$out/$units_file" --ref "$out/$ref_emotions_file" > "$out/$vote_log"
       echo "  $t $unit: $(sed -n '1,2p' "$out/$vote_log" | tr '\n' ' ')"
     done
+    # the eGeMAPS baseline trained on the same training corpus (its all-utterance fold), tested on the same target
+    first_unit=${units%% *}
+    train_fold=$(layout manifest-dir --root "$work/manifests" --corpus "$corpus" --variant "$first_unit" \
+      --scheme-dir all)/fold1
+    out=$(layout cross-baseline --cross "$cross" --target "$t")
+    log "stage 5: eGeMAPS baseline $train_fold + $(layout eval-dir --root "$work/manifests" --corpus "$t") -> $out"
+    "$PYTHON" "$repo/scripts/baseline.py" --cross-train "$train_fold" \
+      --eval "$(layout eval-dir --root "$work/manifests" --corpus "$t")" --out "$out" \
+      --cache "$(layout baseline-cache --exp "$work/exp/$corpus")"
   done
 fi
 
 if want 6; then
   log "stage 6: $cross -> $cross/{$results_file, $report_file}"
   "$PYTHON" "$repo/scripts/report_cross_corpus.py" --cross "$cross"
+  log "stage 6: $work/exp/cross*/$results_file -> $(layout cross-matrix-dir --exp-root "$work/exp")"
+  "$PYTHON" "$repo/scripts/report_cross_corpus.py" --matrix "$work/exp" > /dev/null
   $demo && log "demo: synthetic corpora whose emotions are prosody caricatures; these numbers show the pipeline"\
     "runs end to end, nothing about the real corpora"
 fi

@@ -200,3 +200,32 @@ def test_run_sh_trains_a_new_corpus_end_to_end(tiny_w2v, tmp_path):
     assert folds[:6] == [f"fold{k}" for k in range(1, 7)]
     report = (tmp_path / "exp" / "ravdess" / "report" / "report.md").read_text()
     assert "The paper reports no figure for corpus `ravdess`" in report and "eGeMAPS" in report
+
+
+def test_each_training_corpus_has_its_cross_folder_and_the_matrix_reads_them_all(tmp_path):
+    """Models trained on different corpora write different exp/cross*/ folders (never each other's cells); the
+    matrix is made from their results.json files alone, one row per training corpus."""
+    import json
+
+    from conftest import check_schema
+    from fairseq_emo import layout
+    from fairseq_emo.cross_report import write_matrix
+
+    exp = tmp_path / "exp"
+    assert layout.cross_dir(str(exp)) == str(exp / "cross") == layout.cross_dir(str(exp), "demo")
+    assert layout.cross_dir(str(exp), "ravdess") == str(exp / "cross-from-ravdess")
+    cell = {"WA": 50.0, "UA": 40.0, "n": 10, "empty": 1}
+    for train, wa in (("iemocap", 61.0), ("ravdess", 44.0)):
+        d = layout.cross_dir(str(exp), train)
+        os.makedirs(d)
+        json.dump({"train_corpus": train, "cells": {"emodb": {"bpc": dict(cell, WA=wa)},
+                                                    "tess": {"bpc": dict(cell, WA=wa + 1)}},
+                   "baselines": {"emodb": {"WA": 33.3, "UA": 30.0, "n": 10}}}, open(os.path.join(d, "results.json"), "w"))
+    m = write_matrix(str(exp))
+    check_schema(m, "cross_matrix")
+    assert m["trains"] == ["iemocap", "ravdess"] and m["targets"] == ["emodb", "tess"]
+    assert m["cells"]["bpc"]["ravdess"]["tess"]["WA"] == 45.0 and m["cells"]["bpc"]["iemocap"]["emodb"]["WA"] == 61.0
+    text = (exp / "cross-matrix" / "report.md").read_text()
+    assert "| RAVDESS (speech) |" not in text  # rows are named by the label policy's corpus name
+    assert "| RAVDESS | 44.0 / 40.0 (n=10, 1 empty) | 45.0 / 40.0 (n=10, 1 empty) |" in text
+    assert "## eGeMAPS baseline" in text and "33.3 / 30.0 (n=10)" in text

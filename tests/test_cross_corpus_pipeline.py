@@ -64,6 +64,13 @@ def test_run_cross_corpus_demo_end_to_end(tiny_w2v, tmp_path):
                  f"8000 Hz, {RATE_POLICY_TEXT['relabel']} |", f"8000 Hz, {RATE_POLICY_TEXT['bandlimit8k']} |",
                  "(79)", "(4080)"):  # Table 4: the paper's counts beside
         assert name in report, name
+    # the eGeMAPS baseline trained on the same corpus, tested on each target, beside Table 5
+    assert set(written["baselines"]) == set(written["cells"]) and written["train_corpus"] == "demo"
+    assert "| corpus | bpc | eGeMAPS baseline |" in report and "trained on every utterance of demo" in report
+    # the train x test matrix over every cross-corpus folder (here one training corpus)
+    matrix = strict_json(tmp_path / "exp" / "cross-matrix" / "results.json")
+    check_schema(matrix, "cross_matrix")
+    assert matrix["trains"] == ["demo"] and sorted(matrix["targets"]) == sorted(written["cells"])
     # results.json is the product: report.md rendered again from it alone is the same
     saved = tmp_path / "saved.json"
     saved.write_text((cross / "results.json").read_text())
