@@ -9,6 +9,10 @@
 - session: leave one session out (5 folds on IEMOCAP), the SUPERB / emotion2vec / EmoBox protocol.
 - all: one fold with every utterance in train/valid and an empty test set: the cross-corpus models of the
   paper's Section 4 ("re-trained on the entire dataset of IEMOCAP"), tested on other corpora.
+- official: one fold, the release's own split (the table's split column: ESD train/evaluation/test, MSP-Podcast
+  Train/Development/Test1): train, valid (the release's evaluation/development set, held out of training: its
+  fold records validation policy `release`) and test as the release says; other split names (MSP-Podcast's
+  Test2, Test3) are in no split, and counted.
 Validation: a deterministic slice of the training groups (never the test group), stratified by (group, emotion),
 chosen by a seeded hash of the utterance id so that it does not depend on row order ('all': (speaker, emotion)).
 Two policies for that slice (layout.VALID_POLICIES):
@@ -34,6 +38,8 @@ def describe_test_group(scheme_dir_name: str) -> str:
     base = scheme_dir_name.replace("-heldout", "")
     if base == "all":
         return "nothing (every utterance trains)"
+    if base == "official":
+        return "the release's own test set (one fold)"
     if "-k" in base:
         b, k = base.split("-k", 1)
         return f"one of {k} groups of {b}s"
@@ -42,6 +48,9 @@ def describe_test_group(scheme_dir_name: str) -> str:
 
 def describe_validation(policy: str, fraction: float, seed: int) -> str:
     """The validation policy (this module's docstring) in one sentence, for the reports."""
+    if policy == RELEASE_POLICY:
+        return ("validation policy `release`: the release's own evaluation/development set, held out of training "
+                "(the official split)")
     if policy == "monitor":
         return (f"validation policy `monitor`: every utterance of the training groups trains; a {100 * fraction:.0f} "
                 f"% slice of them (seed {seed}) is also the valid set, which only draws the curve (as the paper: all "
@@ -49,6 +58,10 @@ def describe_validation(policy: str, fraction: float, seed: int) -> str:
     return (f"validation policy `heldout`: a {100 * fraction:.0f} % slice of the training groups (seed {seed}) is "
             f"held out of training for validation (NOT the paper's protocol)")
 IEMOCAP_LAYOUT_CORPORA = ("iemocap", "demo")  # tables whose session/dialog columns are IEMOCAP's
+RELEASE_POLICY = "release"  # the valid set of the official scheme: the release's own, not a slice of ours
+# the official scheme: a release's split names (lower case) -> the fold's split; other names are in none
+OFFICIAL_ROLES = {"train": "train", "evaluation": "valid", "development": "valid", "dev": "valid",
+                  "validation": "valid", "test": "test", "test1": "test"}
 
 
 def group_of(utt: Utterance, scheme: str) -> str:
@@ -59,6 +72,8 @@ def group_of(utt: Utterance, scheme: str) -> str:
         return utt.session
     if scheme == "dialog":
         return utt.dialog.split("_")[0]  # 'Ses01F_impro01' -> 'Ses01F': who wore the markers, not who speaks
+    if scheme == "official":
+        return OFFICIAL_ROLES.get(utt.split.lower(), "none")
     raise ValueError(f"unknown fold scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
 
 
@@ -129,6 +144,8 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
             return list(pool), valid
         return [u for u in pool if u.utt_id not in valid_ids], valid
 
+    if scheme == "official":
+        return [_official_fold(utterances, groups, valid_policy)]
     if scheme == "all":
         train, valid = split(list(utterances))
         return [Fold(index=1, test_group=NO_TEST_GROUP, train=train, valid=valid, test=[], groups=groups,
@@ -144,3 +161,20 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
         folds.append(Fold(index=index, test_group=test_group, train=train, valid=valid, test=test, groups=groups,
                           valid_policy=valid_policy))
     return folds
+
+
+def _official_fold(utterances: Sequence[Utterance], roles: Dict[str, str], valid_policy: str) -> Fold:
+    """The release's own split as one fold (see the module docstring)."""
+    if valid_policy != DEFAULT_VALID_POLICY:
+        raise ValueError("the official scheme's valid set is the release's own: --valid-policy does not apply")
+    if not any(u.split for u in utterances):
+        raise ValueError("the official scheme needs the release's split in the table's split column; this table "
+                         "has none (corpora whose release defines one: esd, esdzh, msppodcast)")
+    parts = {role: [u for u in utterances if roles[u.utt_id] == role] for role in ("train", "valid", "test")}
+    empty = [role for role, members in parts.items() if not members]
+    if empty:
+        names = sorted({u.split for u in utterances})
+        raise ValueError(f"the release's split gives no {' and no '.join(empty)} utterances (its split names: "
+                         f"{', '.join(names)}; read as: {OFFICIAL_ROLES})")
+    return Fold(index=1, test_group="test", train=parts["train"], valid=parts["valid"], test=parts["test"],
+                groups=roles, valid_policy=RELEASE_POLICY)

@@ -94,7 +94,7 @@ def _check_fold(fold: Fold, scheme: str, labels: Dict[str, List[str]], dictionar
     if fold.valid_policy == "monitor" and not valid <= train:
         raise ValueError(f"fold{fold.index}: validation policy 'monitor' draws valid from train, but "
                          f"{len(valid - train)} valid utterance(s) are not in train (e.g. {sorted(valid - train)[0]})")
-    if fold.valid_policy == "heldout" and valid & train:
+    if fold.valid_policy in ("heldout", "release") and valid & train:
         raise ValueError(f"fold{fold.index}: validation policy 'heldout', but {len(valid & train)} utterance(s) "
                          f"are in both train and valid (e.g. {sorted(valid & train)[0]})")
     test_groups = {fold.groups[u.utt_id] for u in fold.test}

@@ -2,7 +2,7 @@
 
 File: `utterances.tsv`, tab-separated, a header line, then one row per utterance, sorted by utt_id:
   utt_id  speaker  session  gender  dialog  emotion  raw_emotion  text  words  phones  wav  frames  sample_rate  corpus
-  source_wav  source_rate
+  source_wav  source_rate  split
 `words` are the normalised words (space-separated); `phones` the phones per word, words separated by ' | '
 (English: ARPAbet with stress; Mandarin: pinyin initial and final with tone digit; empty when the corpus is read
 without transcripts); `wav` the absolute path of the 16 kHz file training and decoding read; `frames` its sample
@@ -39,6 +39,8 @@ class Utterance:
     corpus: str
     source_wav: str = ""  # "" -> same as wav
     source_rate: int = 0  # 0 -> same as sample_rate
+    split: str = ""       # the release's own split of this utterance (ESD train/evaluation/test, MSP-Podcast
+    #                       Train/Development/Test1...), '' where the release has none: the 'official' fold scheme
 
     def __post_init__(self):
         self.source_wav = self.source_wav or self.wav
@@ -53,7 +55,7 @@ class Utterance:
 
 
 COLUMNS = [f.name for f in fields(Utterance)]
-OPTIONAL_COLUMNS = ("source_wav", "source_rate")
+OPTIONAL_COLUMNS = ("source_wav", "source_rate", "split")
 
 
 def join_phones(word_phones: Sequence[Sequence[str]]) -> str:

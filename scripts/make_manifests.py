@@ -134,9 +134,14 @@ def main(argv=None) -> int:
           f"{len(tokens)} distinct bodies, dictionary {len(dictionary)} tokens")
     if corpus in ("iemocap", "demo") and spec.unit in paper.TABLE3:
         print(f"  (paper, IEMOCAP 4-class, Table 3: N={paper.TABLE3[spec.unit]['N']:,} {spec.unit} units)")
-    relation = "drawn from train" if args.valid_policy == "monitor" else "held out of train"
-    print(f"  validation policy {args.valid_policy}: valid = {100 * args.valid_fraction:.0f} % of the training "
-          f"groups, {relation}")
+    if folds[0].valid_policy == "release":
+        unused = len(utterances) - sum(len(p) for p in (folds[0].train, folds[0].valid, folds[0].test))
+        print(f"  the release's own split: train {len(folds[0].train)}, valid (its evaluation/development set, held "
+              f"out of train) {len(folds[0].valid)}, test {len(folds[0].test)}; in none: {unused}")
+    else:
+        relation = "drawn from train" if args.valid_policy == "monitor" else "held out of train"
+        print(f"  validation policy {args.valid_policy}: valid = {100 * args.valid_fraction:.0f} % of the training "
+              f"groups, {relation}")
     for f, r in zip(folds, reports):
         print(f"  fold{f.index:<3d} test {args.folds}={f.test_group:10s} train={r.counts['train']:5d} "
               f"valid={r.counts['valid']:4d} test={r.counts['test']:5d}  [{r.status}]")

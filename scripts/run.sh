@@ -35,7 +35,8 @@
 #
 # Options: --stage N --stop-stage N --corpus NAME (default demo; any registered corpus with transcripts:
 #   python scripts/prepare.py --list) --data DIR --work DIR (default: the repo)
-#   --units 'u1 u2' --folds 'speaker dialog session' (fold schemes) --num-folds K --bpc-set NAME
+#   --units 'u1 u2' --folds 'speaker dialog session official' (fold schemes; official: the release's own split,
+#   ESD) --num-folds K --bpc-set NAME
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
 #   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin: default
@@ -133,7 +134,11 @@ for scheme in $schemes; do
        [[ " $corpus_schemes " == *" $scheme "* ]] || die "--folds $scheme: corpus $corpus has no IEMOCAP sessions or" \
          "dialogs; its fold schemes: $corpus_schemes (registry)"
        [ -n "$requested_num_folds" ] && die "--num-folds applies to the speaker scheme only, not --folds $scheme" ;;
-    *) die "unknown fold scheme '$scheme' (speaker, dialog, session)" ;;
+    official)
+       [[ " $corpus_schemes " == *" $scheme "* ]] || die "--folds official: corpus $corpus has no split of its own;" \
+         "its fold schemes: $corpus_schemes (registry)"
+       [ "$valid_policy" = monitor ] || die "--folds official uses the release's own valid set: no --valid-policy" ;;
+    *) die "unknown fold scheme '$scheme' (speaker, dialog, session, official)" ;;
   esac
 done
 check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units

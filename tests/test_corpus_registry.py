@@ -229,3 +229,36 @@ def test_each_training_corpus_has_its_cross_folder_and_the_matrix_reads_them_all
     assert "| RAVDESS (speech) |" not in text  # rows are named by the label policy's corpus name
     assert "| RAVDESS | 44.0 / 40.0 (n=10, 1 empty) | 45.0 / 40.0 (n=10, 1 empty) |" in text
     assert "## eGeMAPS baseline" in text and "33.3 / 30.0 (n=10)" in text
+
+
+def test_the_release_split_is_a_fold_scheme_of_its_own(tmp_path):
+    """ESD's train/evaluation/test folders -> the 'official' scheme: one fold, the release's valid set held out of
+    training (validation policy 'release'); a table without a split is refused, and so is --valid-policy."""
+    import json
+
+    from fairseq_emo.folds import make_folds
+
+    root, _ = corpus_trees.esd(str(tmp_path / "e"), speakers=("0011", "0012"))
+    listing = os.path.join(root, "0011", "0011.txt")
+    corpus_trees.tone(os.path.join(root, "0011", "Angry", "evaluation", "0011_000353.wav"), 16000)
+    with open(listing, "a", encoding="utf-8") as f:
+        f.write("0011_000353\tI am going to the store.\tAngry\n")
+    prepare("esd", root, tmp_path / "d")
+    table = read_table(str(tmp_path / "d" / "utterances.tsv"))
+    assert {u.split for u in table} == {"train", "evaluation", "test"}
+    proc = run_script("make_manifests.py", "--table", tmp_path / "d" / "utterances.tsv", "--unit", "bpc",
+                      "--folds", "official", "--manifest-root", tmp_path / "m")
+    assert "the release's own split: train 8, valid (its evaluation/development set, held out of train) 1, test 8" \
+        in proc.stdout
+    fold = tmp_path / "m" / "esd" / "bpc" / "official" / "fold1"
+    record = json.load(open(fold / "fold.json"))
+    assert record["valid_policy"] == "release" and record["counts"]["test"] == 8
+    utt = {s: {l.split("\t")[0] for l in open(fold / f"{s}.utt")} for s in ("train", "valid", "test")}
+    assert utt["valid"] == {"esd_0011_000353"} and not utt["valid"] & utt["train"] and not utt["test"] & utt["train"]
+    assert all(i.endswith(("000001", "000351", "000701", "001051")) for i in utt["train"])
+    cremad_root, _ = corpus_trees.cremad(str(tmp_path / "c"))
+    prepare("cremad", cremad_root, tmp_path / "cd")
+    with pytest.raises(ValueError, match="has none"):
+        make_folds(read_table(str(tmp_path / "cd" / "utterances.tsv")), "official")
+    with pytest.raises(ValueError, match="valid-policy does not apply"):
+        make_folds(table, "official", valid_policy="heldout")

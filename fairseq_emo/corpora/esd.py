@@ -7,8 +7,8 @@ Speakers 0001-0010 speak Mandarin, 0011-0020 English; corpus `esd` reads the Eng
 `esdzh` the Mandarin half (pinyin initials/finals, pinyin.py): one table holds one phone set. Emotion folders
 Neutral, Happy, Angry, Sad kept; Surprise dropped. 350 utterances per speaker and emotion (numbered 000001-000350
 neutral, -000700 angry, -001050 happy, -001400 sad, -001750 surprise), 16 kHz. The split sub-folders are the
-release's own train (300) / evaluation (20) / test (30) split: kept in the dialog column as '<split>' (a wav
-directly in the emotion folder gets 'unsplit'); it is not yet a fold scheme (speaker folds are).
+release's own train (300) / evaluation (20) / test (30) split: the table's split column (and dialog; a wav
+directly in the emotion folder has no split: 'unsplit'), the `official` fold scheme beside speaker folds.
 The transcript line's emotion (English names, or 中立 生气 快乐 伤心 惊喜 in the Mandarin half) must agree with
 the folder, and every kept wav needs a line: else a Problem. Transcript files are read as UTF-8 (with or without
 BOM); one that is not UTF-8 is read as GB18030, counted and reported ("tolerated"). The release does not state
@@ -120,5 +120,5 @@ def read_esd(root: str, audio: AudioOptions, corpus: str = "esd") -> CorpusRead:
                 result.utterances.append(Utterance(
                     utt_id=utt_id, speaker=f"esd{speaker}", session=f"esd{speaker}", gender="U", dialog=split,
                     emotion=emotion, raw_emotion=raw, text=text, words=words, phones=phones, corpus=corpus,
-                    **fields))
+                    split="" if split == "unsplit" else split, **fields))
     return result

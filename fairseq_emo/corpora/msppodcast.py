@@ -5,8 +5,8 @@ Assumed layout (the release as licensed from UT Dallas):
   <root>/Labels/labels_consensus.csv       header with at least FileName, EmoClass, SpkrID, Gender, Split_Set
 EmoClass: N neutral, H happy, A angry, S sad kept; U surprise, F fear, D disgust, C contempt, O other, X no
 agreement dropped (counted). Per-class counts depend on the release version, so none is printed beside ours.
-Split_Set (Train, Development, Test1, Test2, Test3 in later versions) is kept in the dialog column; it is not yet a
-fold scheme. SpkrID 'Unknown' (many utterances) becomes speaker mspUnknown: speaker folds over such a table are
+Split_Set (Train, Development, Test1, Test2, Test3 in later versions) is the table's split column (and dialog):
+the `official` fold scheme (Test1 is its test set; Test2/Test3 are in none). SpkrID 'Unknown' (many utterances) becomes speaker mspUnknown: speaker folds over such a table are
 not speaker-independent, which is why the corpus is not trained on here. Gender Male/Female -> M/F, else U.
 Transcripts (Transcripts/ in some versions) are not read: an utterance without one would become a non-speech
 unit, so the corpus is tested on (cross-corpus) until transcripts are read per file. A row whose audio file is
@@ -59,5 +59,5 @@ def read_msppodcast(root: str, audio: AudioOptions) -> CorpusRead:
             result.utterances.append(Utterance(
                 utt_id=utt_id, speaker=f"msp{speaker}", session=f"msp{speaker}", gender=gender,
                 dialog=row["Split_Set"].strip(), emotion=emotion, raw_emotion=code, text="", words="", phones="",
-                corpus="msppodcast", **fields))
+                corpus="msppodcast", split=row["Split_Set"].strip(), **fields))
     return result

@@ -83,12 +83,13 @@ CORPORA: Dict[str, Corpus] = {c.name: c for c in (
            "AudioData/ or a flat copy"),
     Corpus("esd", "ESD, English speakers 0011-0020", "en", 16000, "esd:read_esd", "<speaker>/<speaker>.txt",
            "speaker folders (genders not in the release's files)", "'Emotion Speech Dataset'", ENGLISH_UNITS,
-           fixed={"corpus": "esd"}),
+           ("speaker", "official"), fixed={"corpus": "esd"}),
     Corpus("esdzh", "ESD, Mandarin speakers 0001-0010", "zh", 16000, "esd:read_esd", "<speaker>/<speaker>.txt",
            "speaker folders (genders not in the release's files)", "'Emotion Speech Dataset'", MANDARIN_UNITS,
-           fixed={"corpus": "esdzh"}),
+           ("speaker", "official"), fixed={"corpus": "esdzh"}),
     Corpus("msppodcast", "MSP-Podcast", "en", 16000, "msppodcast:read_msppodcast", "",
-           "Labels/labels_consensus.csv (SpkrID, Gender)", "the release (Audios/, Labels/)"),
+           "Labels/labels_consensus.csv (SpkrID, Gender)", "the release (Audios/, Labels/)", (),
+           ("speaker", "official")),
 )}
 
 
