@@ -223,7 +223,13 @@ def main(argv=None) -> int:
     i = sub.add_parser("info", help="what a fine-tuned checkpoint is (the record run_folds.sh stores in it)")
     i.add_argument("checkpoint")
     i.add_argument("--json", action="store_true", help="the whole record as JSON")
+    t = sub.add_parser("status", help="every fold of an experiment: trained, decoded, queued/running on Slurm, "
+                                      "failed (with its first line)")
+    t.add_argument("exp", help="exp/<corpus>")
     args = parser.parse_args(argv)
+    if args.command == "status":
+        from fairseq_emo import slurm
+        return slurm.main(["status", args.exp])
     if args.command == "predict":
         return _predict(args)
     if args.command == "info":

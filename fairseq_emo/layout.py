@@ -47,6 +47,9 @@ COMMAND = "cmd.sh"             # the fold's exact fairseq-hydra-train command
 TRAIN_LOG = "train.log"        # fairseq's log, appended across attempts
 CHECK_ERR = "check.err"        # check_fold.py's complaint, when the fold data is bad
 CHECK_MAX_UPDATE = "check.max_update"  # the composed config's max_update (check_fold.py --max-update-out)
+SLURM_SCRIPT = "job.sh"        # the fold's Slurm job (slurm.py): its training and decode, as submitted
+SLURM_JOB = "slurm.job"        # '<job id> <submitted>': the fold's latest Slurm job
+SLURM_OUTPUT = "slurm-%j.out"  # the job's stdout/stderr (%j: sbatch's job id)
 PREPARE_LOCK = ".prepare.lock"  # data/<...>: run.sh holds it while stages 0-2 write the shared inputs
 CHECKPOINTS = "checkpoints"    # fairseq's checkpoint.save_dir (the test checkpoint and the dictionary stay)
 HYDRA = "hydra"                # hydra's run dir (its own log; fairseq's log under the submitit launcher)
@@ -341,7 +344,8 @@ def main(argv=None) -> int:
                          decoded_file=DECODED, voted_file=VOTED, vote_log=VOTE_LOG, ref_emotions_file=REF_EMOTIONS,
                          units_file=UNIT_TIMELINES, hyp_trn_emo=os.path.join(VIEWS[0], HYP_TRN),
                          table_file=UTTERANCE_TABLE, report_file=REPORT, results_file=RESULTS,
-                         baseline_record=BASELINE_RECORD, test_checkpoint_file=TEST_CHECKPOINT)
+                         baseline_record=BASELINE_RECORD, test_checkpoint_file=TEST_CHECKPOINT,
+                         slurm_script=SLURM_SCRIPT, slurm_job_file=SLURM_JOB)
             print(" ".join(f"{k}={v}" for k, v in names.items()))
         elif args.what == "manifest-dir":
             print(manifest_dir(args.root, args.corpus, args.variant, args.scheme_dir))

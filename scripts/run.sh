@@ -42,7 +42,11 @@
 #   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin: default
 #   bandlimit8k; other corpora: resample)
 #   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh; --force also lets stage 2 rewrite
-#   manifests that differ, e.g. in a copied work dir); -- <hydra overrides for training>
+#   manifests that differ, e.g. in a copied work dir) --slurm-config NAME (configs/slurm/NAME.yaml, --launcher
+#   slurm) --status (every fold's state: fairseq-emo status); -- <hydra overrides for training>
+# --launcher slurm: one job per fold trains it and decodes its test split on its GPU (run_folds.sh); run.sh
+#   returns once they are submitted, and the same command run again later skips what is done, leaves queued or
+#   running jobs alone, resubmits what failed or was preempted, and scores, votes and reports what is decoded.
 set -euo pipefail
 me=run.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -66,14 +70,17 @@ train_folds=""   # default: every fold
 valid_policy=monitor
 rate_policy=""   # mandarin: bandlimit8k (default: the paper's 8 kHz condition from a 22.05 kHz copy) | resample | relabel
 seeds=""         # default: one run per fold with fairseq's default seed
-pool=()          # --jobs/--gpus/--stagger/--keep-optimizer/--force, passed to run_folds.sh
+pool=()          # --jobs/--gpus/--stagger/--slurm-config/--keep-optimizer/--force, passed to run_folds.sh
+slurm_config=default
+slurm_pending=0
+status_only=false   # --status: every fold's state (trained, decoded, queued/running on Slurm, failed), then exit
 overrides=()     # after --: hydra overrides for training (run_folds.sh -- ...)
 manifest_force=()  # --force: make_manifests.py --force too (a copied work dir's folds name another table)
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage|--stop-stage|--corpus|--data|--units|--folds|--num-folds|--bpc-set|--syllabifier|--per-emotion|--work|\
-    --w2v|--train-units|--config|--launcher|--train-folds|--valid-policy|--rate-policy|--seeds|--jobs|--gpus|--stagger)
+    --w2v|--train-units|--config|--launcher|--train-folds|--valid-policy|--rate-policy|--seeds|--jobs|--gpus|--stagger|--slurm-config)
       need_value "$1" $# ;;&
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
@@ -95,6 +102,8 @@ while [ $# -gt 0 ]; do
     --rate-policy) rate_policy=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
     --jobs|--gpus|--stagger) pool+=("$1" "$2"); shift 2 ;;
+    --slurm-config) pool+=("$1" "$2"); slurm_config=$2; shift 2 ;;
+    --status) status_only=true; shift ;;
     --keep-optimizer) pool+=("$1"); shift ;;
     --force) pool+=("$1"); manifest_force=(--force); shift ;;   # also rewrites differing manifests (stage 2)
     --) shift; overrides=("$@"); break ;;
@@ -146,6 +155,10 @@ check_words --train-units '^[A-Za-z0-9_-]+$' "unit (variant) names" $train_units
 check_words --train-folds '^([0-9]+|all)$' "fold numbers or 'all'" $train_folds
 case "$valid_policy" in monitor|heldout) ;; *) die "--valid-policy monitor|heldout, not '$valid_policy'" ;; esac
 check_words --seeds '^[0-9]+$' 'non-negative integers, e.g. --seeds "1 2 3"' $seeds
+if [ "$launcher" = slurm ] && ! $status_only; then   # the Slurm client and settings before any stage runs
+  check_words --slurm-config '^[A-Za-z0-9_-]+$' "a settings name (configs/slurm/NAME.yaml)" "$slurm_config"
+  "$PYTHON" -m fairseq_emo.slurm check --config "$repo/configs/slurm/$slurm_config.yaml" > /dev/null || exit 2
+fi
 # scheme -> its manifest directory name (layout.py): speaker-k7 for 7 speaker groups, -heldout for that policy
 scheme_dir() {
   local opt=(); [ "$1" = speaker ] && [ -n "$num_folds" ] && opt=(--num-folds "$num_folds")
@@ -178,6 +191,7 @@ hydra_safe --work "$work"
 eval "$(layout shell-names)"   # file names of exp/ and data/ (fairseq_emo/layout.py)
 table=$work/data/$name/$table_file
 exp=$work/exp/$name   # this corpus's experiments (--exp of run_folds.sh and report.py)
+if $status_only; then exec "$PYTHON" -m fairseq_emo.slurm status "$exp"; fi
 # Stages 0-2 write shared inputs (the corpus, the table, the manifests): two run.sh on one --work take turns
 # (the second waits, then finds the work done and skips it) instead of racing on the same files.
 if [ "$stage" -le 2 ]; then
@@ -268,7 +282,12 @@ for sd in $scheme_dirs; do
       ${overrides[@]+-- "${overrides[@]}"} || rc=$?
     # 3: folds trained earlier with another command were refused. Decoding and reporting them would present the
     # old models as this command's: stop here. 1: some folds failed (listed above); the others go on.
-    if [ "$rc" -eq 3 ]; then
+    if [ "$rc" -eq 4 ]; then   # folds on Slurm: their jobs train and decode; this run ends here
+      log "stage 4: folds are training on Slurm (listed above); run this same command again when their jobs end" \
+        "(state: bash scripts/run.sh ... --status, or fairseq-emo status $exp); finished folds are then scored," \
+        "voted and reported"
+      exit 0
+    elif [ "$rc" -eq 3 ]; then
       die "stage 4: folds trained earlier with another command (listed above) were not retrained; nothing is" \
         "decoded or reported for this command. Rerun with --force (moves them to fold<k>.replaced-<time>/) or" \
         "use another --work"
@@ -280,10 +299,24 @@ for sd in $scheme_dirs; do
         dec=$(layout decode-dir "$d" --split test)
         # finished, and made from this training of the fold (layout.is_decoded): else decoded (again)
         if layout is-decoded "$dec" --model-fold "$d"; then log "stage 5: $dec exists, skipped"; continue; fi
+        if [ "$launcher" = slurm ]; then   # decoding is a GPU job, not the login node's work
+          if "$PYTHON" -m fairseq_emo.slurm active "$d"; then log "stage 5: $d: its Slurm job is still running"
+          else
+            decode_cmd=("$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress)
+            job=$("$PYTHON" -m fairseq_emo.slurm submit --config "$repo/configs/slurm/$slurm_config.yaml" --dir "$d" \
+              --name "fe-decode-${d#"$exp"/}" -- "${decode_cmd[@]}") || exit 2
+            log "stage 5: $d: decode submitted as Slurm job $job"
+          fi
+          slurm_pending=1; continue
+        fi
         log "stage 5: $(layout test-checkpoint "$d") -> $dec"
         "$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress
       done
     done
+  fi
+  if [ "$slurm_pending" -eq 1 ]; then
+    log "stage 5: decodes are running on Slurm (listed above); run this same command again when they end"
+    exit 0
   fi
   if want 6; then
     for run in $(run_dirs "$sd"); do

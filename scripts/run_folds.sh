@@ -7,7 +7,8 @@
 # Options: --corpus NAME --units 'u1 u2' --scheme-dir DIR (default speaker; e.g. session, speaker-k7, all)
 #   --train-folds '1 2' (default: every fold) --config NAME (default paper_<unit>) --w2v CKPT (required)
 #   --manifests ROOT (default manifests/) --exp DIR (default exp/<corpus>) --launcher local|slurm|submitit_local
-#   --seeds '1 2 3' --jobs N --gpus '0 1' --stagger S --keep-optimizer --force; -- <hydra overrides>
+#   --seeds '1 2 3' --jobs N --gpus '0 1' --stagger S --keep-optimizer --force --decode
+#   --slurm-config NAME (configs/slurm/NAME.yaml; default: default); -- <hydra overrides>
 # (--exp is a corpus's experiment dir in every script; fold numbers are --train-folds in every script.)
 #
 # For each unit and fold k of <manifests>/<corpus>/<unit>/<scheme dir>/fold<k>/ it trains into
@@ -44,11 +45,18 @@
 # --gpus "0 1" deals the running folds over those GPUs (CUDA_VISIBLE_DEVICES), --stagger S waits S seconds
 # between starts (so that one fold's frozen phase overlaps another's unfrozen one). A failing fold never stops
 # the others; resume, locks and DONE work as for one fold at a time.
-# --launcher local (default) trains folds one after another in this shell. --launcher slurm submits every fold
-# at once as a Slurm job through hydra's submitit launcher (hydra-submitit-launcher) and waits for them;
-# --launcher submitit_local does the same with local processes (how the tests exercise that path). Slurm
-# settings go after --, e.g.  -- hydra.launcher.partition=gpu hydra.launcher.gpus_per_node=1
-#   hydra.launcher.timeout_min=1440 . fairseq's own log is then in <fold>/hydra/hydra_train.log.
+# --decode decodes each fold's test split right after it trained (same process tree, same device).
+# --launcher local (default) trains folds one after another in this shell. --launcher slurm submits one Slurm
+# job per fold and returns at once: the job trains the fold (this script, --launcher local, inside the job) and
+# decodes its test split on the GPU it trained on (--decode); <fold>/job.sh is the job, <fold>/slurm.job its id,
+# <fold>/slurm-<id>.out its output. The Slurm client (sbatch, squeue) and the settings in
+# configs/slurm/<--slurm-config>.yaml (partition, account, qos, time, gpus, cpus_per_task, mem, constraint, extra)
+# are checked before any fold is touched. Run the same command again later: finished folds are skipped, queued or
+# running ones left alone, and folds whose job ended without DONE (failed, timed out, preempted) submitted again
+# (fairseq resumes from checkpoint_last.pt). `fairseq-emo status <exp>` lists every fold's state.
+# --launcher submitit_local runs the folds through hydra's submitit launcher with local processes and waits;
+# fairseq's own log is then in <fold>/hydra/hydra_train.log.
+# Exit status 4: folds were submitted to Slurm or are still queued/running (nothing failed here).
 set -euo pipefail
 me=run_folds.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -68,11 +76,14 @@ gpus=""
 stagger=0
 keep_optimizer=false
 force=false
+decode=false
+slurm_config=default
 extra=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
-    --corpus|--units|--scheme-dir|--train-folds|--config|--w2v|--manifests|--exp|--launcher|--seeds|--jobs|--gpus|--stagger)
+    --corpus|--units|--scheme-dir|--train-folds|--config|--w2v|--manifests|--exp|--launcher|--seeds|--jobs|--gpus|--stagger|\
+    --slurm-config)
       need_value "$1" $# ;;&
     --corpus) corpus=$2; shift 2 ;;
     --units) units=$2; shift 2 ;;
@@ -89,6 +100,8 @@ while [ $# -gt 0 ]; do
     --stagger) stagger=$2; shift 2 ;;
     --keep-optimizer) keep_optimizer=true; shift ;;
     --force) force=true; shift ;;
+    --decode) decode=true; shift ;;
+    --slurm-config) slurm_config=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) print_header "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -120,8 +133,18 @@ for o in ${extra[@]+"${extra[@]}"}; do
     common.user_dir) die "override $o refused: the plugin is this checkout's fairseq_emo (common.user_dir is set)" ;;
     common.seed) die "override $o refused: use --seeds ${o#*=} (the seed is then recorded and names the run"       "directory, <unit>.seed<s>)" ;;
     hydra/launcher) die "override $o refused: use --launcher local|slurm|submitit_local" ;;
+    hydra.launcher.*) [ "$launcher" = slurm ] && die "override $o refused: with --launcher slurm the job's settings" \
+      "are configs/slurm/$slurm_config.yaml (--slurm-config NAME), checked before anything is submitted" ;;
   esac
 done
+# Slurm: the client and the job settings, before any fold is touched (a missing sbatch is named here, not
+# buried in a fold's FAILED file)
+if [ "$launcher" = slurm ]; then
+  check_words --slurm-config '^[A-Za-z0-9_-]+$' "a settings name (configs/slurm/NAME.yaml)" "$slurm_config"
+  slurm_settings=$repo/configs/slurm/$slurm_config.yaml
+  sbatch_args=$("$PYTHON" -m fairseq_emo.slurm check --config "$slurm_settings") || exit 2
+  log "Slurm: one job per fold (training, then its test decode), sbatch $sbatch_args"
+fi
 [ -n "$w2v" ] || die "--w2v <pre-trained checkpoint> is required"
 [ -f "$w2v" ] || die "--w2v $w2v: no such file"
 w2v=$(cd "$(dirname "$w2v")" && pwd)/$(basename "$w2v")   # hydra changes directory: absolute paths only
@@ -149,7 +172,7 @@ command -v "$train_bin" >/dev/null || train_bin=fairseq-hydra-train
 fold_command() {
   local cfg=$1 data=$2 labels=$3 out=$4 seed=$5
   cmd=("$train_bin")
-  if [ "$launcher" = local ]; then
+  if [ "$launcher" = local ] || [ "$launcher" = slurm ]; then   # a Slurm job runs the local command on its node
     cmd+=(--config-dir "$repo/configs" --config-name "$cfg" "hydra.run.dir=$out/$hydra_dir")
   else
     cmd+=(-m --config-dir "$repo/configs" --config-name "$cfg" "hydra/launcher=submitit_${launcher#submitit_}"
@@ -201,9 +224,15 @@ train_fold() {
     # with the fold's record inside (model_record.py)
     local keep=(); $keep_optimizer && keep=(--keep-optimizer)
     log "$name: $("$PYTHON" -m fairseq_emo.fold_run complete "$out" ${keep[@]+"${keep[@]}"} "config=$cfg" "w2v=$w2v" \
-      "data=$data" "launcher=$launcher" "seed=${seed:-1 (fairseq default)}" "gpu=${CUDA_VISIBLE_DEVICES:-}" \
+      "data=$data" "launcher=$launcher${FAIRSEQ_EMO_SLURM_JOB:+ (slurm job $FAIRSEQ_EMO_SLURM_JOB)}" \
+      "seed=${seed:-1 (fairseq default)}" "gpu=${CUDA_VISIBLE_DEVICES:-}" \
       "jobs=$jobs" "wall_seconds=$((finished - started))" "command=$(cat "$out/$cmd_file")" 2>>"$out/$train_log")"
     log "$name: done"
+    if $decode; then
+      log "$name: decoding its test split -> $(layout decode-dir "$out" --split test)"
+      "$PYTHON" "$repo/scripts/decode.py" --fold-exp "$out" --split test --no-progress \
+        || { log "$name: trained, but decoding FAILED (run.sh stage 5 decodes it again)"; return 1; }
+    fi
   else
     { echo "exit status $status"; tail -n 30 "$out/$train_log"; } > "$out/$failed_file"
     log "$name: FAILED (exit $status; see $out/$failed_file); continuing with the next fold"
@@ -212,6 +241,8 @@ train_fold() {
 }
 
 outs=()
+submitted=()
+queued=()
 missing=()
 skipped_locked=()
 differs=()
@@ -248,6 +279,25 @@ for unit in $units; do
         log "$run_name fold$k: --force: the fold trained with another command moved to $old"
       fi
       mkdir -p "$out"
+      if [ "$launcher" = slurm ] && "$PYTHON" -m fairseq_emo.slurm active "$out"; then
+        log "$run_name fold$k: its Slurm job $(cut -d' ' -f1 "$out/$slurm_job_file") is queued or running, left alone"
+        queued+=("$out"); continue
+      fi
+      if [ "$launcher" = slurm ]; then
+        # no lock here: the job takes the fold's lock when it starts (a second job of the same fold then skips it)
+        job_cmd=(env "PYTHON=$PYTHON" bash "$repo/scripts/run_folds.sh" --corpus "$corpus" --units "$unit"
+                 --scheme-dir "$scheme_dir" --train-folds "$k" --w2v "$w2v" --manifests "$manifests" --exp "$exp"
+                 --launcher local --decode ${config:+--config "$config"} ${seed:+--seeds "$seed"})
+        $keep_optimizer && job_cmd+=(--keep-optimizer)
+        job_cmd+=(-- ${extra[@]+"${extra[@]}"})
+        if job=$("$PYTHON" -m fairseq_emo.slurm submit --config "$slurm_settings" --dir "$out" \
+            --name "fe-$corpus-$run_name-fold$k" -- "${job_cmd[@]}"); then
+          log "$run_name fold$k: submitted as Slurm job $job ($out/$slurm_script)"; submitted+=("$out")
+        else
+          log "$run_name fold$k: FAILED to submit (see above)"
+        fi
+        continue
+      fi
       exec {lock_fd}>>"$out/$lock_file"
       if ! flock -n "$lock_fd"; then
         log "$run_name fold$k: another runner holds $out/$lock_file ($(cat "$out/$lock_pid_file" 2>/dev/null || echo 'pid unknown')), skipped"
@@ -275,9 +325,14 @@ failed=("${missing[@]}")
 for out in "${outs[@]}"; do
   if [[ " ${differs[*]} " == *" $out "* ]]; then failed+=("${out#"$exp"/}(another command)"); continue; fi
   [ -f "$out/$done_file" ] && continue
+  [[ " ${submitted[*]} ${queued[*]} " == *" $out "* ]] && continue
   [[ " ${skipped_locked[*]} " == *" $out "* ]] || failed+=("${out#"$exp"/}")
 done
-log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} - ${#skipped_locked[@]} )) of ${#outs[@]} fold(s) done,"\
-  "${#failed[@]} failed${failed:+: ${failed[*]}}${skipped_locked:+, ${#skipped_locked[@]} left to another runner}"
+on_slurm=$(( ${#submitted[@]} + ${#queued[@]} ))
+log "finished: $(( ${#outs[@]} - ${#failed[@]} + ${#missing[@]} - ${#skipped_locked[@]} - on_slurm )) of ${#outs[@]}"\
+  "fold(s) done, ${#failed[@]} failed${failed:+: ${failed[*]}}${skipped_locked:+, ${#skipped_locked[@]} left to another runner}"\
+  "$([ "$on_slurm" -gt 0 ] && echo ", on Slurm: ${#submitted[@]} submitted now, ${#queued[@]} queued or running earlier"\
+  "(run the same command again when they end; fairseq-emo status $exp)")"
 [ ${#differs[@]} -eq 0 ] || exit 3
+[ "$on_slurm" -eq 0 ] || exit 4
 [ ${#failed[@]} -eq 0 ]

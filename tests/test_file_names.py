@@ -16,7 +16,7 @@ NAMES = {getattr(layout, k): k for k in (
     "DONE", "FAILED", "LOCK", "LOCK_PID", "COMMAND", "TRAIN_LOG", "CHECK_ERR", "CHECK_MAX_UPDATE", "PREPARE_LOCK",
     "DECODED", "VOTED", "VOTE_LOG", "REF_EMOTIONS", "UNIT_TIMELINES", "HYP_TRN", "REF_TRN", "TEST_CHECKPOINT",
     "FOLD_RECORD", "EVAL_RECORD", "BASELINE_RECORD", "BASELINE_CACHE", "UTTERANCE_TABLE", "RESULTS", "REPORT",
-    "LOSS_FIGURE")}
+    "LOSS_FIGURE", "SLURM_SCRIPT", "SLURM_JOB", "SLURM_OUTPUT")}
 # f-string pieces that build the names layout builds with a parameter (decode_<split>, scores_<split>.tsv, ...)
 PREFIXES = ("decode_", "scores_", "confusion_")
 

@@ -1,0 +1,204 @@
+"""Slurm for the fold loop: settings (configs/slurm/<name>.yaml) -> checked sbatch arguments; a fold's job
+(training and its decode on the node that trained it) -> submitted with sbatch, its id kept in the fold; the id
+-> the job's state (squeue, then sacct); an experiment dir -> the state of every fold (`fairseq-emo status`).
+
+Nothing here waits for a job: submission returns at once, and a later run of the same command asks the
+recorded job's state: queued or running jobs are left alone, a job that ended without DONE (failed, timed out,
+preempted and not requeued, cancelled) is submitted again and fairseq resumes from checkpoint_last.pt.
+
+  python -m fairseq_emo.slurm check --config configs/slurm/default.yaml    # client on PATH, settings valid
+  python -m fairseq_emo.slurm submit --config CFG --dir FOLD --name NAME -- COMMAND ...   # -> job id
+  python -m fairseq_emo.slurm active FOLD                                  # exit 0: its job is queued/running
+  python -m fairseq_emo.slurm status EXP                                   # every fold of exp/<corpus>
+"""
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+from fairseq_emo import layout
+
+CLIENT = ("sbatch", "squeue")  # sacct is optional: without it an ended job is simply 'ended'
+ACTIVE = ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED", "REQUEUE_HOLD",
+          "REQUEUE_FED", "SIGNALING", "STAGE_OUT")
+KEYS = {"partition": r"[A-Za-z0-9_.,-]+", "account": r"[A-Za-z0-9_.-]+", "qos": r"[A-Za-z0-9_.-]+",
+        "time": r"(\d+-)?\d{1,2}(:\d{2}){0,2}|\d+", "gpus": r"\d+", "cpus_per_task": r"[1-9]\d*",
+        "mem": r"\d+[KMGT]?", "constraint": r"[A-Za-z0-9_.&|()!*-]+"}
+FLAGS = {"partition": "--partition", "account": "--account", "qos": "--qos", "time": "--time", "gpus": "--gpus",
+         "cpus_per_task": "--cpus-per-task", "mem": "--mem", "constraint": "--constraint"}
+
+
+def missing_client() -> List[str]:
+    return [c for c in CLIENT if shutil.which(c) is None]
+
+
+def load_settings(path: str) -> Dict:
+    """configs/slurm/<name>.yaml -> {key: value} (strings), every value checked; errors name the file and key."""
+    if not os.path.isfile(path):
+        folder = os.path.dirname(path)
+        names = sorted(n[:-5] for n in os.listdir(folder) if n.endswith(".yaml")) if os.path.isdir(folder) else []
+        raise ValueError(f"{path}: no such Slurm settings file (--slurm-config NAME picks configs/slurm/NAME.yaml; "
+                         f"there: {', '.join(names) or 'none'})")
+    from omegaconf import OmegaConf
+
+    raw = OmegaConf.to_container(OmegaConf.load(path))
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected key: value lines")
+    settings = {}
+    for key, value in raw.items():
+        if key == "extra":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.startswith("--") for v in value):
+                raise ValueError(f"{path}: extra must be a list of sbatch options ('--opt=value'), got {value!r}")
+            settings[key] = value
+            continue
+        if key not in KEYS:
+            raise ValueError(f"{path}: unknown key {key!r}; known: {', '.join(KEYS)}, extra")
+        if value is None or value == "":
+            continue  # the cluster's default
+        if not re.fullmatch(KEYS[key], str(value)):
+            raise ValueError(f"{path}: {key}: {value!r} is not a valid value (e.g. time 1-00:00:00 or 24:00:00, "
+                             f"gpus 1, mem 64G)")
+        settings[key] = str(value)
+    return settings
+
+
+def sbatch_args(settings: Dict) -> List[str]:
+    return [f"{FLAGS[k]}={v}" for k, v in settings.items() if k in FLAGS] + list(settings.get("extra", []))
+
+
+def submit(settings: Dict, fold: str, name: str, command: List[str]) -> str:
+    """Write <fold>/job.sh (the command, from the repository root) and sbatch it; -> the job id, also kept in
+    <fold>/slurm.job ('<id> <time>'). The job's output goes to <fold>/slurm-<id>.out."""
+    script = os.path.join(fold, layout.SLURM_SCRIPT)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(script, "w", encoding="utf-8") as f:
+        f.write("#!/usr/bin/env bash\n# written by fairseq_emo/slurm.py: this fold's job, run by sbatch\n"
+                f"set -euo pipefail\ncd {shlex.quote(repo)}\nexport FAIRSEQ_EMO_SLURM_JOB=${{SLURM_JOB_ID:-}}\n"
+                + " ".join(shlex.quote(c) for c in command) + "\n")
+    os.chmod(script, 0o755)
+    args = ["sbatch", "--parsable", f"--job-name={name}", f"--output={os.path.join(fold, layout.SLURM_OUTPUT)}",
+            *sbatch_args(settings), script]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"sbatch refused the job of {fold} (exit {proc.returncode}): "
+                           f"{(proc.stderr or proc.stdout).strip()[:500]}")
+    job = proc.stdout.strip().split(";")[0]
+    if not job.isdigit():
+        raise RuntimeError(f"sbatch --parsable printed {proc.stdout.strip()!r}, not a job id")
+    with open(os.path.join(fold, layout.SLURM_JOB), "w", encoding="utf-8") as f:
+        f.write(f"{job} {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+    return job
+
+
+def recorded_job(fold: str) -> Optional[str]:
+    path = os.path.join(fold, layout.SLURM_JOB)
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        words = f.read().split()
+    return words[0] if words else None
+
+
+def job_state(job: str) -> str:
+    """squeue's state of a job that is still known to the controller, else sacct's, else 'ENDED'."""
+    if shutil.which("squeue"):
+        proc = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True, text=True)
+        state = proc.stdout.strip().split("\n")[0].strip() if proc.returncode == 0 else ""
+        if state:
+            return state
+    if shutil.which("sacct"):
+        proc = subprocess.run(["sacct", "-n", "-X", "-P", "-j", job, "-o", "State"], capture_output=True, text=True)
+        state = proc.stdout.strip().split("\n")[0].split()[0] if proc.returncode == 0 and proc.stdout.strip() else ""
+        if state:
+            return state
+    return "ENDED"
+
+
+def is_active(fold: str) -> bool:
+    job = recorded_job(fold)
+    return job is not None and job_state(job) in ACTIVE
+
+
+def fold_state(fold: str) -> str:
+    """One fold -> 'decoded', 'trained (not decoded)', 'queued (job N)', 'running (job N)', 'failed: <first
+    line>', 'job N ended without DONE (<state>): resubmitted by the next run', 'not started'."""
+    if layout.is_trained(fold):
+        decoded = layout.is_decoded(layout.decode_dir(fold, "test"), fold)
+        job = recorded_job(fold)
+        if not decoded and job and job_state(job) in ACTIVE:
+            return f"trained, decoding (job {job})"
+        return "decoded" if decoded else "trained (not decoded)"
+    job = recorded_job(fold)
+    if job:
+        state = job_state(job)
+        if state in ACTIVE:
+            return f"{'running' if state == 'RUNNING' else 'queued'} (job {job}, {state})"
+    failed = os.path.join(fold, layout.FAILED)
+    if os.path.isfile(failed):
+        with open(failed, encoding="utf-8", errors="replace") as f:
+            first = next((line.strip() for line in f if line.strip()), "")
+        return f"failed: {first}" + (f" (job {job})" if job else "")
+    if job:
+        return f"job {job} ended without DONE ({job_state(job)}): the next run submits it again"
+    return "not started"
+
+
+def status(exp: str) -> List[str]:
+    """exp/<corpus> -> '<run> <fold>: <state>' for every fold of every run, and a count per state."""
+    lines, counts = [], {}
+    runs = [d for d in sorted(os.listdir(exp)) if os.path.isdir(os.path.join(exp, d)) and d not in layout.NOT_RUNS]
+    for run in runs:
+        for fold in layout.fold_dirs(os.path.join(exp, run)):
+            state = fold_state(fold)
+            lines.append(f"{run} {os.path.basename(fold)}: {state}")
+            key = state.split(" (")[0].split(":")[0]
+            counts[key] = counts.get(key, 0) + 1
+    if not lines:
+        raise FileNotFoundError(f"{exp}: no run with fold<k> folders (is it exp/<corpus>?)")
+    return lines + ["total: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m fairseq_emo.slurm", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    c = sub.add_parser("check", help="the Slurm client is on PATH and the settings are valid")
+    c.add_argument("--config", required=True)
+    s = sub.add_parser("submit", help="sbatch COMMAND as FOLD's job; prints the job id")
+    s.add_argument("--config", required=True)
+    s.add_argument("--dir", required=True)
+    s.add_argument("--name", required=True)
+    s.add_argument("command", nargs=argparse.REMAINDER)
+    a = sub.add_parser("active", help="exit 0 when FOLD's recorded job is queued or running")
+    a.add_argument("fold")
+    t = sub.add_parser("status", help="the state of every fold of exp/<corpus>")
+    t.add_argument("exp")
+    args = parser.parse_args(argv)
+    try:
+        if args.what == "check":
+            missing = missing_client()
+            if missing:
+                print(f"error: --launcher slurm needs the Slurm client, and {' and '.join(missing)} is not on PATH "
+                      f"(on a cluster: load it, e.g. `module load slurm`, or run from a login node); to train on "
+                      f"this machine instead use --launcher local", file=sys.stderr)
+                return 2
+            print(" ".join(sbatch_args(load_settings(args.config))))
+        elif args.what == "submit":
+            command = args.command[1:] if args.command[:1] == ["--"] else args.command
+            print(submit(load_settings(args.config), args.dir, args.name, command))
+        elif args.what == "active":
+            return 0 if is_active(args.fold) else 1
+        else:
+            print("\n".join(status(args.exp)))
+    except (ValueError, RuntimeError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The Slurm path: the client and the job settings checked before anything runs; one job per fold that trains and
+decodes; resubmission and status from the recorded job ids. A stand-in sbatch/squeue (tests/fake_slurm) records
+the calls and runs each job at once on this machine."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import corpus_trees
+from conftest import REPO, require_tool
+from fairseq_emo import slurm
+
+FAKE = os.path.join(REPO, "tests", "fake_slurm")
+
+
+def env_with(path_dirs, **extra):
+    env = dict(os.environ, PYTHON=sys.executable, **extra)
+    env["PATH"] = os.pathsep.join(path_dirs + [os.path.dirname(sys.executable), "/usr/bin", "/bin"])
+    return env
+
+
+def run_sh(*args, env):
+    return subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), *map(str, args)], capture_output=True,
+                          text=True, env=env)
+
+
+def test_without_a_slurm_client_nothing_runs_and_the_message_says_why(tmp_path):
+    assert shutil.which("sbatch", path="/usr/bin:/bin") is None  # this machine has no Slurm
+    proc = run_sh("--launcher", "slurm", "--work", tmp_path, env=env_with([]))
+    assert proc.returncode == 2 and "needs the Slurm client" in proc.stderr and "--launcher local" in proc.stderr
+    assert not (tmp_path / "data").exists()  # checked before stage 0
+    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "run_folds.sh"), "--launcher", "slurm", "--w2v",
+                           __file__, "--exp", tmp_path / "exp"], capture_output=True, text=True, env=env_with([]))
+    assert proc.returncode == 2 and "sbatch and squeue is not on PATH" in proc.stderr
+
+
+def test_slurm_settings_are_checked_and_turned_into_sbatch_options(tmp_path):
+    good = tmp_path / "a.yaml"
+    good.write_text("partition: gpu\naccount:\ntime: 1-00:00:00\ngpus: 1\nmem: 64G\nextra: ['--exclude=n07']\n")
+    assert slurm.sbatch_args(slurm.load_settings(str(good))) == [
+        "--partition=gpu", "--time=1-00:00:00", "--gpus=1", "--mem=64G", "--exclude=n07"]
+    for text, message in (("time: soon\n", "time: 'soon' is not a valid value"), ("gpu: 1\n", "unknown key 'gpu'"),
+                          ("extra: --x\n", "extra must be a list")):
+        bad = tmp_path / "b.yaml"
+        bad.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            slurm.load_settings(str(bad))
+    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.slurm", "check", "--config",
+                           os.path.join(REPO, "configs", "slurm", "nosuch.yaml")], capture_output=True, text=True,
+                          env=env_with([FAKE]))
+    assert proc.returncode == 2 and "there: default" in proc.stderr
+    # the repository's own settings are valid
+    assert "--gpus=1" in slurm.sbatch_args(slurm.load_settings(os.path.join(REPO, "configs", "slurm", "default.yaml")))
+
+
+def test_status_names_every_fold_state(tmp_path, monkeypatch):
+    exp = tmp_path / "exp" / "demo" / "bpc"
+    for k in range(1, 5):
+        (exp / f"fold{k}").mkdir(parents=True)
+    (exp / "fold1" / "slurm.job").write_text("4242 2026-12-01T00:00:00Z\n")
+    (exp / "fold2" / "FAILED").write_text("exit status 1\nTraceback ...\n")
+    (exp / "fold3" / "slurm.job").write_text("17 2026-12-01T00:00:00Z\n")
+    queue = tmp_path / "queue"
+    queue.write_text("4242 RUNNING\n")
+    monkeypatch.setenv("PATH", FAKE + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("FAKE_SLURM_QUEUE", str(queue))
+    lines = slurm.status(str(tmp_path / "exp" / "demo"))
+    assert lines[:4] == ["bpc fold1: running (job 4242, RUNNING)", "bpc fold2: failed: exit status 1",
+                         "bpc fold3: job 17 ended without DONE (ENDED): the next run submits it again",
+                         "bpc fold4: not started"]
+    assert slurm.is_active(str(exp / "fold1")) and not slurm.is_active(str(exp / "fold3"))
+
+
+@pytest.mark.e2e
+def test_run_sh_on_slurm_trains_and_decodes_in_the_job_then_reports(tiny_w2v, tmp_path):
+    """First run: one job per fold (training + its decode) is submitted and run.sh returns; the same command again
+    scores, votes and reports without submitting anything; a fold whose job is queued is left alone."""
+    require_tool("sctk", "apt-get install sctk")
+    root, _ = corpus_trees.ravdess(str(tmp_path / "release"), actors=(1, 2, 3, 4, 5, 6))
+    log, queue = tmp_path / "sbatch.log", tmp_path / "queue"
+    env = env_with([FAKE], FAKE_SLURM_LOG=str(log), FAKE_SLURM_QUEUE=str(queue))
+    common = ["--corpus", "ravdess", "--data", root, "--w2v", tiny_w2v, "--config", "tiny", "--units", "bpc",
+              "--work", tmp_path, "--launcher", "slurm", "--", "optimization.max_update=12"]
+    first = run_sh("--train-folds", "1", *common, env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "folds are training on Slurm" in first.stderr and "RESULT" not in first.stdout
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1 and "--gpus=1 --cpus-per-task=8 --mem=64G" in calls[0] and "--time=04:00:00" in calls[0]
+    fold = tmp_path / "exp" / "ravdess" / "bpc.speaker-k6" / "fold1"
+    done = dict(l.split("=", 1) for l in (fold / "DONE").read_text().splitlines())
+    assert done["launcher"] == "local (slurm job 1000)"
+    assert (fold / "decode_test" / "decode.json").is_file()  # decoded inside the job
+    assert "--launcher local --decode" in (fold / "job.sh").read_text() and (fold / "slurm-1000.out").is_file()
+    second = run_sh("--train-folds", "1", *common, env=env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "RESULT corpus=ravdess unit=bpc folds=speaker-k6 " in second.stdout
+    assert len(log.read_text().splitlines()) == 1 and "stage 5: " in second.stderr and "exists, skipped" in second.stderr
+    # fold 2 has a queued job: left alone, not submitted again
+    (fold.parent / "fold2").mkdir()
+    (fold.parent / "fold2" / "slurm.job").write_text("4242 2026-12-01T00:00:00Z\n")
+    queue.write_text("4242 PENDING\n")
+    third = run_sh("--train-folds", "1 2", "--stop-stage", "4", *common, env=env)
+    assert third.returncode == 0 and "queued or running, left alone" in third.stderr
+    assert len(log.read_text().splitlines()) == 1
+    status = run_sh("--status", *common, env=env)
+    assert "bpc.speaker-k6 fold1: decoded" in status.stdout and "fold2: queued (job 4242, PENDING)" in status.stdout
