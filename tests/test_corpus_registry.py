@@ -180,28 +180,6 @@ def test_the_old_prepare_scripts_and_the_generic_one_write_the_same_table(tmp_pa
     assert all(name in listing for name in registry.CORPORA) and REPO
 
 
-@pytest.mark.e2e
-def test_run_sh_trains_a_new_corpus_end_to_end(tiny_w2v, tmp_path):
-    """RAVDESS through every stage of run.sh (stand-in tree, tiny config, one fold of the registry's 6 speaker
-    groups): its own table, folds, training, decoding, sclite, vote, baseline and report, without paper figures."""
-    import subprocess
-    import sys
-
-    from conftest import require_tool
-    require_tool("sctk", "apt-get install sctk")
-    root, _ = corpus_trees.ravdess(str(tmp_path / "release"), actors=(1, 2, 3, 4, 5, 6))
-    env = dict(os.environ, PYTHON=sys.executable)
-    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--corpus", "ravdess", "--data", root,
-                           "--w2v", tiny_w2v, "--config", "tiny", "--units", "bpc", "--train-folds", "1",
-                           "--work", str(tmp_path)], capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
-    assert "RESULT corpus=ravdess unit=bpc folds=speaker-k6 " in proc.stdout
-    folds = sorted(os.listdir(tmp_path / "manifests" / "ravdess" / "bpc" / "speaker-k6"))
-    assert folds[:6] == [f"fold{k}" for k in range(1, 7)]
-    report = (tmp_path / "exp" / "ravdess" / "report" / "report.md").read_text()
-    assert "The paper reports no figure for corpus `ravdess`" in report and "eGeMAPS" in report
-
-
 def test_each_training_corpus_has_its_cross_folder_and_the_matrix_reads_them_all(tmp_path):
     """Models trained on different corpora write different exp/cross*/ folders (never each other's cells); the
     matrix is made from their results.json files alone, one row per training corpus."""

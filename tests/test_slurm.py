@@ -76,7 +76,8 @@ def test_status_names_every_fold_state(tmp_path, monkeypatch):
 @pytest.mark.e2e
 def test_run_sh_on_slurm_trains_and_decodes_in_the_job_then_reports(tiny_w2v, tmp_path):
     """First run: one job per fold (training + its decode) is submitted and run.sh returns; the same command again
-    scores, votes and reports without submitting anything; a fold whose job is queued is left alone."""
+    scores, votes and reports without submitting anything; a fold whose job is queued is left alone. The corpus is
+    a registered one beyond the paper's (RAVDESS stand-in), so this is also run.sh on a new corpus end to end."""
     require_tool("sctk", "apt-get install sctk")
     root, _ = corpus_trees.ravdess(str(tmp_path / "release"), actors=(1, 2, 3, 4, 5, 6))
     log, queue = tmp_path / "sbatch.log", tmp_path / "queue"
@@ -95,7 +96,13 @@ def test_run_sh_on_slurm_trains_and_decodes_in_the_job_then_reports(tiny_w2v, tm
     assert "--launcher local --decode" in (fold / "job.sh").read_text() and (fold / "slurm-1000.out").is_file()
     second = run_sh("--train-folds", "1", *common, env=env)
     assert second.returncode == 0, second.stderr[-3000:]
+    # a corpus of the registry end to end (stand-in RAVDESS: its table, 6 speaker groups, a report without paper
+    # figures and with the eGeMAPS baseline)
     assert "RESULT corpus=ravdess unit=bpc folds=speaker-k6 " in second.stdout
+    folds = sorted(os.listdir(tmp_path / "manifests" / "ravdess" / "bpc" / "speaker-k6"))
+    assert folds[:6] == [f"fold{k}" for k in range(1, 7)]
+    report = (tmp_path / "exp" / "ravdess" / "report" / "report.md").read_text()
+    assert "The paper reports no figure for corpus `ravdess`" in report and "eGeMAPS" in report
     assert len(log.read_text().splitlines()) == 1 and "stage 5: " in second.stderr and "exists, skipped" in second.stderr
     # fold 2 has a queued job: left alone, not submitted again
     (fold.parent / "fold2").mkdir()
