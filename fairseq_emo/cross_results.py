@@ -64,7 +64,7 @@ def target_facts(corpus: str, eval_info: Dict) -> Dict:
 
 def cell_results(cell: str) -> Dict:
     """One cell dir -> {WA, UA, confusion, n, empty, protocol, eval, paper_comparison, paper_WA}."""
-    unit, corpus = os.path.basename(cell), os.path.basename(os.path.dirname(cell))
+    corpus = os.path.basename(os.path.dirname(cell))
     reference = read_emotions(os.path.join(cell, layout.REF_EMOTIONS))
     matrix = confusion(reference, read_emotions(os.path.join(cell, layout.VOTED)))
     with open(os.path.join(cell, layout.DECODED), encoding="utf-8") as f:
