@@ -15,7 +15,7 @@ setup(
     version="0.1.0",
     description="Phonetic units for speech emotion recognition: wav2vec 2.0 + CTC on emotion-suffixed units",
     packages=find_packages(include=["fairseq_emo", "fairseq_emo.*"]),
-    package_data={"fairseq_emo": ["data/*.txt"]},
+    package_data={"fairseq_emo": ["data/*.txt", "hf_code/*.py"]},  # hf_code: shipped into every export
     python_requires=">=3.9",
     install_requires=FAIRSEQ_RUNTIME_DEPS + [
         "soundfile", "editdistance", "g2p_en==2.1.0", "nltk",

@@ -220,6 +220,8 @@ def main(argv=None) -> int:
     e = sub.add_parser("export", help="a fine-tuned checkpoint -> a Hugging Face transformers model directory")
     e.add_argument("--checkpoint", required=True, help="checkpoint_last.pt of a fold (dict.<unit>.txt beside it)")
     e.add_argument("--out", required=True, help="the model directory to write (must not exist yet)")
+    e.add_argument("--license", default="mit", help="the model card's licence (default mit: the wav2vec 2.0 "
+                                                   "backbone's; the training data's own terms apply as well)")
     i = sub.add_parser("info", help="what a fine-tuned checkpoint is (the record run_folds.sh stores in it)")
     i.add_argument("checkpoint")
     i.add_argument("--json", action="store_true", help="the whole record as JSON")
@@ -260,11 +262,12 @@ def _export(args) -> int:
     from fairseq_emo.hf_export import export
 
     try:
-        out = export(args.checkpoint, args.out)
+        out = export(args.checkpoint, args.out, license=args.license)
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"{args.checkpoint} -> {out} (transformers Wav2Vec2ForCTC, CTC tokenizer, feature extractor, model card)")
+    print(f"{args.checkpoint} -> {out} (transformers Wav2Vec2ForCTC with fairseq_emo's code for the emotion: "
+          f"pipeline(\"audio-classification\", model=DIR, trust_remote_code=True); unit tokenizer, model card)")
     return 0
 
 

@@ -1,9 +1,15 @@
 """A fine-tuned fold -> a Hugging Face transformers model directory (`fairseq-emo export --checkpoint CK --out DIR`).
 
-Writes DIR/config.json + model.safetensors (Wav2Vec2ForCTC), vocab.json + tokenizer files (a CTC tokenizer whose
-vocabulary is the checkpoint's emotion-unit dictionary, in fairseq's order, so ids agree), preprocessor_config.json
-(a feature extractor with the checkpoint's own task.normalize), and README.md, a model card made from the
-checkpoint's record (model_record.py). The CTC blank is fairseq's: index 0 (`<s>`), which is the config's
+Writes DIR/config.json + model.safetensors (a Wav2Vec2ForCTC, as FairseqEmoForCTC of the shipped
+modeling_fairseq_emo.py, whose config also maps each vocabulary id to its emotion), vocab.json + tokenizer files
+(Wav2Vec2PhonemeCTCTokenizer without phonemizing: the vocabulary is the checkpoint's emotion-unit dictionary, in
+fairseq's order, so ids agree, and decoded units come out space-separated), preprocessor_config.json (a feature
+extractor with the checkpoint's own task.normalize), modeling_fairseq_emo.py and pipeline_fairseq_emo.py (the
+emotion: `pipeline("audio-classification", model=DIR, trust_remote_code=True)` gives fairseq_emo's vote, with
+neither fairseq nor fairseq_emo installed), and README.md, a model card made from the checkpoint's record
+(model_record.py) without the training machine's paths. The config's model type is fairseq_emo's own, so a
+transformers call without trust_remote_code stops with transformers' own message instead of loading a randomly
+initialised classifier head. The CTC blank is fairseq's: index 0 (`<s>`), which is the config's
 pad_token_id, as transformers' CTC loss and decoding take the pad token for the blank.
 The weights are renamed, not changed; the test compares transformers' logits with fairseq's on the same audio.
 wav2vec 2.0 models are mapped: libri960_big.pt's (post-LN transformer, group-norm CNN) and LV-60/XLS-R's
@@ -11,13 +17,33 @@ wav2vec 2.0 models are mapped: libri960_big.pt's (post-LN transformer, group-nor
 before writing, and an unmapped weight is an error naming it. transformers comes from the [hf] extra; nothing is
 downloaded (everything is built from the checkpoint).
 """
+import importlib.util
 import json
 import os
+import shutil
 from typing import Dict
 
 import torch
 
 from fairseq_emo import safe_load
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HF_CODE = os.path.join(REPO_ROOT, "fairseq_emo", "hf_code")
+MODELING, PIPELINE = "modeling_fairseq_emo", "pipeline_fairseq_emo"
+AUTO_MAP = {"AutoConfig": f"{MODELING}.FairseqEmoConfig", "AutoModelForCTC": f"{MODELING}.FairseqEmoForCTC",
+            "AutoModelForAudioClassification": f"{MODELING}.FairseqEmoForEmotion"}
+CUSTOM_PIPELINES = {"audio-classification": {"impl": f"{PIPELINE}.FairseqEmoAudioClassification",
+                                             "pt": ["AutoModelForAudioClassification"], "tf": [], "type": "audio"}}
+DEFAULT_LICENSE = "mit"  # fairseq's wav2vec 2.0 / HuBERT weights are MIT-licensed; the training data's terms apply too
+
+
+def shipped_module(directory: str = HF_CODE, name: str = MODELING):
+    """The shipped modeling (or pipeline) file of `directory` as a module, imported by path (no trust_remote_code
+    needed inside fairseq_emo itself)."""
+    spec = importlib.util.spec_from_file_location(f"fairseq_emo_shipped_{name}", os.path.join(directory, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 PREFIX = "w2v_encoder.w2v_model."
 
@@ -101,15 +127,21 @@ def map_weights(fairseq_state: Dict[str, torch.Tensor], config) -> Dict[str, tor
     return out
 
 
-def export(checkpoint: str, out_dir: str) -> str:
+def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str:
     """Fine-tuned checkpoint (+ dict.<unit>.txt beside it) -> a transformers model directory. -> out_dir."""
     import glob
 
-    from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
+    from transformers import Wav2Vec2FeatureExtractor, Wav2Vec2PhonemeCTCTokenizer
 
     from fairseq_emo import model_record
+    from fairseq_emo.ctc_greedy import token_tables
+    from fairseq_emo.emotions import EMOTIONS
 
     state = safe_load.load(checkpoint)  # our own training's file
+    if "cfg" not in state or "model" not in state or "w2v_encoder.proj.weight" not in state.get("model", {}):
+        raise ValueError(f"{checkpoint} is not a fine-tuned fairseq_emo checkpoint (no fine-tuning config or unit "
+                         f"output layer: a pre-trained model such as libri960_big.pt exports nothing); give the "
+                         f"checkpoint_last.pt of a trained fold")
     cfg = state["cfg"]
     w2v = dict(cfg["model"]["w2v_args"]["model"])
     dicts = glob.glob(os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "dict.*.txt"))
@@ -122,8 +154,16 @@ def export(checkpoint: str, out_dir: str) -> str:
     lm_rows = state["model"]["w2v_encoder.proj.weight"].shape[0]
     if lm_rows != len(symbols):
         raise ValueError(f"{dicts[0]}: {len(units)} units + 4 specials, but the output layer has {lm_rows} rows")
-    config = hf_config(w2v, len(symbols))
-    model = Wav2Vec2ForCTC(config)
+    modeling = shipped_module()
+    _, unit_emotion = token_tables(symbols, 4)
+    config = modeling.FairseqEmoConfig(
+        **{k: v for k, v in hf_config(w2v, len(symbols)).to_dict().items() if k not in (
+            "model_type", "transformers_version", "id2label", "label2id", "num_labels")},
+        unit_emotion=unit_emotion.tolist(), nspecial=4, id2label=dict(enumerate(EMOTIONS)),
+        label2id={e: i for i, e in enumerate(EMOTIONS)})
+    config.auto_map = AUTO_MAP
+    config.custom_pipelines = CUSTOM_PIPELINES
+    model = modeling.FairseqEmoForCTC(config)
     missing, unexpected = model.load_state_dict(map_weights(state["model"], config), strict=False)
     if missing or unexpected:
         raise ValueError(f"transformers' Wav2Vec2ForCTC does not match: missing {missing[:3]}, unexpected "
@@ -133,11 +173,15 @@ def export(checkpoint: str, out_dir: str) -> str:
     vocab_path = os.path.join(out_dir, "vocab.json")
     with open(vocab_path, "w", encoding="utf-8") as f:
         json.dump({s: i for i, s in enumerate(symbols)}, f, ensure_ascii=False, indent=1)
-    # every special the tokenizer wants is one of fairseq's four (a new one would shift the vocabulary); the
-    # word delimiter is '</s>', which a CTC model trained on units never emits
-    tokenizer = Wav2Vec2CTCTokenizer(vocab_path, unk_token="<unk>", pad_token="<s>", bos_token="<pad>",
-                                     eos_token="</s>", word_delimiter_token="</s>", do_lower_case=False)
+    # units, not characters: the phoneme CTC tokenizer joins tokens with a space; no phonemizing (the vocabulary is
+    # already the units). Every special is one of fairseq's four (a new one would shift the vocabulary): the
+    # blank <s> is the pad token, and <pad>, </s>, <unk> (never emitted) are skipped as specials when decoding
+    tokenizer = Wav2Vec2PhonemeCTCTokenizer(vocab_path, unk_token="<unk>", pad_token="<s>", bos_token="<pad>",
+                                            eos_token="</s>", phone_delimiter_token=" ", word_delimiter_token=None,
+                                            do_phonemize=False)
     tokenizer.save_pretrained(out_dir)
+    for name in (MODELING, PIPELINE):
+        shutil.copyfile(os.path.join(HF_CODE, f"{name}.py"), os.path.join(out_dir, f"{name}.py"))
     normalize = bool(cfg["task"].get("normalize", False))
     Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=normalize,
                              return_attention_mask=normalize).save_pretrained(out_dir)
@@ -145,7 +189,7 @@ def export(checkpoint: str, out_dir: str) -> str:
     with open(os.path.join(out_dir, model_record.EXPORTED_RECORD), "w", encoding="utf-8") as f:
         json.dump(record, f, indent=1, sort_keys=True)   # `fairseq-emo info DIR` and predict read it
     with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8") as f:
-        f.write(model_card(record, normalize, len(units)))
+        f.write(model_card(record, normalize, len(units), license))
     return out_dir
 
 
@@ -154,11 +198,16 @@ class ExportedCtc(torch.nn.Module):
 
     def __init__(self, directory: str):
         super().__init__()
-        from transformers import Wav2Vec2ForCTC
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()   # a bar per load on every predict run is noise, not progress
-        self.hf = Wav2Vec2ForCTC.from_pretrained(directory, local_files_only=True).eval()
+        # the directory's own model class (its model type is fairseq_emo's); exports made before the shipped
+        # code existed are plain Wav2Vec2ForCTC
+        if os.path.isfile(os.path.join(directory, f"{MODELING}.py")):
+            model_class = shipped_module(directory).FairseqEmoForCTC
+        else:
+            from transformers import Wav2Vec2ForCTC as model_class
+        self.hf = model_class.from_pretrained(directory, local_files_only=True).eval()
 
     def forward(self, source, padding_mask=None):
         if padding_mask is None or not padding_mask.any():
@@ -192,31 +241,64 @@ def load_exported(directory: str, device: str):
     return ExportedCtc(directory).to(device), dictionary, normalize
 
 
-def model_card(record: Dict, normalize: bool, n_units: int) -> str:
+def portable(text: str) -> str:
+    """A path or command of the training machine -> one that says the same without it: the repository's own paths
+    relative to it, any other absolute path by its last two components ('.../fold1/...' stays readable)."""
+    import re
+
+    text = text.replace(REPO_ROOT + os.sep, "")
+
+    def short(m):
+        parts = [p for p in m.group(0).split("/") if p]
+        return ".../" + "/".join(parts[-2:]) if len(parts) > 2 else m.group(0)
+    return re.sub(r"(?<![\w.])/[^\s'\"=]+", short, text)
+
+
+def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAULT_LICENSE) -> str:
     from fairseq_emo import model_record
 
     synthetic = record.get("corpus") in model_record.SYNTHETIC_CORPORA
     evaluation = record.get("evaluation") or {}
-    lines = ["---", "library_name: transformers", "pipeline_tag: automatic-speech-recognition",
-             "tags: [speech-emotion-recognition, wav2vec2, ctc, fairseq_emo]", "---", "",
-             f"# {record.get('unit_variant', 'unit')} emotion units ({record.get('corpus', 'unknown corpus')})", "",
-             "wav2vec 2.0 fine-tuned with CTC on emotion-suffixed units (e.g. `AH_hap`); the emotion of an "
-             "utterance is the majority vote of its decoded units' emotions (fairseq_emo).", ""]
+    name = f"{record.get('unit_variant', 'unit')} emotion units ({record.get('corpus', 'unknown corpus')})"
+    lines = ["---", "library_name: transformers", "pipeline_tag: audio-classification", f"license: {license}",
+             "tags: [speech-emotion-recognition, wav2vec2, ctc, fairseq_emo]",
+             f"datasets: [{record.get('corpus', 'unknown')}]"]
+    if evaluation:
+        lines += ["model-index:", f"- name: {name!r}", "  results:", "  - task: {type: audio-classification, "
+                  "name: speech emotion recognition (4 classes: neu hap ang sad)}",
+                  f"    dataset: {{name: {record.get('corpus')}, type: {record.get('corpus')}, split: "
+                  f"{record.get('scheme')} fold {record.get('fold')} (test group {record.get('test_group')})}}",
+                  "    metrics:", f"    - {{type: accuracy, name: WA, value: {evaluation.get('WA')}}}",
+                  f"    - {{type: accuracy, name: UA, value: {evaluation.get('UA')}}}"]
+    lines += ["---", "", f"# {name}", "",
+              "wav2vec 2.0 fine-tuned with CTC on emotion-suffixed units (e.g. `AH_hap`); the emotion of an "
+              "utterance is the majority vote of its decoded units' emotions (fairseq_emo).", ""]
     if synthetic:
         lines += ["**Trained on the synthetic demo corpus (espeak-ng prosody caricatures): its emotions mean "
-                  "nothing for real speech.**", ""]
-    lines += ["| | |", "|---|---|"]
-    for key in ("corpus", "unit", "unit_variant", "scheme", "test_group", "valid_policy", "pretrained", "config",
-                "seed", "checkpoint_rule", "commit"):
+                  "nothing for real speech. A pipeline test, not a model to use.**", ""]
+    lines += ["```python", "from transformers import pipeline",
+              "emotion = pipeline('audio-classification', model=DIR, trust_remote_code=True)",
+              "emotion('talk.wav')   # [{'label': 'neu', 'score': ...}, ...]: neu hap ang sad, any rate (soxr)",
+              "units = pipeline('automatic-speech-recognition', model=DIR, trust_remote_code=True)",
+              "units({'raw': samples_16k, 'sampling_rate': 16000})['text']   # 'HH_hap AH_hap ...'", "```", "",
+              "The score of an emotion is the share of the decoded units carrying it (the vote), or its share of the "
+              "posterior mass when no unit was decoded: the same decision as `fairseq-emo predict`. The code it runs "
+              "is in this directory (modeling_fairseq_emo.py, pipeline_fairseq_emo.py): read it before trusting it.",
+              "", "| | |", "|---|---|"]
+    for key in ("corpus", "unit", "unit_variant", "scheme", "fold", "test_group", "valid_policy", "config", "seed",
+                "checkpoint_rule", "commit"):
         lines.append(f"| {key} | {record.get(key, '')} |")
+    lines.append(f"| pre-trained model | {os.path.basename(record.get('pretrained') or '')} |")
     lines.append(f"| training utterances | {(record.get('utterances') or {}).get('train', '')} |")
     if evaluation:
         lines.append(f"| test WA / UA | {evaluation.get('WA', 0):.1f} / {evaluation.get('UA', 0):.1f} "
                      f"(n={evaluation.get('n')}) |")
-    lines += ["", f"Vocabulary: {n_units} emotion units + 4 fairseq specials; CTC blank = id 0 (`<s>`, the pad token). "
+    lines += ["", "**Intended use**: research on speech emotion recognition with phonetic units; four acted or "
+              "elicited emotion classes of the training corpus. **Limitations**: trained on one corpus and one "
+              "fold; emotions of other speakers, languages, recording conditions or emotion sets are not what it "
+              "was tested on. License: " + license + " (the backbone's); the training data's own terms apply.", "",
+              f"Vocabulary: {n_units} emotion units + 4 fairseq specials; CTC blank = id 0 (`<s>`, the pad token). "
               f"Input: 16 kHz mono, `do_normalize={normalize}` (the checkpoint's task.normalize).", "",
-              "```python", "from transformers import Wav2Vec2ForCTC, Wav2Vec2FeatureExtractor",
-              "model = Wav2Vec2ForCTC.from_pretrained(DIR); fe = Wav2Vec2FeatureExtractor.from_pretrained(DIR)",
-              "logits = model(**fe(samples, sampling_rate=16000, return_tensors='pt')).logits", "```", "",
-              f"Training command: `{record.get('command', '')}`", ""]
+              f"How it was made (from the repository root; paths of the training machine shortened): "
+              f"`{portable(record.get('command', ''))}`", ""]
     return "\n".join(lines)

@@ -33,18 +33,20 @@ def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetu
     assert cli.main(["export", "--checkpoint", tiny_finetuned, "--out", str(out)]) == 2
     assert "exists" in capsys.readouterr().err   # nothing is overwritten
 
-    from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC
+    from transformers import Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC, Wav2Vec2PhonemeCTCTokenizer
 
     from fairseq_emo.ctc_greedy import greedy_ctc
     from fairseq_emo.decode import load_model
 
     fs_model, task = load_model(tiny_finetuned, None, "cpu")
     hf_model = Wav2Vec2ForCTC.from_pretrained(out, local_files_only=True).eval()
-    tokenizer = Wav2Vec2CTCTokenizer.from_pretrained(out, local_files_only=True)
+    tokenizer = Wav2Vec2PhonemeCTCTokenizer.from_pretrained(out, local_files_only=True)
     extractor = Wav2Vec2FeatureExtractor.from_pretrained(out, local_files_only=True)
     # the vocabulary is the emotion-unit dictionary, id for id; blank = pad = 0; the checkpoint's normalize
     assert tokenizer.convert_ids_to_tokens(list(range(len(task.target_dictionary)))) == task.target_dictionary.symbols
-    assert len(tokenizer) == len(task.target_dictionary) and hf_model.config.pad_token_id == 0
+    # (the phone delimiter ' ', which joins decoded units, is an added token after them that no logit can emit)
+    assert tokenizer.vocab_size == len(task.target_dictionary) and hf_model.config.pad_token_id == 0
+    assert set(tokenizer.get_vocab()) - set(task.target_dictionary.symbols) <= {" "}
     assert extractor.do_normalize == bool(task.cfg.normalize)
     # the same audio through both: a few test utterances of the demo fold
     lines = (Path(demo_manifests) / "demo/bpc/speaker/fold1/test.tsv").read_text().splitlines()
@@ -80,3 +82,51 @@ def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetu
     assert rb["model"]["corpus"] == "demo" and "synthetic demo corpus" in b.stderr
     info = subprocess.run([CLI, "info", out, "--json"], capture_output=True, text=True)
     assert info.returncode == 0 and json.loads(info.stdout)["unit"] == "bpc"
+
+
+def test_transformers_pipelines_give_the_emotion_and_the_units_of_fairseq_emo_predict(tiny_finetuned, demo_manifests,
+                                                                                     tmp_path, monkeypatch):
+    """The exported directory alone: pipeline('audio-classification', trust_remote_code=True) gives predict's
+    emotion and its scores (vote share, or mass share when nothing was decoded) at 16 and 48 kHz; the ASR pipeline
+    gives the units space-separated; without trust_remote_code transformers refuses instead of a random head."""
+    import soxr
+    from transformers import pipeline
+
+    from fairseq_emo import cli
+    from fairseq_emo.predict import Predictor
+
+    for name, value in dict(OFFLINE, HF_HOME=str(tmp_path / "hf_home")).items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "hf"
+    assert cli.main(["export", "--checkpoint", tiny_finetuned, "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == "fairseq_emo_wav2vec2" and config["id2label"] == {
+        "0": "neu", "1": "hap", "2": "ang", "3": "sad"}
+    card = (out / "README.md").read_text()
+    assert "pipeline_tag: audio-classification" in card and "license: mit" in card and "model-index" not in card
+    assert str(tmp_path) not in card and "/work/" not in card.split("How it was made")[1][:40]
+    lines = (Path(demo_manifests) / "demo/bpc/speaker/fold1/test.tsv").read_text().splitlines()
+    root, wavs = lines[0], [os.path.join(lines[0], l.split("\t")[0]) for l in lines[1:5]]
+    emotion = pipeline("audio-classification", model=str(out), trust_remote_code=True)
+    units = pipeline("automatic-speech-recognition", model=str(out), trust_remote_code=True)
+    predictor = Predictor.from_checkpoint(tiny_finetuned, "cpu")
+    decoded = 0
+    for i, wav in enumerate(wavs):
+        x, rate = soundfile.read(wav, dtype="float32")
+        if i % 2:  # the same audio at 48 kHz, read by both from a file
+            x = soxr.resample(x, rate, 48000, quality="VHQ").astype(np.float32)
+            wav = str(tmp_path / f"u{i}_48k.wav")
+            soundfile.write(wav, x, 48000, subtype="FLOAT")
+        ours = predictor.predict_file(wav)
+        theirs = emotion(wav)
+        assert theirs[0]["label"] == ours["emotion"], (wav, theirs, ours["scores"])
+        share = "vote_share" if ours["n_units"] else "mass_share"
+        got = {r["label"]: r["score"] for r in theirs}
+        assert all(abs(got[e] - ours["scores"][e][share]) < 2e-3 for e in ours["scores"]), (got, ours["scores"])
+        if i % 2 == 0:
+            text = units({"raw": x, "sampling_rate": 16000})["text"]
+            assert text.split() == ours["chunks"][0]["units"].split()
+            decoded += len(text.split())
+    assert decoded, "no unit decoded: the unit comparison would be trivial"
+    with pytest.raises(ValueError, match="trust_remote_code"):
+        pipeline("audio-classification", model=str(out))

@@ -1,0 +1,60 @@
+"""The exported model card: metadata a hub reads (pipeline tag, licence, dataset, metrics), no path of the machine
+that trained it, intended use and limits; and the shipped vote code's scores against fairseq_emo's own vote."""
+import os
+
+import torch
+
+from fairseq_emo.hf_export import REPO_ROOT, model_card, portable, shipped_module
+
+
+def test_card_has_hub_metadata_and_no_machine_paths():
+    record = {"corpus": "iemocap", "unit": "bpc", "unit_variant": "bpc", "scheme": "speaker", "fold": 3,
+              "test_group": "Ses02F", "valid_policy": "monitor", "config": "paper_bpc", "seed": "1",
+              "pretrained": "/home/someone/models/libri960_big.pt",
+              "evaluation": {"split": "test", "n": 540, "WA": 77.41, "UA": 78.02},
+              "command": f"fairseq-hydra-train --config-dir {REPO_ROOT}/configs --config-name paper_bpc "
+                         f"task.data=/scratch/u/manifests/iemocap/bpc/speaker/fold3 model.w2v_path=/home/someone/"
+                         f"models/libri960_big.pt"}
+    card = model_card(record, normalize=False, n_units=32, license="cc-by-nc-4.0")
+    head = card.split("\n---\n")[0]
+    assert "pipeline_tag: audio-classification" in head and "license: cc-by-nc-4.0" in head
+    assert "datasets: [iemocap]" in head and "name: WA, value: 77.41" in head and "name: UA, value: 78.02" in head
+    assert "/home/someone" not in card and "/scratch/u" not in card and REPO_ROOT not in card
+    assert "--config-dir configs" in card and ".../models/libri960_big.pt" in card
+    assert "| pre-trained model | libri960_big.pt |" in card and "**Intended use**" in card
+    assert portable("/a/b") == "/a/b" and portable("x=/a/b/c/d") == "x=.../c/d"
+
+
+def test_shipped_vote_scores_rank_as_fairseq_emos_vote():
+    """vote_scores (shipped, torch only) against vote.vote on hand-set posteriors: a majority, a tie broken by
+    posterior mass, and an empty hypothesis decided by mass."""
+    from fairseq_emo.vote import vote
+
+    modeling = shipped_module()
+    # vocabulary: 4 specials, then A_neu A_hap A_ang A_sad
+    table = torch.tensor([-1, -1, -1, -1, 0, 1, 2, 3])
+
+    def lprobs(frames):  # frames: list of (id, p) -> (T, 8) log-probs with p on id, the rest spread
+        rows = []
+        for index, p in frames:
+            row = torch.full((8,), (1 - p) / 7)
+            row[index] = p
+            rows.append(row.log())
+        return torch.stack(rows)
+
+    cases = {
+        "majority": [(5, .9), (0, .9), (5, .9), (0, .9), (4, .9)],           # hap hap neu -> hap
+        "two to one": [(4, .6), (0, .9), (6, .95), (0, .9), (6, .95)],     # neu 1, ang 2 -> ang
+        "tie by mass": [(4, .6), (0, .9), (7, .95)],                       # neu 1, sad 1: sad has more mass
+        "empty": [(0, .5), (0, .6)],                                       # only blanks
+    }
+    for name, frames in cases.items():
+        lp = lprobs(frames)
+        scores = modeling.vote_scores(lp, table, 4)
+        best = lp.argmax(-1).tolist()
+        units = [b for i, b in enumerate(best) if b >= 4 and (i == 0 or best[i - 1] != b)]
+        emotions = [("neu", "hap", "ang", "sad")[b - 4] for b in units]
+        mass = {e: float(lp.exp()[:, 4 + i].sum()) for i, e in enumerate(("neu", "hap", "ang", "sad"))}
+        assert ("neu", "hap", "ang", "sad")[int(scores.argmax())] == vote(emotions, mass), name
+        assert abs(float(scores.sum()) - 1) < 1e-6
+    assert os.path.isfile(os.path.join(REPO_ROOT, "fairseq_emo", "hf_code", "pipeline_fairseq_emo.py"))
