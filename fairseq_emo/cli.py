@@ -1,12 +1,15 @@
 """`fairseq-emo` command line (console script from setup.py).
 
   fairseq-emo predict --checkpoint CKPT AUDIO... [--format jsonl|csv] [--out FILE] [--ctm FILE] [--plot PNG]
-  fairseq-emo info CKPT [--json]     what the checkpoint is: its record (corpus, units, fold, protocol, scores)
-  fairseq-emo export --checkpoint CKPT --out DIR   a transformers model directory (shared without fairseq pickles)
+  fairseq-emo info [--checkpoint] CKPT [--json]   what the checkpoint is: its record (corpus, units, fold, scores)
+  fairseq-emo export --checkpoint CKPT --out DIR [--license L]   a transformers model directory
+  fairseq-emo status EXP             every fold of exp/<corpus>: trained, decoded, queued/running on Slurm, failed
+  fairseq-emo --version
 AUDIO may be files, directories (searched recursively), list files (@paths.txt, *.lst) or wav.scp files
 ('<id> <path>' lines); every file gets an id (the scp's, else its stem made unique) that names it in the
 outputs (`id` field, CTM recording, plot file names). Output: JSON lines
-(one record per file, chunks and timeline inside) or CSV (one row per file and per chunk), to --out or stdout.
+(one record per file, chunks and timeline inside) or CSV (one row per file and per chunk), to --out or stdout;
+without --format, an --out ending in .csv gets CSV.
 Exit status 0 when every file succeeded, 1 when some failed (their errors are in the output), 2 on bad usage or
 unusable input (an output path that cannot be written, a file that is not a fine-tuned checkpoint), before any
 audio is decoded. Results are written and flushed file by file.
@@ -72,6 +75,14 @@ def _predict(args) -> int:
     if not files:
         print("error: no audio files given or found", file=sys.stderr)
         return 2
+    missing = [path for _, path in files if not os.path.isfile(path)]
+    for path in missing:   # said now, before the model loads; the others are still predicted
+        print(f"error: {path}: no such file", file=sys.stderr)
+    if len(missing) == len(files):
+        return 2
+    from fairseq_emo.predict import _allocate_large_buffers_with_mmap
+
+    _allocate_large_buffers_with_mmap()  # this process only: long batches keep memory bounded (predict.py)
     try:
         predictor = Predictor(args.checkpoint, args.device)
     except UnsafeCheckpoint as err:
@@ -149,10 +160,19 @@ def _predict(args) -> int:
     for r in results:
         if r.get("mixed_to_mono"):
             print(f"note: {r['file']}: {r['channels']} channels averaged to mono", file=sys.stderr)
-    rtf = seconds / audio if audio else float("nan")
+    speed = f"real-time factor {seconds / audio:.3f}" if audio else "no audio decoded"
     print(f"{len(results) - len(failed)} of {len(results)} file(s) done, {audio:.1f} s of audio in {seconds:.1f} s "
-          f"(real-time factor {rtf:.3f}, {args.device})", file=sys.stderr)
+          f"({speed}, {args.device})", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("fairseq_emo")
+    except Exception:  # run from a checkout without installing
+        return "unknown (not installed)"
 
 
 def _positive_seconds(text: str) -> float:
@@ -181,7 +201,7 @@ def _format(results, fmt: str, header: bool = True) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     if header:
-        writer.writerow(["id", "file", "scope", "start", "end", "emotion", "confidence", "vote_share", "mass_share",
+        writer.writerow(["id", "file", "scope", "start", "end", "emotion", "no_speech", "confidence", "vote_share", "mass_share",
                          *[f"mass_share_{e}" for e in EMOTIONS], *[f"vote_share_{e}" for e in EMOTIONS], "n_units",
                          "units", "error"])
 
@@ -190,24 +210,26 @@ def _format(results, fmt: str, header: bool = True) -> str:
         return [s[e]["mass_share"] if s else "" for e in EMOTIONS] + [s[e]["vote_share"] if s else "" for e in EMOTIONS]
 
     for r in results:
-        writer.writerow([r["id"], r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion", ""),
-                         r.get("confidence", ""), r.get("vote_share", ""), r.get("mass_share", ""), *scores(r),
+        writer.writerow([r["id"], r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion") or "",
+                         r.get("no_speech", ""), "" if r.get("confidence") is None else r["confidence"], r.get("vote_share", ""), r.get("mass_share", ""), *scores(r),
                          r.get("n_units", ""), "", r.get("error", "")])
         for c in r.get("chunks", []):
-            writer.writerow([r["id"], r["file"], "chunk", c["start"], c["end"], c["emotion"], c["confidence"],
-                             c["vote_share"], c["mass_share"], *scores(c), c["n_units"], c["units"], ""])
+            writer.writerow([r["id"], r["file"], "chunk", c["start"], c["end"], c["emotion"] or "", c["no_speech"],
+                             "" if c["confidence"] is None else c["confidence"], c["vote_share"], c["mass_share"], *scores(c), c["n_units"], c["units"], ""])
     return buf.getvalue()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="fairseq-emo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fairseq-emo {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("predict", help="emotion of audio files, with a unit-level emotion timeline")
     p.add_argument("audio", nargs="+", help="audio files, directories, or @list files")
     p.add_argument("--checkpoint", required=True, help="fine-tuned checkpoint (checkpoint_last.pt of a fold), or a "
                                                        "directory made by fairseq-emo export")
-    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--format", choices=("jsonl", "csv"), default=None,
+                   help="default: csv when --out ends in .csv, else jsonl")
     p.add_argument("--out", help="output file (default: stdout)")
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
     p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
@@ -223,12 +245,25 @@ def main(argv=None) -> int:
     e.add_argument("--license", default="mit", help="the model card's licence (default mit: the wav2vec 2.0 "
                                                    "backbone's; the training data's own terms apply as well)")
     i = sub.add_parser("info", help="what a fine-tuned checkpoint is (the record run_folds.sh stores in it)")
-    i.add_argument("checkpoint")
+    i.add_argument("checkpoint", nargs="?", help="the checkpoint (or give it as --checkpoint, as predict/export do)")
+    i.add_argument("--checkpoint", dest="checkpoint_option", metavar="CHECKPOINT")
     i.add_argument("--json", action="store_true", help="the whole record as JSON")
     t = sub.add_parser("status", help="every fold of an experiment: trained, decoded, queued/running on Slurm, "
                                       "failed (with its first line)")
     t.add_argument("exp", help="exp/<corpus>")
     args = parser.parse_args(argv)
+    if args.command == "info":
+        if args.checkpoint and args.checkpoint_option and args.checkpoint != args.checkpoint_option:
+            parser.error("info: two different checkpoints given")
+        args.checkpoint = args.checkpoint or args.checkpoint_option
+        if not args.checkpoint:
+            parser.error("info: give the checkpoint (CKPT or --checkpoint CKPT)")
+    if args.command == "predict":
+        out_csv = bool(args.out) and args.out.lower().endswith(".csv")
+        if args.format is None:
+            args.format = "csv" if out_csv else "jsonl"
+        elif args.format == "jsonl" and out_csv:
+            parser.error(f"--out {args.out} with --format jsonl: name the file .jsonl, or use --format csv")
     if args.command == "status":
         from fairseq_emo import slurm
         return slurm.main(["status", args.exp])

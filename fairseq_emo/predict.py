@@ -10,8 +10,8 @@ resampled as it is read (AudioStream), and cut into chunks of at most `chunk_sec
 the quietest 20-ms frame of the chunk's last quarter, so memory is bounded by the chunk whatever the file's
 length, rate or channel count, no audio is decoded twice, and a cut rarely falls inside a unit (fixed windows
 with overlap would decode the overlap twice and need a rule for units seen in both windows).
-Output per file: emotion of the whole file (vote over all its units; ties and empty hypotheses by posterior
-mass), its confidence (its posterior-mass share), every emotion's score (`scores`: posterior-mass share and vote
+Output per file: emotion of the whole file (vote over all its units; ties by posterior mass; null with
+`no_speech: true` when no unit was decoded), its confidence (its posterior-mass share), every emotion's score (`scores`: posterior-mass share and vote
 share), and per chunk the same plus the decoded units and the timeline (unit, emotion, start, end, posterior, in
 seconds from the file's start). Field meanings: docs/schema/predict.schema.json (checked by the tests).
 A file that cannot be used (unreadable, empty, shorter than MIN_SECONDS) gets an `error` and no emotion; the
@@ -22,7 +22,7 @@ import ctypes.util
 import glob
 import os
 from collections import deque
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, NamedTuple, Optional
 
 import numpy as np
 import soundfile
@@ -98,6 +98,13 @@ class AudioStream:
         return samples
 
 
+MAX_CHANNELS = 8   # more rows than this in a 2-D array are frames, not channels
+
+
+class PredictError(ValueError):
+    """A single-item call (predict_file, predict_array) could not use its input: the message says why."""
+
+
 class ArrayStream(AudioStream):
     """Samples in memory, converted exactly as AudioStream converts a file (one block)."""
 
@@ -105,6 +112,9 @@ class ArrayStream(AudioStream):
         data = np.asarray(samples)
         if data.ndim not in (1, 2) or data.size == 0:
             raise ValueError(f"samples: expected a non-empty 1-D or (frames, channels) array, got shape {data.shape}")
+        if data.ndim == 2 and data.shape[0] <= MAX_CHANNELS < data.shape[1]:
+            raise ValueError(f"samples of shape {data.shape} look channels-first (channels, frames), the torchaudio "
+                             f"layout; pass (frames, channels), e.g. samples.T")
         if data.dtype == np.int16:
             data = data.astype(np.float32) / 32768.0
         self._data = data.reshape(len(data), -1).astype(np.float32)
@@ -179,8 +189,7 @@ class Predictor:
         from fairseq_emo.decode import load_model
 
         device = resolve_device(device)
-        _allocate_large_buffers_with_mmap()
-        self.device = device
+        self.device = device   # (the CLI tunes the allocator for long batches: a library leaves the process alone)
         if os.path.isdir(checkpoint):   # a directory made by `fairseq-emo export` (transformers, no fairseq pickle)
             from fairseq_emo.hf_export import load_exported
 
@@ -199,6 +208,8 @@ class Predictor:
         20-ms peaks for plot_timeline. `ident` names the file in the outputs (default: its stem)."""
         ident = ident or os.path.splitext(os.path.basename(path))[0]
         record, peaks = next(self.stream_files([(ident, path)], batch_size=1, chunk_seconds=chunk_seconds))
+        if "error" in record:
+            raise PredictError(f"{path}: {record['error']}")
         if envelope is not None:
             envelope.extend(peaks)
         return record
@@ -208,14 +219,48 @@ class Predictor:
         chunks of several files are decoded together, length-sorted, `batch_size` per forward pass. A file's
         record is the same whatever the batch size (inference.py)."""
         files, _ = expand_inputs(paths)
-        return [record for record, _ in self.stream_files(files, batch_size, chunk_seconds)]
+        return [record for record, _ in self.stream_files(files, batch_size, chunk_seconds)]   # errors per file
 
     def predict_array(self, samples, sample_rate: int, chunk_seconds: float = 20.0, ident: str = "array") -> Dict:
         """Samples in memory -> the record predict_file gives for a file (`file` is None). `samples`: 1-D, or 2-D
         (frames, channels), float in [-1, 1] or int16; converted as prepare converts files: channel mean, soxr
         very-high-quality resampling to 16 kHz, clipping."""
-        stream = ArrayStream(samples, sample_rate)
-        return next(self._run([({"id": ident, "file": None}, stream)], 1, chunk_seconds))[0]
+        try:
+            stream = ArrayStream(samples, sample_rate)
+        except ValueError as err:
+            raise PredictError(str(err)) from None
+        record = next(self._run([({"id": ident, "file": None}, stream)], 1, chunk_seconds))[0]
+        if "error" in record:
+            raise PredictError(f"{ident}: {record['error']}")
+        return record
+
+    def classify_batch(self, wavs, lengths=None, sample_rate: int = FAIRSEQ_SAMPLE_RATE, batch_size: int = 8):
+        """A batch of waveforms -> Classification (SpeechBrain's classify_batch shape): `probs` (N, 4) scores in
+        EMOTIONS order (the vote share, or the posterior-mass share when nothing was decoded: what the exported
+        audio-classification pipeline returns), `score` (N,) the chosen one's, `index` (N,) into EMOTIONS (-1:
+        no speech), `labels` (N,) codes or None. `wavs`: (N, T) array/tensor or a list of 1-D arrays; `lengths`:
+        samples per item (or fractions of T, as SpeechBrain's relative lengths), default all of T."""
+        items = [np.asarray(w.detach().cpu() if hasattr(w, "detach") else w, dtype=np.float32) for w in wavs]
+        if lengths is not None:
+            lengths = [float(v) for v in (lengths.tolist() if hasattr(lengths, "tolist") else lengths)]
+            if len(lengths) != len(items):
+                raise PredictError(f"{len(lengths)} lengths for {len(items)} waveforms")
+            items = [w[:int(round(n * len(w))) if n <= 1.0 else int(n)] for w, n in zip(items, lengths)]
+        streams = []
+        for k, w in enumerate(items):
+            try:
+                streams.append(({"id": str(k), "file": None}, ArrayStream(w, sample_rate)))
+            except ValueError as err:
+                raise PredictError(f"waveform {k}: {err}") from None
+        records = [r for r, _ in self._run(streams, batch_size, 20.0)]
+        for k, r in enumerate(records):
+            if "error" in r:
+                raise PredictError(f"waveform {k}: {r['error']}")
+        share = ["mass_share" if r["no_speech"] else "vote_share" for r in records]
+        probs = np.array([[r["scores"][e][s] for e in EMOTIONS] for r, s in zip(records, share)], dtype=np.float32)
+        index = np.array([EMOTIONS.index(r["emotion"]) if r["emotion"] else -1 for r in records])
+        score = np.array([probs[i, j] if j >= 0 else 0.0 for i, j in enumerate(index)], dtype=np.float32)
+        return Classification(probs, score, index, [r["emotion"] for r in records])
 
     def stream_files(self, files: List[tuple], batch_size: int = 1, chunk_seconds: float = 20.0):
         """[(id, path)] -> (record, 20-ms envelope) per file, in input order, each as soon as it and the files
@@ -291,6 +336,13 @@ class Predictor:
         yield from finished()
 
 
+class Classification(NamedTuple):
+    probs: np.ndarray       # (N, 4) in EMOTIONS order
+    score: np.ndarray       # (N,)
+    index: np.ndarray       # (N,), -1 = no speech
+    labels: List[Optional[str]]
+
+
 POOL_BATCHES = 4  # chunks pooled per batch: enough to sort by length, little memory (4 x 8 x 20 s = 41 MiB)
 
 
@@ -321,8 +373,8 @@ class _FileJob:
                       resampled=stream.rate != FAIRSEQ_SAMPLE_RATE,
                       duration=round(stream.frames / FAIRSEQ_SAMPLE_RATE, 3))
         whole = _summarize(all_units, total_mass)
-        record.update({k: whole[k] for k in ("emotion", "confidence", "vote_share", "mass_share", "scores",
-                                             "n_units")}, chunks=chunks)
+        record.update({k: whole[k] for k in ("emotion", "no_speech", "confidence", "vote_share", "mass_share",
+                                             "scores", "n_units")}, chunks=chunks)
         return record, stream.envelope
 
 
@@ -336,14 +388,18 @@ def _timeline(decoded) -> List[Dict]:
 
 
 def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
-    """Units and posterior mass of a chunk or a file -> the vote and every emotion's score (docs/schema/)."""
+    """Units and posterior mass of a chunk or a file -> the vote and every emotion's score (docs/schema/).
+    Nothing decoded (no emotion-suffixed unit): `no_speech` is true and the emotion null, not the posterior-mass
+    guess the evaluation's vote falls back to (vote.py rule 3): a user asking about a recording of silence or
+    noise gets "nothing heard", not a confident emotion. The scores still say where the posterior mass went."""
     emotions = [u["emotion"] for u in timeline if u["emotion"]]
-    emotion = vote(emotions, mass)
     total = sum(mass.values())
     scores = {e: {"mass_share": round(mass[e] / total, 4) if total > 0 else 0.0,
                   "vote_share": round(emotions.count(e) / len(emotions), 4) if emotions else 0.0} for e in EMOTIONS}
-    return dict(extra, emotion=emotion, confidence=scores[emotion]["mass_share"],
-                vote_share=scores[emotion]["vote_share"], mass_share=scores[emotion]["mass_share"], scores=scores,
+    emotion = vote(emotions, mass) if emotions else None
+    chosen = scores[emotion] if emotion else {"mass_share": None, "vote_share": None}
+    return dict(extra, emotion=emotion, no_speech=not emotions, confidence=chosen["mass_share"],
+                vote_share=chosen["vote_share"], mass_share=chosen["mass_share"], scores=scores,
                 n_units=len(timeline),
                 units=" ".join(add_emotion(u["unit"], u["emotion"]) if u["emotion"] else u["unit"] for u in timeline),
                 timeline=timeline)
@@ -422,8 +478,9 @@ def plot_timeline(result: Dict, path: str, envelope: Optional[List[float]] = Non
     ax.set_ylim(-peak, peak)
     ax.set_xlabel("seconds")
     ax.set_yticks([])
-    ax.set_title(f"{result.get('id') or os.path.basename(result['file'])}: {EMOTION_NAMES[result['emotion']]} "
-                 f"(vote share {result['vote_share']:.2f}, posterior mass {result['mass_share']:.2f})", fontsize=10)
+    verdict = (f"{EMOTION_NAMES[result['emotion']]} (vote share {result['vote_share']:.2f}, posterior mass "
+               f"{result['mass_share']:.2f})" if result["emotion"] else "no speech decoded (no unit)")
+    ax.set_title(f"{result.get('id') or os.path.basename(result['file'])}: {verdict}", fontsize=10)
     ax.set_xlim(0, max(len(peaks) * ENVELOPE_SECONDS * step, 1e-3))
     ax.legend(handles=[Patch(color=colours[e], alpha=0.6, label=EMOTION_NAMES[e]) for e in EMOTIONS],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)  # off the waveform

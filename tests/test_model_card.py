@@ -58,3 +58,22 @@ def test_shipped_vote_scores_rank_as_fairseq_emos_vote():
         assert ("neu", "hap", "ang", "sad")[int(scores.argmax())] == vote(emotions, mass), name
         assert abs(float(scores.sum()) - 1) < 1e-6
     assert os.path.isfile(os.path.join(REPO_ROOT, "fairseq_emo", "hf_code", "pipeline_fairseq_emo.py"))
+
+
+def test_nothing_decoded_is_no_speech_not_a_confident_emotion():
+    """predict's verdict: no emotion-suffixed unit -> emotion null and no_speech, the mass shares kept; units ->
+    the vote. And a channels-first array is named, not read as thousands of channels."""
+    import numpy as np
+    import pytest
+
+    from fairseq_emo.predict import ArrayStream, _summarize
+
+    mass = {"neu": 1.0, "hap": 2.0, "ang": 0.5, "sad": 6.5}
+    silent = _summarize([], mass)
+    assert silent["emotion"] is None and silent["no_speech"] and silent["confidence"] is None
+    assert silent["scores"]["sad"]["mass_share"] == 0.65
+    heard = _summarize([{"unit": "V", "emotion": "hap", "start": 0, "end": 1, "posterior": .9}], mass)
+    assert heard["emotion"] == "hap" and not heard["no_speech"] and heard["vote_share"] == 1.0
+    with pytest.raises(ValueError, match="channels-first"):
+        ArrayStream(np.zeros((2, 48000), np.float32), 48000)
+    assert ArrayStream(np.zeros((48000, 2), np.float32), 48000).channels == 2

@@ -47,13 +47,19 @@ def run_cli(*args):
 
 def check_record(r):
     check_schema(r, "predict")
-    assert r["emotion"] in ("neu", "hap", "ang", "sad")
-    assert 0.0 <= r["vote_share"] <= 1.0 and 0.0 <= r["mass_share"] <= 1.0
-    # every emotion's score; the winner's are the record's; mass shares sum to 1; the winner has the most votes
+    # every emotion's score; the winner's are the record's; mass shares sum to 1; the winner has the most votes;
+    # nothing decoded: no speech, no emotion (the scores still show the posterior mass)
     for x in [r] + r["chunks"]:
+        assert x["no_speech"] == (not any(u["emotion"] for c in (r["chunks"] if x is r else [x])
+                                          for u in c["timeline"]))
+        assert sum(v["mass_share"] for v in x["scores"].values()) == pytest.approx(1.0, abs=1e-3)
+        if x["no_speech"]:
+            assert x["emotion"] is None and x["confidence"] is None and x["vote_share"] is None
+            continue
+        assert x["emotion"] in ("neu", "hap", "ang", "sad")
+        assert 0.0 <= x["vote_share"] <= 1.0 and 0.0 <= x["mass_share"] <= 1.0
         assert x["confidence"] == x["mass_share"] == x["scores"][x["emotion"]]["mass_share"]
         assert x["vote_share"] == x["scores"][x["emotion"]]["vote_share"]
-        assert sum(v["mass_share"] for v in x["scores"].values()) == pytest.approx(1.0, abs=1e-3)
         assert x["scores"][x["emotion"]]["vote_share"] == max(v["vote_share"] for v in x["scores"].values())
     assert r["n_units"] == sum(c["n_units"] for c in r["chunks"]) == sum(len(c["timeline"]) for c in r["chunks"])
     previous_end = 0.0
@@ -105,7 +111,8 @@ def test_predict_csv_and_python_api(audio_dir, tiny_finetuned, tmp_path):
     proc = run_cli("--checkpoint", tiny_finetuned, audio_dir / "speech16000.wav", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader(io.StringIO(proc.stdout)))
-    assert [r["scope"] for r in rows] == ["file", "chunk"] and rows[0]["emotion"] in ("neu", "hap", "ang", "sad")
+    assert [r["scope"] for r in rows] == ["file", "chunk"]
+    assert rows[0]["emotion"] in ("neu", "hap", "ang", "sad") or rows[0]["no_speech"] == "True"
     assert {r["id"] for r in rows} == {"speech16000"}
     # a wav.scp: its ids name each file in the JSONL, the CTM and the plots
     scp = tmp_path / "wav.scp"
@@ -270,11 +277,15 @@ def test_batches_give_the_single_file_results(audio_dir, tiny_finetuned, tmp_pat
     assert [r["file"] for r in batched] == paths          # input order, errors in place
     assert "error" in batched[4] and "too short" in batched[6]["error"]
     assert len(batched[3]["chunks"]) >= 12               # the long file's chunks were decoded among the others'
+    from fairseq_emo.predict import PredictError
+
     for r in batched:
-        single = p.predict_file(r["file"], chunk_seconds=15.0)
-        if "error" in single:
-            assert r["error"] == single["error"]
+        if "error" in r:   # the single-file call raises where the batch records the error and goes on
+            with pytest.raises(PredictError) as err:
+                p.predict_file(r["file"], chunk_seconds=15.0)
+            assert str(err.value) == f"{r['file']}: {r['error']}"
             continue
+        single = p.predict_file(r["file"], chunk_seconds=15.0)
         check_record(r)
         assert [c["units"] for c in r["chunks"]] == [c["units"] for c in single["chunks"]]
         assert [(c["start"], c["end"]) for c in r["chunks"]] == [(c["start"], c["end"]) for c in single["chunks"]]
@@ -301,3 +312,44 @@ def test_batches_give_the_single_file_results(audio_dir, tiny_finetuned, tmp_pat
     with torch.inference_mode():
         plain, _ = inference.log_probs(p.model, p.model(source=source, padding_mask=mask))
     assert (plain[0, :len(alone[1])] - alone[1]).abs().max() > 1e-3
+
+
+def test_python_api_verdicts_batches_and_errors(audio_dir, tiny_finetuned, tmp_path):
+    """classify_batch gives per item what predict_array gives; a single-item call raises on a bad input; a
+    channels-first array is named; the CLI's paper cuts: --version, info --checkpoint, .csv output, missing files
+    said before the model loads."""
+    import fairseq  # noqa: F401
+
+    from fairseq_emo.predict import PredictError, Predictor
+
+    p = Predictor.from_checkpoint(tiny_finetuned, "cpu")
+    waves = [soundfile.read(str(audio_dir / f), dtype="float32")[0] for f in ("speech16000.wav", "silent.wav")]
+    longest = max(len(w) for w in waves)
+    batch = np.stack([np.pad(w, (0, longest - len(w))) for w in waves])
+    got = p.classify_batch(batch, lengths=[len(w) for w in waves])
+    for k, w in enumerate(waves):
+        one = p.predict_array(w, 16000)
+        share = "mass_share" if one["no_speech"] else "vote_share"
+        assert got.labels[k] == one["emotion"] and (got.index[k] == -1) == one["no_speech"]
+        assert np.allclose(got.probs[k], [one["scores"][e][share] for e in ("neu", "hap", "ang", "sad")], atol=1e-4)
+    relative = p.classify_batch(batch, lengths=[len(w) / longest for w in waves])
+    assert relative.labels == got.labels and np.allclose(relative.probs, got.probs)
+    with pytest.raises(PredictError, match="no-such.wav"):
+        p.predict_file(str(tmp_path / "no-such.wav"))
+    with pytest.raises(PredictError, match="channels-first"):
+        p.predict_array(np.zeros((2, 48000), np.float32), 48000)
+    with pytest.raises(PredictError, match="too short"):
+        p.predict_array(np.zeros(100, np.float32), 16000)
+    # CLI
+    version = subprocess.run([CLI, "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("fairseq-emo ")
+    a = subprocess.run([CLI, "info", tiny_finetuned, "--json"], capture_output=True, text=True)
+    b = subprocess.run([CLI, "info", "--checkpoint", tiny_finetuned, "--json"], capture_output=True, text=True)
+    assert a.returncode == b.returncode == 0 and a.stdout == b.stdout
+    out = tmp_path / "emotions.csv"
+    proc = run_cli("--checkpoint", tiny_finetuned, audio_dir / "speech16000.wav", "--out", out)
+    assert proc.returncode == 0 and out.read_text().startswith("id,file,scope,")
+    proc = run_cli("--checkpoint", tiny_finetuned, audio_dir / "speech16000.wav", "--out", out, "--format", "jsonl")
+    assert proc.returncode == 2 and "name the file .jsonl" in proc.stderr
+    proc = run_cli("--checkpoint", tiny_finetuned, tmp_path / "gone.wav")
+    assert proc.returncode == 2 and "gone.wav: no such file" in proc.stderr and "model:" not in proc.stderr
