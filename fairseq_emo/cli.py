@@ -28,7 +28,8 @@ from fairseq_emo.safe_load import UnsafeCheckpoint
 def _predict(args) -> int:
     import logging
 
-    import fairseq  # noqa: F401  (before the plugin registers)
+    if not os.path.isdir(args.checkpoint):   # an exported directory needs no fairseq (an inference-only install)
+        import fairseq  # noqa: F401  (before the plugin registers)
     from tqdm import tqdm
 
     logging.getLogger().setLevel(logging.WARNING)  # fairseq/hydra imports leave the root logger chatty
@@ -291,7 +292,7 @@ def _export(args) -> int:
     try:
         import transformers  # noqa: F401
     except ImportError:
-        print("error: transformers is not installed: pip install -e .[hf] (scripts/setup.sh installs it)",
+        print("error: transformers is not installed: pip install -e . (scripts/setup.sh installs it)",
               file=sys.stderr)
         return 2
     from fairseq_emo.hf_export import export

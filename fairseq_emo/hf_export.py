@@ -14,7 +14,7 @@ pad_token_id, as transformers' CTC loss and decoding take the pad token for the 
 The weights are renamed, not changed; the test compares transformers' logits with fairseq's on the same audio.
 wav2vec 2.0 models are mapped: libri960_big.pt's (post-LN transformer, group-norm CNN) and LV-60/XLS-R's
 (pre-LN = transformers' do_stable_layer_norm, layer-norm CNN with bias); anything else (HuBERT) is an error
-before writing, and an unmapped weight is an error naming it. transformers comes from the [hf] extra; nothing is
+before writing, and an unmapped weight is an error naming it. transformers is in the base install; nothing is
 downloaded (everything is built from the checkpoint).
 """
 import importlib.util
@@ -150,7 +150,7 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
                                 f"there); found {len(dicts)}")
     with open(dicts[0], encoding="utf-8") as f:
         units = [line.split()[0] for line in f if line.strip()]
-    symbols = ["<s>", "<pad>", "</s>", "<unk>"] + units   # fairseq Dictionary order: specials, then the file's
+    symbols = list(FAIRSEQ_SPECIALS) + units   # fairseq Dictionary order: specials, then the file's
     lm_rows = state["model"]["w2v_encoder.proj.weight"].shape[0]
     if lm_rows != len(symbols):
         raise ValueError(f"{dicts[0]}: {len(units)} units + 4 specials, but the output layer has {lm_rows} rows")
@@ -224,18 +224,25 @@ class ExportedCtc(torch.nn.Module):
         return logits.log_softmax(-1) if log_probs else logits.softmax(-1)
 
 
-def load_exported(directory: str, device: str):
-    """An exported directory -> (model, fairseq Dictionary in the vocabulary's order, normalize)."""
-    from fairseq.data import Dictionary
+FAIRSEQ_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")  # fairseq's Dictionary starts with these, in this order
 
+
+class UnitVocabulary:
+    """What predict needs of a dictionary (its symbols, how many specials), without fairseq."""
+
+    def __init__(self, symbols):
+        self.symbols, self.nspecial = list(symbols), len(FAIRSEQ_SPECIALS)
+
+
+def load_exported(directory: str, device: str):
+    """An exported directory -> (model, its unit vocabulary in fairseq's order, normalize). Needs torch and
+    transformers only: no fairseq."""
     with open(os.path.join(directory, "vocab.json"), encoding="utf-8") as f:
         vocab = json.load(f)
     symbols = [s for s, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
-    dictionary = Dictionary()   # <s> <pad> </s> <unk>, then the units in the exported order
-    if symbols[:4] != dictionary.symbols[:4]:
+    if tuple(symbols[:4]) != FAIRSEQ_SPECIALS:
         raise ValueError(f"{directory}/vocab.json does not start with fairseq's specials: not a fairseq-emo export")
-    for symbol in symbols[4:]:
-        dictionary.add_symbol(symbol)
+    dictionary = UnitVocabulary(symbols)
     with open(os.path.join(directory, "preprocessor_config.json"), encoding="utf-8") as f:
         normalize = bool(json.load(f).get("do_normalize", False))
     return ExportedCtc(directory).to(device), dictionary, normalize

@@ -186,15 +186,17 @@ class Predictor:
         return cls(path, device)
 
     def __init__(self, checkpoint: str, device: Optional[str] = None):
-        from fairseq_emo.decode import load_model
-
         device = resolve_device(device)
         self.device = device   # (the CLI tunes the allocator for long batches: a library leaves the process alone)
         if os.path.isdir(checkpoint):   # a directory made by `fairseq-emo export` (transformers, no fairseq pickle)
             from fairseq_emo.hf_export import load_exported
 
             self.model, self.dictionary, self.normalize = load_exported(checkpoint, device)
-        else:
+        else:   # a fairseq checkpoint: fairseq and the plugin are needed (an exported directory needs neither)
+            import fairseq  # noqa: F401  (before the plugin registers)
+
+            from fairseq_emo.decode import load_model
+
             folder = os.path.dirname(os.path.abspath(checkpoint))
             data = folder if glob.glob(os.path.join(folder, "dict.*.txt")) else None
             self.model, task = load_model(checkpoint, data, device)

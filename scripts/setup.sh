@@ -60,7 +60,7 @@ want_hash=$(sha256sum "$repo/setup.py" | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want_hash" ] \
    || ! "$vpy" -c "import importlib.util as u, sys; s = u.find_spec('fairseq_emo'); sys.exit(0 if s and s.origin.startswith('$repo/') else 1)" 2>/dev/null; then
   log "installing fairseq_emo (editable) and its dependencies"
-  pip install -q --no-build-isolation -e "$repo[test,tensorboard,hf]"
+  pip install -q --no-build-isolation -e "$repo[recipe,test,tensorboard]"
   echo "$want_hash" > "$stamp"
 fi
 
