@@ -114,6 +114,28 @@ def _predict(args) -> int:
         if clash:
             print(f"error: --plot {args.plot}: would overwrite the input {sorted(clash)[0]}", file=sys.stderr)
             return 2
+    embedding_files = {}
+    if args.embeddings:   # checked before decoding: a folder we can write, and no file of the user's overwritten
+        import numpy as np
+
+        taken = set()
+        for ident, _ in files:
+            name = file_name_part(ident)
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            embedding_files[ident] = os.path.join(args.embeddings, f"{name}.npy")
+        existing = [p for p in embedding_files.values() if os.path.lexists(p)]
+        parent = os.path.dirname(os.path.abspath(args.embeddings))
+        if existing:
+            print(f"error: --embeddings {args.embeddings}: {existing[0]} exists ({len(existing)} file(s) would be "
+                  f"overwritten); choose another folder", file=sys.stderr)
+            return 2
+        if not (os.path.isdir(args.embeddings) or os.path.isdir(parent) and os.access(parent, os.W_OK)):
+            print(f"error: --embeddings {args.embeddings}: cannot create it ({parent} missing or not writable)",
+                  file=sys.stderr)
+            return 2
+        os.makedirs(args.embeddings, exist_ok=True)
     start = time.perf_counter()
     results = []  # per file only what the summary needs; timelines go to the outputs as files finish
     out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
@@ -123,9 +145,13 @@ def _predict(args) -> int:
             out.write(_format([], "csv"))  # the header
         plotted = 0
         bar = tqdm(total=len(files), unit="file", disable=args.no_progress, file=sys.stderr)
-        for result, envelope in predictor.stream_files(files, args.batch_size, args.chunk_seconds):
+        for result, envelope in predictor.stream_files(files, args.batch_size, args.chunk_seconds,
+                                                       embeddings=bool(args.embeddings)):
             ident = result["id"]
             bar.update(1)
+            if "embedding" in result:
+                np.save(embedding_files[ident], result.pop("embedding"))
+                result["embedding_file"] = embedding_files[ident]
             if args.format == "jsonl":
                 result["model"] = model  # what made these predictions (None: a checkpoint without a record)
             if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
@@ -234,6 +260,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="output file (default: stdout)")
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
     p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
+    p.add_argument("--embeddings", metavar="DIR", help="also write each file's utterance embedding (the encoder's "
+                   "last hidden state averaged over the file) as DIR/<id>.npy; the record names it")
     p.add_argument("--chunk-seconds", type=_positive_seconds, default=20.0,
                    help="longest chunk decoded at once (default 20)")
     p.add_argument("--batch-size", type=positive_int, default=None,

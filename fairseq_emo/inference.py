@@ -111,8 +111,21 @@ def _per_utterance_cnn(model, lengths: List[int]):
         setattr(parent, attr, cnn)
 
 
-def forward(model, waves: List[torch.Tensor], normalize: bool, device: str) -> List[torch.Tensor]:
-    """16 kHz mono waveforms (1-D float tensors) -> one (T_i, V) log-prob tensor each, on the CPU.
+def _output_layer(model):
+    """(the unit output layer, whether its input is batch-first): fairseq's w2v_encoder.proj sees (T, B, C),
+    transformers' lm_head (B, T, C). Its input is the encoder's last hidden state, which `pooled` averages."""
+    for name, module in model.named_modules():
+        if name.endswith("w2v_encoder.proj") or name == "proj":
+            return module, False
+        if name.endswith("lm_head"):
+            return module, True
+    raise ValueError("no unit output layer (w2v_encoder.proj or lm_head) in this model: cannot pool its encoder")
+
+
+def forward(model, waves: List[torch.Tensor], normalize: bool, device: str, pooled: bool = False):
+    """16 kHz mono waveforms (1-D float tensors) -> one (T_i, V) log-prob tensor each, on the CPU; with
+    `pooled`, also per waveform (sum of the encoder's last hidden state over its T_i frames, T_i): the
+    utterance embedding of the same forward pass (mean = sum / T_i; chunks of a file add up).
     normalize: the task's setting (zero mean, unit variance per utterance, as fairseq's dataset does)."""
     if normalize:
         waves = [torch.nn.functional.layer_norm(w, w.shape) for w in waves]
@@ -122,7 +135,21 @@ def forward(model, waves: List[torch.Tensor], normalize: bool, device: str) -> L
     for row, w in enumerate(waves):
         source[row, :len(w)] = w
         padding[row, :len(w)] = False
-    with torch.inference_mode(), _per_utterance_cnn(model, lengths):
-        net_output = model(source=source.to(device), padding_mask=padding.to(device))
-        lprobs, frames = log_probs(model, net_output)
-    return [lprobs[row, :frames[row]] for row in range(len(waves))]
+    captured = []
+    hook = None
+    if pooled:
+        layer, batch_first = _output_layer(model)
+        hook = layer.register_forward_hook(lambda _m, args, _out: captured.append(args[0]))
+    try:
+        with torch.inference_mode(), _per_utterance_cnn(model, lengths):
+            net_output = model(source=source.to(device), padding_mask=padding.to(device))
+            lprobs, frames = log_probs(model, net_output)
+    finally:
+        if hook is not None:
+            hook.remove()
+    out = [lprobs[row, :frames[row]] for row in range(len(waves))]
+    if not pooled:
+        return out
+    hidden = captured[-1].float().cpu()
+    hidden = hidden if batch_first else hidden.transpose(0, 1)   # (B, T, C)
+    return out, [(hidden[row, :frames[row]].sum(0), frames[row]) for row in range(len(waves))]

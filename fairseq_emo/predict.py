@@ -236,6 +236,27 @@ class Predictor:
             raise PredictError(f"{ident}: {record['error']}")
         return record
 
+    def embed_file(self, path: str, chunk_seconds: float = 20.0) -> np.ndarray:
+        """A file -> its utterance embedding: the encoder's last hidden state (the input of the unit output layer)
+        averaged over all frames of all chunks, float32 (1024 values for a Large model). PredictError when the file
+        cannot be used."""
+        ident = os.path.splitext(os.path.basename(path))[0]
+        record, _ = next(self.stream_files([(ident, path)], 1, chunk_seconds, embeddings=True))
+        if "error" in record:
+            raise PredictError(f"{path}: {record['error']}")
+        return record["embedding"]
+
+    def embed_array(self, samples, sample_rate: int, chunk_seconds: float = 20.0) -> np.ndarray:
+        """Samples in memory -> their utterance embedding (as embed_file)."""
+        try:
+            stream = ArrayStream(samples, sample_rate)
+        except ValueError as err:
+            raise PredictError(str(err)) from None
+        record = next(self._run([({"id": "array", "file": None}, stream)], 1, chunk_seconds, embeddings=True))[0]
+        if "error" in record:
+            raise PredictError(f"array: {record['error']}")
+        return record["embedding"]
+
     def classify_batch(self, wavs, lengths=None, sample_rate: int = FAIRSEQ_SAMPLE_RATE, batch_size: int = 8):
         """A batch of waveforms -> Classification (SpeechBrain's classify_batch shape): `probs` (N, 4) scores in
         EMOTIONS order (the vote share, or the posterior-mass share when nothing was decoded: what the exported
@@ -264,9 +285,12 @@ class Predictor:
         score = np.array([probs[i, j] if j >= 0 else 0.0 for i, j in enumerate(index)], dtype=np.float32)
         return Classification(probs, score, index, [r["emotion"] for r in records])
 
-    def stream_files(self, files: List[tuple], batch_size: int = 1, chunk_seconds: float = 20.0):
+    def stream_files(self, files: List[tuple], batch_size: int = 1, chunk_seconds: float = 20.0,
+                     embeddings: bool = False):
         """[(id, path)] -> (record, 20-ms envelope) per file, in input order, each as soon as it and the files
-        before it are finished (the CLI writes it then)."""
+        before it are finished (the CLI writes it then). With `embeddings`, each record also holds `embedding`:
+        the encoder's last hidden state averaged over every frame of the file (a float32 array; from the same
+        forward pass as the units)."""
         def sources():
             for ident, path in files:
                 record = {"id": ident, "file": path}
@@ -275,9 +299,9 @@ class Predictor:
                 except ValueError as err:
                     record["error"] = str(err)
                     yield record, None
-        return self._run(sources(), batch_size, chunk_seconds)
+        return self._run(sources(), batch_size, chunk_seconds, embeddings)
 
-    def _run(self, sources, batch_size: int, chunk_seconds: float):
+    def _run(self, sources, batch_size: int, chunk_seconds: float, embeddings: bool = False):
         """(record stub, stream or None) pairs -> (record, envelope) in input order. Chunks wait in a pool of
         POOL_BATCHES * batch_size chunks (one chunk at batch size 1); a full pool, and the end, is decoded
         length-sorted, batch_size chunks per forward pass. Memory: the pool, whatever the files' lengths."""
@@ -291,11 +315,16 @@ class Predictor:
             pool.sort(key=lambda c: len(c[3]))
             for k in range(0, len(pool), batch_size):
                 part = pool[k:k + batch_size]
-                lprobs = inference.forward(self.model, [torch.from_numpy(c[3]) for c in part], self.normalize,
-                                           self.device)
-                for (job, number, start, samples), lp in zip(part, lprobs):
+                waves = [torch.from_numpy(c[3]) for c in part]
+                if embeddings:
+                    lprobs, pooled = inference.forward(self.model, waves, self.normalize, self.device, pooled=True)
+                else:
+                    lprobs, pooled = inference.forward(self.model, waves, self.normalize, self.device), [None] * len(part)
+                for (job, number, start, samples), lp, pool_sum in zip(part, lprobs, pooled):
                     decoded = inference.decode(lp, self.vocab, start / FAIRSEQ_SAMPLE_RATE)
                     job.decoded[number] = (start, len(samples), _timeline(decoded), decoded.mass)
+                    if pool_sum is not None:
+                        job.pooled.append(pool_sum)
             pool.clear()
 
         def finished():
@@ -354,6 +383,7 @@ class _FileJob:
     def __init__(self, record: Dict, stream):
         self.record, self.stream = record, stream
         self.decoded: Dict[int, tuple] = {}   # chunk number -> (start sample, samples, timeline, emotion mass)
+        self.pooled: List[tuple] = []         # (hidden-state sum, frames) per chunk, when embeddings are asked for
         self.chunks: Optional[int] = None     # known once the stream is exhausted
 
     def done(self) -> bool:
@@ -377,6 +407,9 @@ class _FileJob:
         whole = _summarize(all_units, total_mass)
         record.update({k: whole[k] for k in ("emotion", "no_speech", "confidence", "vote_share", "mass_share",
                                              "scores", "n_units")}, chunks=chunks)
+        if self.pooled:
+            total = sum(p[0] for p in self.pooled)
+            record["embedding"] = (total / max(1, sum(p[1] for p in self.pooled))).numpy().astype(np.float32)
         return record, stream.envelope
 
 

@@ -353,3 +353,35 @@ def test_python_api_verdicts_batches_and_errors(audio_dir, tiny_finetuned, tmp_p
     assert proc.returncode == 2 and "name the file .jsonl" in proc.stderr
     proc = run_cli("--checkpoint", tiny_finetuned, tmp_path / "gone.wav")
     assert proc.returncode == 2 and "gone.wav: no such file" in proc.stderr and "model:" not in proc.stderr
+
+
+def test_utterance_embeddings_from_the_same_forward_pass(audio_dir, tiny_finetuned, tmp_path):
+    """embed_file = the encoder's last hidden state averaged over the file's frames, computed here independently
+    with a hook on fairseq's model; --embeddings DIR writes one .npy per file and never overwrites one."""
+    import fairseq  # noqa: F401
+    import torch
+
+    from fairseq_emo.predict import Predictor
+
+    p = Predictor.from_checkpoint(tiny_finetuned, "cpu")
+    path = audio_dir / "speech16000.wav"
+    emb = p.embed_file(str(path))
+    x, _ = soundfile.read(str(path), dtype="float32")
+    seen = []
+    hook = p.model.w2v_encoder.proj.register_forward_hook(lambda m, a, o: seen.append(a[0]))
+    with torch.no_grad():
+        p.model(source=torch.from_numpy(x)[None], padding_mask=None)
+    hook.remove()
+    expected = seen[0][:, 0].mean(0).numpy()     # (T, B, C) -> the one utterance's mean over frames
+    assert emb.shape == expected.shape == (p.model.w2v_encoder.proj.in_features,)
+    assert np.allclose(emb, expected, atol=1e-5)
+    assert np.allclose(p.embed_array(x, 16000), emb, atol=1e-6)
+    out = tmp_path / "emb"
+    proc = run_cli("--checkpoint", tiny_finetuned, path, audio_dir / "speech48000.wav", "--embeddings", out,
+                   "--out", tmp_path / "o.jsonl")
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(l) for l in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [os.path.basename(r["embedding_file"]) for r in records] == ["speech16000.npy", "speech48000.npy"]
+    assert np.allclose(np.load(out / "speech16000.npy"), emb, atol=1e-5) and "embedding" not in records[0]
+    again = run_cli("--checkpoint", tiny_finetuned, path, "--embeddings", out)
+    assert again.returncode == 2 and "would be overwritten" in again.stderr
