@@ -100,3 +100,15 @@ def find_dir(root: str, candidates, pattern: str, what: str) -> str:
         if glob.glob(os.path.join(folder, pattern)):
             return folder
     raise FileNotFoundError(f"no {what} under {root}")
+
+
+def kept_emotion(policy, raw: str, where: str, result: CorpusRead, count: int = 1) -> Optional[str]:
+    """A raw label through the corpus's label policy -> its 4-class emotion, or None after counting it as dropped
+    on purpose; a label the policy does not know is an error naming `where` (the file or line)."""
+    try:
+        emotion = policy.emotion(raw)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+    if emotion is None:
+        result.drop(raw, count)
+    return emotion

@@ -18,7 +18,7 @@ import re
 from typing import Dict
 
 from fairseq_emo.corpora.common import AudioOptions, CorpusRead, EnglishText, Problem, audio_fields, audio_files, \
-    find_dir
+    find_dir, kept_emotion
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -71,12 +71,8 @@ def read_cremad(root: str, audio: AudioOptions) -> CorpusRead:
             result.problems.append(Problem(stem, path, f"actor {actor}, sentence {sentence} or level {level} is not "
                                            f"one of CREMA-D's (1001-1091; {' '.join(SENTENCES)}; {' '.join(LEVELS)})"))
             continue
-        try:
-            emotion = policy.emotion(code)
-        except ValueError as err:
-            raise ValueError(f"{path}: {err}") from None
+        emotion = kept_emotion(policy, code, path, result)
         if emotion is None:
-            result.drop(code)
             continue
         if genders and actor not in genders:
             result.problems.append(Problem(stem, path, f"actor {actor} has no row in {demo_path}"))

@@ -15,7 +15,7 @@ import glob
 import os
 import re
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, audio_files
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, audio_files, kept_emotion
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -53,12 +53,8 @@ def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
                                            "<speaker 2 digits><text a01..b10><emotion letter><version>.wav"))
             continue
         speaker, text_code, letter, _version = match.groups()
-        try:
-            emotion = policy.emotion(letter)
-        except ValueError as err:
-            raise ValueError(f"{path}: {err}") from None
+        emotion = kept_emotion(policy, letter, path, result)
         if emotion is None:
-            result.drop(letter)
             continue
         if speaker not in FEMALE_SPEAKERS | MALE_SPEAKERS:
             result.problems.append(Problem(stem, path, f"speaker {speaker} is not one of EmoDB's ten "

@@ -19,7 +19,8 @@ import os
 import re
 from typing import Dict, Tuple
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, EnglishText, Problem, audio_fields, audio_files
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, EnglishText, Problem, audio_fields, audio_files, \
+    kept_emotion
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance, join_phones
 
@@ -77,13 +78,9 @@ def read_esd(root: str, audio: AudioOptions, corpus: str = "esd") -> CorpusRead:
             if not os.path.isdir(emo_dir):
                 continue
             raw = os.path.basename(emo_dir)
-            try:
-                emotion = policy.emotion(raw)
-            except ValueError as err:
-                raise ValueError(f"{emo_dir}: {err}") from None
             files = audio_files(emo_dir, result, recursive=True, extensions=(".wav",))
+            emotion = kept_emotion(policy, raw.lower(), emo_dir, result, len(files))
             if emotion is None:
-                result.drop(raw.lower(), len(files))
                 continue
             for path in files:
                 stem = os.path.splitext(os.path.basename(path))[0]

@@ -16,7 +16,7 @@ utt_id = msp_<FileName stem> with '-' as '_' (sclite ids split on '-').
 import csv
 import os
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, kept_emotion
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -38,12 +38,8 @@ def read_msppodcast(root: str, audio: AudioOptions) -> CorpusRead:
             raise ValueError(f"{labels}:1: header lacks {', '.join(missing)} (has {reader.fieldnames})")
         for lineno, row in enumerate(reader, start=2):
             name, code = row["FileName"].strip(), row["EmoClass"].strip()
-            try:
-                emotion = policy.emotion(code)
-            except ValueError as err:
-                raise ValueError(f"{labels}:{lineno}: {err}") from None
+            emotion = kept_emotion(policy, code, f"{labels}:{lineno}", result)
             if emotion is None:
-                result.drop(code)
                 continue
             stem = os.path.splitext(name)[0]
             utt_id = f"msp_{stem.replace('-', '_')}"

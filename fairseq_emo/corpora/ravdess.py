@@ -20,7 +20,7 @@ import os
 import re
 
 from fairseq_emo.corpora.common import AudioOptions, CorpusRead, EnglishText, Problem, audio_fields, audio_files, \
-    find_dir
+    find_dir, kept_emotion
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -60,12 +60,8 @@ def read_ravdess(root: str, audio: AudioOptions, calm: str = "drop") -> CorpusRe
                 result.problems.append(Problem(stem, path, f"statement {statement}, repetition {take} or intensity "
                                                f"{intensity} is not one of RAVDESS's (01 or 02)"))
                 continue
-            try:
-                emotion = "neu" if code == CALM and calm == "neutral" else policy.emotion(code)
-            except ValueError as err:
-                raise ValueError(f"{path}: {err}") from None
+            emotion = "neu" if code == CALM and calm == "neutral" else kept_emotion(policy, code, path, result)
             if emotion is None:
-                result.drop(code)
                 continue
             if code == "01" and intensity == "02":
                 result.problems.append(Problem(stem, path, "neutral at strong intensity: RAVDESS records neutral "

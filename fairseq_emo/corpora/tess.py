@@ -13,7 +13,8 @@ seven is an error naming the file. utt_id tess_<speaker>_<word>_<emotion>; dialo
 import os
 import re
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, EnglishText, Problem, audio_fields, audio_files
+from fairseq_emo.corpora.common import AudioOptions, CorpusRead, EnglishText, Problem, audio_fields, audio_files, \
+    kept_emotion
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -46,12 +47,8 @@ def read_tess(root: str, audio: AudioOptions) -> CorpusRead:
                 result.problems.append(Problem(stem, path, f"file says {speaker} {code}, its folder "
                                                f"{os.path.basename(os.path.dirname(path))}"))
                 continue
-        try:
-            emotion = policy.emotion(code)
-        except ValueError as err:
-            raise ValueError(f"{path}: {err}") from None
+        emotion = kept_emotion(policy, code, path, result)
         if emotion is None:
-            result.drop(code)
             continue
         utt_id = f"tess_{speaker}_{word}_{code}"
         fields = audio_fields(utt_id, path, root, audio, result.problems)
