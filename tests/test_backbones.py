@@ -88,7 +88,8 @@ def test_backbone_fine_tunes_decodes_and_predicts(fmt, pretrained_files, demo_ma
     from fairseq_emo.predict import Predictor
 
     record = Predictor.from_checkpoint(str(ckpt), "cpu").predict_file(str(audio))
-    assert record["emotion"] in ("neu", "hap", "ang", "sad") and record["resampled"], record
+    # a verdict either way: an emotion, or (noise through a 40-update model) no unit decoded and no emotion
+    assert (record["emotion"] in ("neu", "hap", "ang", "sad")) != record["no_speech"] and record["resampled"], record
 
     if fmt == "hubert":   # only wav2vec 2.0 maps onto Wav2Vec2ForCTC: refused before anything is written
         with pytest.raises(ValueError, match="only wav2vec 2.0 models export"):
