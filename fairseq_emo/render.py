@@ -71,7 +71,8 @@ def table1(sec: Dict) -> List[str]:
     runs, baseline = sec["runs"], sec["baseline"]
     lines = ["### Table 1: emotion recognition accuracy (%)", "",
              "| units | seed | folds | n | WA | UA | paper WA / UA | Δ WA / UA | fold WA mean ± SD [min–max] | "
-             "fold UA mean ± SD | strict-majority WA / UA | ties / empty |", "|---" * 12 + "|"]
+             "fold UA mean ± SD | strict-majority WA / UA | ties / empty | WA / UA 95 % CI (speakers) |",
+             "|---" * 13 + "|"]
     for s in runs:
         a, fs, ref = s["accuracy"], s["fold_stats"], s["paper_figure"]
         paper_cell = f"{ref['WA']} / {ref.get('UA', '–')}" if ref else "–"
@@ -82,15 +83,42 @@ def table1(sec: Dict) -> List[str]:
             f"{paper_cell} | {delta} | {fmt(fs['WA']['mean'])} ± {fmt(fs['WA']['sd'])} "
             f"[{fs['WA']['min']:.1f}–{fs['WA']['max']:.1f}] | {fmt(fs['UA']['mean'])} ± {fmt(fs['UA']['sd'])} | "
             f"{s['strict_accuracy']['WA']:.1f} / {s['strict_accuracy']['UA']:.1f} | "
-            f"{s['rules']['tie']} / {s['rules']['empty']} |")
+            f"{s['rules']['tie']} / {s['rules']['empty']} | {interval(s.get('bootstrap'))} |")
     if baseline:
         a = baseline["accuracy"]
         lines.append(f"| baseline: {baseline['method']} | – | {len(baseline['folds'])} | {baseline['n']} | "
-                     f"{a['WA']:.1f} | {a['UA']:.1f} | – | – | | | | |")
+                     f"{a['WA']:.1f} | {a['UA']:.1f} | – | – | | | | | |")
+    boot = next((s["bootstrap"] for s in runs if s.get("bootstrap")), None)
     lines += ["", "WA = overall accuracy, UA = mean per-class recall, pooled over the folds' test utterances. "
-              f"{sec['protocol']['texts']['strict'][0].upper() + sec['protocol']['texts']['strict'][1:]} (the main "
-              "figure decides those by the fallbacks counted in the last column)."]
+              + (f"95 % CI: {boot['resamples']} resamples of the {boot['speakers']} test speakers with replacement "
+                 f"(seed {boot['seed']}), percentile interval. " if boot else "")
+              + f"{sec['protocol']['texts']['strict'][0].upper() + sec['protocol']['texts']['strict'][1:]} (the main "
+              "figure decides those by the fallbacks counted in the ties / empty column)."]
     return lines + paper_notes(sec)
+
+
+def interval(boot: Optional[Dict]) -> str:
+    if not boot:
+        return "–"
+    return f"[{boot['WA'][0]:.1f}, {boot['WA'][1]:.1f}] / [{boot['UA'][0]:.1f}, {boot['UA'][1]:.1f}]"
+
+
+def decision_rules(sec: Dict) -> List[str]:
+    """The same decodes under other decision rules, each against the paper's majority vote (exact McNemar)."""
+    runs = [s for s in sec["runs"] if s.get("decision_rules")]
+    if not runs:
+        return []
+    lines = ["", "### Decision rules (the same decodes, no retraining)", "",
+             "The paper's majority vote against: the posterior mass alone, posterior-weighted and duration-weighted "
+             "votes, and the vote over vowel units only or consonant units only (fairseq_emo/decision_rules.py). "
+             "McNemar: exact, on the utterances where exactly one of the two rules is right.", "",
+             "| units | seed | rule | WA | UA | majority only right | rule only right | McNemar p |",
+             "|---" * 8 + "|"]
+    for s in runs:
+        for rule, r in s["decision_rules"].items():
+            lines.append(f"| {s['variant']} | {seed(s)} | {rule} | {r['WA']:.1f} | {r['UA']:.1f} | "
+                         f"{r['majority_only']} | {r['rule_only']} | {p_value(r['mcnemar_p']) if rule != 'majority' else '–'} |")
+    return lines
 
 
 def paper_notes(sec: Dict) -> List[str]:
@@ -231,7 +259,7 @@ def table3(sec: Dict) -> List[str]:
 
 def scheme_section(scheme: str, sec: Dict, split: str, left_out: List[Dict]) -> List[str]:
     return ([f"## Fold scheme `{scheme}`", ""] + protocol(scheme, sec, split) + table1(sec) + over_seeds(sec)
-            + per_fold(sec, left_out) + paired(sec) + breakdowns(sec) + variants(sec) + table2(sec) + table3(sec))
+            + per_fold(sec, left_out) + paired(sec) + decision_rules(sec) + breakdowns(sec) + variants(sec) + table2(sec) + table3(sec))
 
 
 def provenance_line(prov: Dict, devices: List[str]) -> List[str]:

@@ -29,7 +29,7 @@ from fairseq_emo.scoring import read_scores_table
 from fairseq_emo.stats import discordant, holm, mcnemar_exact, mean_sd, paired_tests_text, wilcoxon_signed_rank
 from fairseq_emo.units import UNIT_TYPES
 from fairseq_emo.vote import (RULE_TEXT, STRICT_TEXT, accuracy, accuracy_from_confusion, confusion, read_emotions,
-                              vote_hypotheses)
+                              vote_hypotheses, weighted_and_unweighted_accuracy)
 
 UNFREEZE_LOG = re.compile(r"unfreeze: update (\d+), lr ([0-9.eE+-]+)")
 SCORE_FIELDS = {"N", "Corr", "Sub", "Del", "Ins", "Err", "n_corr", "n_sub", "n_del", "n_ins"}  # sclite's, as numbers
@@ -138,13 +138,16 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     scores = read_scores_table(layout.scores_table(run_dir, split))
     reference, predicted, strict, rules, protocol = {}, {}, {}, {"majority": 0, "tie": 0, "empty": 0}, None
     facts: Dict[str, Dict[str, str]] = {}
-    curves = {}
+    curves, unit_lines = {}, []
     for d in folds:
         dec = layout.decode_dir(d, split)
         ref = read_emotions(os.path.join(dec, layout.REF_EMOTIONS))
         pred = read_emotions(os.path.join(dec, layout.VOTED))
         units_json = os.path.join(dec, layout.UNIT_TIMELINES)
         votes, _ = vote_hypotheses(layout.trn(dec, layout.VIEWS[0]), units_json if os.path.isfile(units_json) else None)
+        if os.path.isfile(units_json):
+            with open(units_json, encoding="utf-8") as f:
+                unit_lines += [json.loads(line) for line in f if line.strip()]
         done = read_done(d)
         info = read_fold_record(done["data"])
         acc = accuracy_from_confusion(confusion(ref, pred))
@@ -197,6 +200,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         command=read_done(folds[0]).get("command", ""), n=len(reference)))
     if protocol.pop("mixed", False):
         comparison.differences.append("its folds were trained with different configs or overrides")
+    summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"]))
     summary["paper_comparison"] = comparison.as_dict()
     # the paper's figures travel with the run only where it is the paper's experiment (paper.compare said so)
     summary["paper_figure"] = comparison.figure(names["unit"])
@@ -204,6 +208,28 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     summary["paper_confusion"] = paper.TABLE2_BPC if in_table1 and names["unit"] == "bpc" else None
     summary["paper_table3"] = paper.TABLE3.get(names["unit"]) if in_table1 else None
     return summary
+
+
+def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dict[str, str], variant: str) -> Dict:
+    """The decision rules on the run's own decodes (decision_rules.py), each against the majority vote (exact
+    McNemar), and the speaker-bootstrap intervals of WA/UA; {} when the folds have no units.jsonl."""
+    lines = [line for line in lines if line["utt_id"] in reference]
+    if len(lines) != len(reference):
+        return {"decision_rules": None, "bootstrap": None}
+    from fairseq_emo.decision_rules import decide_all
+    from fairseq_emo.stats import speaker_bootstrap
+
+    decided = decide_all(lines, variant)
+    majority_right = {u: decided["majority"][u] == e for u, e in reference.items()}
+    rules = {}
+    for rule, pred in decided.items():
+        right = {u: pred[u] == e for u, e in reference.items()}
+        a_only, b_only = discordant([majority_right[u] for u in reference], [right[u] for u in reference])
+        rules[rule] = dict(accuracy(reference, pred), n=len(reference), majority_only=a_only, rule_only=b_only,
+                           mcnemar_p=mcnemar_exact(a_only, b_only))
+    speaker_of = {line["utt_id"]: line["speaker"] for line in lines}
+    return {"decision_rules": rules,
+            "bootstrap": speaker_bootstrap(reference, predicted, speaker_of, weighted_and_unweighted_accuracy)}
 
 
 def paired_tests(a: Dict, b: Dict) -> Optional[Dict]:

@@ -11,11 +11,12 @@
 - `mean_sd(values)`: mean and sample standard deviation (n - 1); `holm`: Holm's step-down correction.
 """
 import math
-from typing import Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from scipy import stats as _scipy
 
 EXACT_UP_TO = 20  # sign patterns enumerated up to this many non-zero differences (2^20 patterns)
+BOOTSTRAP_RESAMPLES = 1000  # speaker resamples for the intervals of Table 1
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -47,6 +48,40 @@ def wilcoxon_signed_rank(x: Sequence[float], y: Sequence[float]) -> Tuple[Option
     method = _scipy.PermutationMethod(n_resamples=math.inf) if n <= EXACT_UP_TO else "approx"
     result = _scipy.wilcoxon(diffs, zero_method="wilcox", alternative="two-sided", method=method)
     return min(1.0, float(result.pvalue)), n
+
+
+def speaker_bootstrap(reference: Dict[str, str], predicted: Dict[str, str], speaker_of: Dict[str, str],
+                      accuracy, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> Dict:
+    """95 % intervals of pooled WA and UA by resampling speakers with replacement (all of a drawn speaker's
+    utterances, as often as drawn): test speakers, not utterances, are the independent units of a speaker-fold
+    study. `accuracy(correct, total) -> {'WA', 'UA'}` from per-class counts (vote.weighted_and_unweighted_accuracy),
+    so each resample only adds up per-speaker counts. -> {WA: [lo, hi], UA: [lo, hi], resamples, seed, speakers}."""
+    import random
+    from collections import Counter
+
+    correct: Dict[str, Counter] = {}
+    total: Dict[str, Counter] = {}
+    for u, e in reference.items():
+        spk = speaker_of[u]
+        total.setdefault(spk, Counter())[e] += 1
+        correct.setdefault(spk, Counter())[e] += predicted[u] == e
+    speakers = sorted(total)
+    rng = random.Random(seed)
+    draws = {"WA": [], "UA": []}
+    for _ in range(resamples):
+        c, t = Counter(), Counter()
+        for spk in (rng.choice(speakers) for _ in speakers):
+            c.update(correct[spk])
+            t.update(total[spk])
+        acc = accuracy(c, t)
+        for key in draws:
+            draws[key].append(acc[key])
+
+    def interval(values):
+        values = sorted(values)
+        return [values[int(0.025 * (len(values) - 1))], values[int(round(0.975 * (len(values) - 1)))]]
+    return {"WA": interval(draws["WA"]), "UA": interval(draws["UA"]), "resamples": resamples, "seed": seed,
+            "speakers": len(speakers)}
 
 
 def paired_tests_text(pairs: int) -> str:

@@ -58,7 +58,10 @@ def fake_fold(manifest_fold, fold_dir, unit_ext, rng, seed=None, skill=0.7):
         rows_ref.append((spk, utt, ref))
         rows_noemo_h.append((spk, utt, [t.rsplit("_", 1)[0] for t in hyp]))
         rows_noemo_r.append((spk, utt, bodies))
-        units.append(json.dumps({"utt_id": utt, "emotion_mass": mass, "units": []}))
+        units.append(json.dumps({"utt_id": utt, "speaker": spk, "ref_emotion": emo, "ref": ref, "seconds": 1.0,
+                                 "emotion_mass": mass, "units": [
+                                     {"unit": t, "start": 0.1 * k, "end": 0.1 * k + 0.05 * (1 + len(t) % 3),
+                                      "posterior": 0.5 + 0.1 * (k % 5)} for k, t in enumerate(hyp)]}))
     dec = fold_dir / "decode_test"
     write_trn(str(dec / "emo" / "hyp.trn"), rows_emo)
     write_trn(str(dec / "emo" / "ref.trn"), rows_ref)
@@ -293,3 +296,32 @@ def test_report_rendered_again_from_results_json_alone_is_the_same(experiment, t
     # the RESULT lines too come from the results alone
     assert [l for l in again.stdout.splitlines() if l.startswith("RESULT ")] == [
         l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+
+
+def test_decision_rules_and_speaker_intervals_from_the_same_decodes(experiment):
+    """The majority rule of decision_rules.py is the vote that wrote pred.txt (the same WA, no discordant
+    utterance); posterior mass alone is recomputed here from units.jsonl; the speaker-bootstrap interval holds the
+    pooled figure; the report shows them."""
+    exp, truths, _ = experiment
+    results = json.load(open(exp / "report" / "results.json"))
+    run = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "bpc")
+    rules = run["decision_rules"]
+    assert set(rules) == {"majority", "posterior_mass", "posterior_weighted", "duration", "vowels_only",
+                          "consonants_only"}
+    assert rules["majority"]["WA"] == pytest.approx(run["accuracy"]["WA"])
+    assert rules["majority"]["majority_only"] == rules["majority"]["rule_only"] == 0
+    lines = [json.loads(l) for d in sorted((exp / "bpc").glob("fold*"))
+             for l in (d / "decode_test" / "units.jsonl").read_text().splitlines()]
+    by_mass = {l["utt_id"]: max(EMOS, key=lambda e: l["emotion_mass"][e]) for l in lines}
+    reference = {l["utt_id"]: l["ref_emotion"] for l in lines}
+    wa = 100 * sum(by_mass[u] == e for u, e in reference.items()) / len(reference)
+    assert rules["posterior_mass"]["WA"] == pytest.approx(wa)
+    boot = run["bootstrap"]
+    assert boot["speakers"] == 4 and boot["WA"][0] <= run["accuracy"]["WA"] <= boot["WA"][1]
+    assert boot["UA"][0] < boot["UA"][1]
+    text = (exp / "report" / "report.md").read_text()
+    assert "### Decision rules (the same decodes, no retraining)" in text and "| bpc | – | duration |" in text
+    assert "WA / UA 95 % CI (speakers)" in text and "resamples of the 4 test speakers" in text
+    # syllables and utterance units have no vowel/consonant split
+    utt = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "utterance")
+    assert "vowels_only" not in utt["decision_rules"] and "duration" in utt["decision_rules"]
