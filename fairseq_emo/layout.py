@@ -133,6 +133,14 @@ def baseline_dir(corpus_exp: str, scheme_dir_name: str) -> str:
     return os.path.join(corpus_exp, BASELINE_DIR, scheme_dir_name)
 
 
+TEXT_BASELINE = "text"          # baseline/<scheme dir>/text/: the lexical control (text_baseline.py)
+
+
+def text_baseline_dir(corpus_exp: str, scheme_dir_name: str) -> str:
+    """exp/<corpus>/baseline/<scheme dir>/text: the transcript-only baseline's folds."""
+    return os.path.join(baseline_dir(corpus_exp, scheme_dir_name), TEXT_BASELINE)
+
+
 def baseline_cache(corpus_exp: str) -> str:
     return os.path.join(corpus_exp, BASELINE_DIR, BASELINE_CACHE)
 
@@ -307,6 +315,9 @@ def main(argv=None) -> int:
     v = sub.add_parser("eval-dir", help="<root>/<corpus>/eval: a test-only corpus's set")
     v.add_argument("--root", required=True)
     v.add_argument("--corpus", required=True)
+    tb = sub.add_parser("text-baseline-dir", help="exp/<corpus>/baseline/<scheme dir>/text")
+    tb.add_argument("--exp", required=True)
+    tb.add_argument("--scheme-dir", default="speaker")
     for name in ("baseline-cache", "report-dir"):
         sub.add_parser(name, help=f"{name} of exp/<corpus>").add_argument("--exp", required=True)
     x = sub.add_parser("cross-dir", help="exp/cross, or exp/cross-from-<train> for another training corpus")
@@ -359,6 +370,8 @@ def main(argv=None) -> int:
             print(baseline_dir(args.exp, args.scheme_dir))
         elif args.what == "eval-dir":
             print(eval_dir(args.root, args.corpus))
+        elif args.what == "text-baseline-dir":
+            print(text_baseline_dir(args.exp, args.scheme_dir))
         elif args.what == "baseline-cache":
             print(baseline_cache(args.exp))
         elif args.what == "report-dir":

@@ -247,9 +247,10 @@ def paired_tests(a: Dict, b: Dict) -> Optional[Dict]:
             "wilcoxon_nonzero": nonzero}
 
 
-def baseline_summary(corpus_exp: str, scheme: str) -> Optional[Dict]:
-    """The eGeMAPS baseline on the same folds: pooled WA/UA and per-fold WA, or None."""
-    root = layout.baseline_dir(corpus_exp, scheme)
+def baseline_summary(corpus_exp: str, scheme: str, text: bool = False) -> Optional[Dict]:
+    """The eGeMAPS baseline (or, `text`, the transcript-only lexical control) on the same folds: pooled WA/UA and
+    per-fold WA, or None."""
+    root = layout.text_baseline_dir(corpus_exp, scheme) if text else layout.baseline_dir(corpus_exp, scheme)
     folds = [d for d in layout.fold_dirs(root) if os.path.isfile(os.path.join(d, layout.VOTED))]
     if not folds:
         return None
@@ -263,7 +264,7 @@ def baseline_summary(corpus_exp: str, scheme: str) -> Optional[Dict]:
                          **accuracy_from_confusion(confusion(ref, pred))})
         reference.update(ref)
         predicted.update(pred)
-    return {"run": f"{layout.BASELINE_DIR}/{scheme}", "folds": per_fold, "n": len(reference), "method": info["method"],
+    return {"run": f"{layout.BASELINE_DIR}/{scheme}" + (f"/{layout.TEXT_BASELINE}" if text else ""), "folds": per_fold, "n": len(reference), "method": info["method"],
             "accuracy": accuracy_from_confusion(confusion(reference, predicted)),
             "correct": {u: predicted[u] == e for u, e in reference.items()}}
 
@@ -312,9 +313,11 @@ def scheme_results(corpus_exp: str, scheme: str, runs: List[Dict]) -> Dict:
     """The section of one fold scheme: its protocol (with the rule texts), runs, baseline, tests, seeds."""
     p = runs[0]["protocol"]
     baseline = baseline_summary(corpus_exp, scheme)
+    text = baseline_summary(corpus_exp, scheme, text=True)
+    baselines = [b for b in (baseline, text) if b]
     tests = []
-    for a, b in combinations(runs + ([baseline] if baseline else []), 2):
-        if a.get("seed") != b.get("seed") and a is not baseline and b is not baseline:
+    for a, b in combinations(runs + baselines, 2):
+        if a.get("seed") != b.get("seed") and a not in baselines and b not in baselines:
             continue  # pair runs of the same seed only
         t = paired_tests(a, b)
         if t:
@@ -335,6 +338,7 @@ def scheme_results(corpus_exp: str, scheme: str, runs: List[Dict]) -> Dict:
         "synthetic": p["corpus"] in SYNTHETIC_CORPORA,
         "runs": [{k: v for k, v in s.items() if k != "correct"} for s in runs],
         "baseline": {k: v for k, v in baseline.items() if k != "correct"} if baseline else None,
+        "text_baseline": {k: v for k, v in text.items() if k != "correct"} if text else None,
         "paired_tests": tests, "over_seeds": _over_seeds(runs)}
 
 

@@ -23,6 +23,7 @@
 #   6  score with sclite, with and without emotion  -> .../decode_test/{emo,noemo}/, exp/<corpus>/<run>/scores_test.tsv
 #   7  vote units into one emotion per utterance    -> .../decode_test/pred.txt
 #   8  eGeMAPS + logistic regression baseline, same folds -> exp/<corpus>/baseline/<scheme>/fold<k>/pred.txt
+#      and the lexical control (transcripts alone: word n-grams + LR) -> exp/<corpus>/baseline/<scheme>/text/
 #   9  report: per scheme Tables 1-3 against the paper, fold spread, paired tests, breakdowns
 #                                                   -> exp/<corpus>/report/{report.md,results.json}; RESULT lines
 # <run> = <unit variant>[.<scheme>][.seed<s>] (fairseq_emo/layout.py); stages 4-9 run for every scheme of --folds.
@@ -347,6 +348,10 @@ for sd in $scheme_dirs; do
     log "stage 8: eGeMAPS baseline on $folds_dir -> $baseline"
     "$PYTHON" "$repo/scripts/baseline.py" --folds-dir "$folds_dir" \
       --out "$baseline" --cache "$(layout baseline-cache --exp "$exp")" \
+      ${train_folds:+--train-folds "$train_folds"}
+    text_baseline=$(layout text-baseline-dir --exp "$exp" --scheme-dir "$sd")
+    log "stage 8: text baseline (the transcripts alone) on $folds_dir -> $text_baseline"
+    "$PYTHON" "$repo/scripts/baseline.py" --text --folds-dir "$folds_dir" --out "$text_baseline" \
       ${train_folds:+--train-folds "$train_folds"}
   fi
 done

@@ -103,6 +103,8 @@ def experiment(tmp_path_factory):
                                            skill=0.9 if variant == "bpc" else 0.5)
         run_script("score.py", "--run", exp / name, "--scorer", "python")
     (exp / "notes.old").mkdir()  # a user's folder beside the runs
+    run_script("baseline.py", "--text", "--folds-dir", tmp / "manifests" / "iemocap" / "bpc" / "speaker",
+               "--out", exp / "baseline" / "speaker" / "text")   # the lexical control (transcripts alone)
     proc = run_script("report.py", "--exp", exp)
     return exp, truths, proc
 
@@ -325,3 +327,42 @@ def test_decision_rules_and_speaker_intervals_from_the_same_decodes(experiment):
     # syllables and utterance units have no vowel/consonant split
     utt = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "utterance")
     assert "vowels_only" not in utt["decision_rules"] and "duration" in utt["decision_rules"]
+
+
+def test_the_lexical_control_finds_a_planted_word_and_sits_in_table_1(experiment, tmp_path):
+    """text_baseline.py on a fold where one word marks each emotion gets every test utterance right, and without
+    the cue words less; in the report it is a row of Table 1 and a member of the paired tests."""
+    from fairseq_emo import text_baseline
+    from fairseq_emo.table import Utterance, write_table
+
+    def fold(cue: bool):
+        rows = []
+        for k in range(40):
+            emo = EMOS[k % 4]
+            words = ("it was " + (f"cue{emo} " if cue else "") + ("fine" if k % 3 else "ok")).strip()
+            rows.append(Utterance(f"u{k:02d}", f"s{k % 5}", "S", "F", "d", emo, emo, words, words, "", "/x.wav",
+                                  16000, 16000, "toy"))
+        d = tmp_path / ("cue" if cue else "plain")
+        d.mkdir()
+        write_table(str(d / "utterances.tsv"), rows)
+        (d / "train.utt").write_text("".join(f"{u.utt_id}\t{u.speaker}\t{u.emotion}\n" for u in rows if u.speaker != "s0"))
+        (d / "test.utt").write_text("".join(f"{u.utt_id}\t{u.speaker}\t{u.emotion}\n" for u in rows if u.speaker == "s0"))
+        (d / "fold.json").write_text(json.dumps({"corpus": "toy", "table": str(d / "utterances.tsv"), "scheme": "speaker",
+                                                 "unit": "bpc", "unit_variant": "bpc", "test_group": "s0"}))
+        return text_baseline.run_fold(str(d), str(d / "out"))
+
+    planted, plain = fold(True), fold(False)
+    assert planted["correct"] == planted["test"] == 8 and plain["correct"] < planted["correct"]
+    exp, _, _ = experiment
+    results = json.load(open(exp / "report" / "results.json"))
+    text = results["schemes"]["speaker"]["text_baseline"]
+    pooled = {}
+    for d in sorted((exp / "baseline" / "speaker" / "text").glob("fold*")):
+        ref = dict(l.split() for l in (d / "ref_emotions.txt").read_text().splitlines())
+        pred = dict(l.split() for l in (d / "pred.txt").read_text().splitlines())
+        pooled.update({u: (ref[u], pred[u]) for u in ref})
+    assert text["n"] == len(pooled) and text["accuracy"]["WA"] == pytest.approx(
+        100 * sum(r == p for r, p in pooled.values()) / len(pooled))
+    report = (exp / "report" / "report.md").read_text()
+    assert f"| baseline: {text_baseline.METHOD} |" in report and "Lexical control:" in report
+    assert any("text" in t["b"] for t in results["schemes"]["speaker"]["paired_tests"])
