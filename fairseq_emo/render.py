@@ -207,19 +207,32 @@ def breakdowns(sec: Dict) -> List[str]:
 
 
 def variants(sec: Dict) -> List[str]:
+    """Variants of one unit type (BPC sets, syllabifiers) ranked by UA, each against the best with the paired
+    tests' exact McNemar p (Holm-corrected over the scheme's pairs), the BPC sets' definitions beneath."""
     by_unit: Dict[str, List[Dict]] = {}
     for s in sec["runs"]:
         by_unit.setdefault(s["unit"], []).append(s)
     multi = {u: ss for u, ss in by_unit.items() if len({s["variant"] for s in ss}) > 1}
     if not multi:
         return []
-    lines = ["", "### Variants of a unit type", "",
-             "| unit type | variant | seed | WA | UA | UER with / without emotion | dictionary tokens |",
-             "|---" * 7 + "|"]
+    tests = {frozenset((t["a"], t["b"])): t for t in sec["paired_tests"]}
+    lines = ["", "### Variants of a unit type, ranked by UA", "",
+             "| unit type | rank | variant | seed | WA | UA | UER with / without emotion | dictionary tokens | "
+             "McNemar p vs the best (Holm) |", "|---" * 9 + "|"]
+    definitions = {}
     for unit, ss in multi.items():
-        for s in ss:
-            lines.append(f"| {unit} | {s['variant']} | {seed(s)} | {s['accuracy']['WA']:.1f} | "
-                         f"{s['accuracy']['UA']:.1f} | {uer(s['scores'])} | {s.get('dict_tokens') or '–'} |")
+        ranked = sorted(ss, key=lambda s: (-s["accuracy"]["UA"], s["variant"]))
+        best = ranked[0]
+        for rank, s in enumerate(ranked, start=1):
+            t = tests.get(frozenset((s["run"], best["run"])))
+            versus = "best" if s is best else (p_value(t["mcnemar_p_holm"]) if t else "–")
+            lines.append(f"| {unit} | {rank} | {s['variant']} | {seed(s)} | {s['accuracy']['WA']:.1f} | "
+                         f"{s['accuracy']['UA']:.1f} | {uer(s['scores'])} | {s.get('dict_tokens') or '–'} | {versus} |")
+            if s.get("unit_definition"):
+                definitions[s["variant"]] = s["unit_definition"]
+    if definitions:
+        lines += ["", "BPC sets: " + "; ".join(
+            f"**{v}**: " + ", ".join(f"{c} = {' '.join(p)}" for c, p in d.items()) for v, d in definitions.items())]
     return lines
 
 

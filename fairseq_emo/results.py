@@ -201,6 +201,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     if protocol.pop("mixed", False):
         comparison.differences.append("its folds were trained with different configs or overrides")
     summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"]))
+    summary["unit_definition"] = _unit_definition(names["variant"])
     summary["paper_comparison"] = comparison.as_dict()
     # the paper's figures travel with the run only where it is the paper's experiment (paper.compare said so)
     summary["paper_figure"] = comparison.figure(names["unit"])
@@ -208,6 +209,23 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     summary["paper_confusion"] = paper.TABLE2_BPC if in_table1 and names["unit"] == "bpc" else None
     summary["paper_table3"] = paper.TABLE3.get(names["unit"]) if in_table1 else None
     return summary
+
+
+def _unit_definition(variant: str) -> Optional[Dict[str, List[str]]]:
+    """A BPC variant -> its classes and their phones (what a ranked BPC set is); None for other unit types."""
+    from fairseq_emo.units import UnitSpec
+    from fairseq_emo.units.bpc import BPC_SETS
+
+    try:
+        spec = UnitSpec.from_variant(variant)
+    except ValueError:
+        return None
+    if spec.unit != "bpc":
+        return None
+    classes: Dict[str, List[str]] = {}
+    for phone, cls in sorted(BPC_SETS[spec.bpc_set].items()):
+        classes.setdefault(cls, []).append(phone)
+    return classes
 
 
 def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dict[str, str], variant: str) -> Dict:

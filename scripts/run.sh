@@ -37,7 +37,7 @@
 # Options: --stage N --stop-stage N --corpus NAME (default demo; any registered corpus with transcripts:
 #   python scripts/prepare.py --list) --data DIR --work DIR (default: the repo)
 #   --units 'u1 u2' --folds 'speaker dialog session official' (fold schemes; official: the release's own split,
-#   ESD) --num-folds K --bpc-set NAME
+#   ESD) --num-folds K --bpc-set 'NAME ...' (several: one BPC run per set, ranked in the report)
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
 #   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin: default
@@ -168,15 +168,20 @@ scheme_dir() {
 # --bpc-set/--syllabifier pick a variant of those unit types; manifests and exp/ dirs are named by the variant
 # (bpc-cv2, syllable-pyphen), so every later stage works on variant names. --units may also name variants.
 # The naming rule is the package's (UnitSpec.variant), asked through make_manifests.py.
+# --bpc-set may name several sets ("manner6 cv2 sonority5"): bpc then stands for one variant per set, each
+# trained and reported as its own run, ranked in the report's variants table (the BPC set search).
 variant() {
   case "$1" in
-    bpc|syllable) "$PYTHON" "$repo/scripts/make_manifests.py" --print-variant --unit "$1" --bpc-set "$bpc_set" \
-                    --syllabifier "$syllabifier" ;;
+    bpc) for set in $bpc_set; do
+           "$PYTHON" "$repo/scripts/make_manifests.py" --print-variant --unit bpc --bpc-set "$set" || return 2
+         done ;;
+    syllable) "$PYTHON" "$repo/scripts/make_manifests.py" --print-variant --unit "$1" --syllabifier "$syllabifier" ;;
     *) echo "$1" ;;
   esac
 }
+check_words --bpc-set '^[A-Za-z0-9_]+$' "BPC set names (make_manifests.py --list-bpc-sets)" $bpc_set
 for u in bpc syllable; do variant "$u" > /dev/null || exit 2; done   # a bad --bpc-set/--syllabifier stops here
-units=$(echo $(for u in $units; do variant "$u"; done))
+units=$(echo $(for u in $units; do variant "$u"; done | awk '!seen[$0]++'))   # each variant once
 # name: the corpus as its table, manifests and exp/ dirs are named; a Mandarin rate policy other than
 # resampling is another input condition (audio_cache.corpus_name: mandarin-relabel / mandarin-bandlimit8k)
 name=$corpus
@@ -241,7 +246,7 @@ if [ "$corpus" = demo ]; then
 else
   train_units=${train_units:-$units}
 fi
-train_units=$(echo $(for u in $train_units; do variant "$u"; done))
+train_units=$(echo $(for u in $train_units; do variant "$u"; done | awk '!seen[$0]++'))
 
 if want 3; then
   if [ -f "$w2v" ]; then

@@ -55,12 +55,14 @@ def test_run_sh_bpc_set_trains_the_variant(demo_tree, tmp_path):
     # --bpc-set writes manifests/<corpus>/bpc-<set>/...; training and the later stages must use those folds
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
-           str(tmp_path), "--stage", "1", "--stop-stage", "4", "--units", "bpc", "--bpc-set", "cv2",
+           str(tmp_path), "--stage", "1", "--stop-stage", "4", "--units", "bpc", "--bpc-set", "cv2 sonority5",
            "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--", "optimization.max_update=2"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not (tmp_path / "manifests" / "demo" / "bpc").exists()
     done = open(tmp_path / "exp" / "demo" / "bpc-cv2" / "fold1" / "DONE").read()
     assert f"data={tmp_path}/manifests/demo/bpc-cv2/speaker/fold1" in done
+    # two sets asked for: one run each (the BPC set search), the second trained too
+    assert (tmp_path / "exp" / "demo" / "bpc-sonority5" / "fold1" / "DONE").is_file()
     dictionary = open(tmp_path / "manifests" / "demo" / "bpc-cv2" / "speaker" / "fold1" / "dict.bpc.txt").read()
     assert {line.split("_")[0] for line in dictionary.split()[::2]} == {"C", "V", "NSN"}

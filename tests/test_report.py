@@ -366,3 +366,18 @@ def test_the_lexical_control_finds_a_planted_word_and_sits_in_table_1(experiment
     report = (exp / "report" / "report.md").read_text()
     assert f"| baseline: {text_baseline.METHOD} |" in report and "Lexical control:" in report
     assert any("text" in t["b"] for t in results["schemes"]["speaker"]["paired_tests"])
+
+
+def test_bpc_sets_are_ranked_with_their_definitions(experiment):
+    """Two BPC sets of one scheme: ranked by UA (the better-trained fake first), the other's McNemar p against it
+    from the paired tests (Holm), and each set's classes spelled out."""
+    exp, _, _ = experiment
+    results = json.load(open(exp / "report" / "results.json"))
+    runs = {r["run"]: r for r in results["schemes"]["speaker"]["runs"]}
+    assert runs["bpc"]["accuracy"]["UA"] > runs["bpc-cv2"]["accuracy"]["UA"]
+    assert set(runs["bpc-cv2"]["unit_definition"]) == {"V", "C"} and runs["utterance"]["unit_definition"] is None
+    test = next(t for t in results["schemes"]["speaker"]["paired_tests"] if {t["a"], t["b"]} == {"bpc", "bpc-cv2"})
+    text = (exp / "report" / "report.md").read_text().split("## Fold scheme `session`")[0]
+    assert "| bpc | 1 | bpc | – |" in text and "| best |" in text
+    assert f"| bpc | 2 | bpc-cv2 | – |" in text and f"| {test['mcnemar_p_holm']:.3g} |" in text
+    assert "**bpc-cv2**: C = " in text and "V = AA AE AH" in text
