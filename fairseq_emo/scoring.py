@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from fairseq_emo import layout
 from fairseq_emo.trn import read_trn
@@ -51,8 +51,9 @@ class Counts:
                 f"Ins={p(self.ins):.1f}% Err={p(self.errors):.1f}%")
 
 
-def align_counts(ref: Sequence[str], hyp: Sequence[str]) -> Counts:
-    """Minimum-cost alignment with sclite's weights; ties resolved the way sclite resolves them."""
+def alignment(ref: Sequence[str], hyp: Sequence[str]) -> List[Tuple[Optional[int], Optional[int]]]:
+    """Minimum-cost alignment with sclite's weights, ties resolved the way sclite resolves them -> (ref index,
+    hyp index) pairs in order: both for a match or substitution, (i, None) a deletion, (None, j) an insertion."""
     R, H = len(ref), len(hyp)
     cost = [[0] * (H + 1) for _ in range(R + 1)]
     for i in range(1, R + 1):
@@ -63,22 +64,34 @@ def align_counts(ref: Sequence[str], hyp: Sequence[str]) -> Counts:
         for j in range(1, H + 1):
             diag = cost[i - 1][j - 1] + (0 if ref[i - 1] == hyp[j - 1] else SUB_COST)
             cost[i][j] = min(diag, cost[i - 1][j] + DEL_COST, cost[i][j - 1] + INS_COST)
-    counts = Counts()
+    pairs = []
     i, j = R, H
     while i > 0 or j > 0:
         # backtrace preference among equal-cost moves: match/substitution, then insertion, then deletion
         if i > 0 and j > 0 and cost[i][j] == cost[i - 1][j - 1] + (0 if ref[i - 1] == hyp[j - 1] else SUB_COST):
-            if ref[i - 1] == hyp[j - 1]:
-                counts.corr += 1
-            else:
-                counts.sub += 1
+            pairs.append((i - 1, j - 1))
             i, j = i - 1, j - 1
         elif j > 0 and cost[i][j] == cost[i][j - 1] + INS_COST:
-            counts.ins += 1
+            pairs.append((None, j - 1))
             j -= 1
         else:
-            counts.dele += 1
+            pairs.append((i - 1, None))
             i -= 1
+    return pairs[::-1]
+
+
+def align_counts(ref: Sequence[str], hyp: Sequence[str]) -> Counts:
+    """The alignment's counts: correct, substituted, deleted, inserted."""
+    counts = Counts()
+    for i, j in alignment(ref, hyp):
+        if i is None:
+            counts.ins += 1
+        elif j is None:
+            counts.dele += 1
+        elif ref[i] == hyp[j]:
+            counts.corr += 1
+        else:
+            counts.sub += 1
     return counts
 
 

@@ -99,7 +99,8 @@ def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     assert proc.returncode == 0 and proc.stderr.count("finished earlier, skipped") == 2, proc.stderr
     assert proc.stderr.count("decode_test exists, skipped") == 2, proc.stderr
     proc = subprocess.run(base + ["--stage", "8", "--stop-stage", "8"], capture_output=True, text=True, env=env)
-    assert proc.returncode == 0 and proc.stdout.count("BASELINE fold1: done earlier, skipped") == 2
+    # both schemes, each with the eGeMAPS baseline and the lexical control
+    assert proc.returncode == 0 and proc.stdout.count("BASELINE fold1: done earlier, skipped") == 4
 
 
 def test_a_test_utterance_longer_than_a_minute_is_decoded_in_chunks_joined(demo_manifests, tiny_finetuned, tmp_path):
