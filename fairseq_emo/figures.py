@@ -36,6 +36,32 @@ def confusion_figure(run: Dict, path: str) -> None:
     plt.close(fig)
 
 
+def unit_emotion_figure(run: Dict, path: str) -> bool:
+    """Per reference unit body, the share of aligned decoded units carrying the true emotion (with its Wilson
+    interval), bodies seen at least min_count times, sorted. -> whether there was anything to draw."""
+    u = run.get("unit_emotion")
+    if not u:
+        return False
+    bodies = sorted((b for b, s in u["bodies"].items() if s["n"] >= u["min_count"]),
+                    key=lambda b: -u["bodies"][b]["share"])
+    if not bodies:
+        return False
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.3 * len(bodies) + 1.5), 3.2))
+    shares = [u["bodies"][b]["share"] for b in bodies]
+    low = [s - u["bodies"][b]["ci"][0] for s, b in zip(shares, bodies)]
+    high = [u["bodies"][b]["ci"][1] - s for s, b in zip(shares, bodies)]
+    ax.bar(range(len(bodies)), shares, yerr=[low, high], color="#4c72b0", capsize=2)
+    ax.set_xticks(range(len(bodies)), bodies, rotation=90, fontsize=7)
+    ax.set_ylabel("carrying the true emotion (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"{run['run']}: emotion per unit", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
 def has_loss_curves(results: Dict) -> bool:
     return any(s.get("loss_curves") for sec in results["schemes"].values() for s in sec["runs"])
 

@@ -162,6 +162,11 @@ def trn(decode: str, view: str, side: str = "hyp") -> str:
     return os.path.join(decode, view, HYP_TRN if side == "hyp" else REF_TRN)
 
 
+def unit_emotion_figure(run: str) -> str:
+    """The file name of a run's per-unit emotion figure in report/."""
+    return f"unit_emotion_{run}.png"
+
+
 def confusion_figure(run: str) -> str:
     """The file name of a run's confusion-matrix figure in report/."""
     return f"confusion_{run}.png"

@@ -121,6 +121,40 @@ def decision_rules(sec: Dict) -> List[str]:
     return lines
 
 
+def unit_emotion(sec: Dict) -> List[str]:
+    """Which units carry the emotion: per class of units and emotion, and the top and bottom unit bodies."""
+    runs = [s for s in sec["runs"] if s.get("unit_emotion")]
+    if not runs:
+        return []
+    lines = ["", "### Emotion per unit (decoded units aligned to the reference carrying the true emotion, %)", "",
+             "sclite's alignment of the unit bodies; a decoded unit aligned to a reference unit (match or "
+             "substitution) counts for that reference body; shares with Wilson 95 % intervals and counts "
+             "(fairseq_emo/unit_emotion.py).", "",
+             "| units | seed | units counted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " | all |",
+             "|---" * 8 + "|"]
+
+    def cell(x):
+        return f"{x['share']:.1f} [{x['ci'][0]:.0f}–{x['ci'][1]:.0f}] ({x['n']})" if x["n"] else "–"
+    for s in runs:
+        u = s["unit_emotion"]
+        total = {"n": sum(x["n"] for x in u["emotions"].values()), "true": sum(x["true"] for x in u["emotions"].values())}
+        total.update(share=100 * total["true"] / total["n"] if total["n"] else None, ci=[0, 0])
+        groups = [("all units", u["emotions"], total)]
+        if u["classes"]:
+            groups += [(f"{c}s", {e: d[e] for e in EMOTIONS}, d["all"]) for c, d in u["classes"].items()]
+        for name, per_emotion, overall in groups:
+            lines.append(f"| {s['variant']} | {seed(s)} | {name} | " + " | ".join(cell(per_emotion[e]) for e in EMOTIONS)
+                         + f" | {cell(overall) if overall['n'] else '–'} |")
+    for s in runs:
+        u = s["unit_emotion"]
+        if u["top"]:
+            fmt_b = lambda b: f"{b} {u['bodies'][b]['share']:.0f} % ({u['bodies'][b]['n']})"  # noqa: E731
+            lines += ["", f"**{s['run']}**, units seen at least {u['min_count']} times: most often carrying the true "
+                          f"emotion: " + ", ".join(fmt_b(b) for b in u["top"]) + "; least often: "
+                      + ", ".join(fmt_b(b) for b in u["bottom"]) + f" (figure: ![per unit]({layout.unit_emotion_figure(s['run'])}))."]
+    return lines
+
+
 def paper_notes(sec: Dict) -> List[str]:
     """Where the paper's figures come from, and why a run has none beside it."""
     runs, table, lines = sec["runs"], sec["paper_table"], []
@@ -275,7 +309,7 @@ def table3(sec: Dict) -> List[str]:
 
 def scheme_section(scheme: str, sec: Dict, split: str, left_out: List[Dict]) -> List[str]:
     return ([f"## Fold scheme `{scheme}`", ""] + protocol(scheme, sec, split) + table1(sec) + over_seeds(sec)
-            + per_fold(sec, left_out) + paired(sec) + decision_rules(sec) + breakdowns(sec) + variants(sec) + table2(sec) + table3(sec))
+            + per_fold(sec, left_out) + paired(sec) + decision_rules(sec) + unit_emotion(sec) + breakdowns(sec) + variants(sec) + table2(sec) + table3(sec))
 
 
 def provenance_line(prov: Dict, devices: List[str]) -> List[str]:

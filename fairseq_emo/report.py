@@ -22,6 +22,7 @@ def render_views(results: Dict, out: str) -> str:
     for scheme in results["scheme_order"]:
         for run in results["schemes"][scheme]["runs"]:
             figures.confusion_figure(run, os.path.join(out, layout.confusion_figure(run["run"])))
+            figures.unit_emotion_figure(run, os.path.join(out, layout.unit_emotion_figure(run["run"])))
     has_loss = figures.loss_figure(results, os.path.join(out, layout.LOSS_FIGURE))
     return write_text(os.path.join(out, layout.REPORT), render.cross_validation_report(results, has_loss))
 

@@ -202,6 +202,8 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         comparison.differences.append("its folds were trained with different configs or overrides")
     summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"]))
     summary["unit_definition"] = _unit_definition(names["variant"])
+    from fairseq_emo.unit_emotion import unit_emotion
+    summary["unit_emotion"] = unit_emotion([l for l in unit_lines if l["utt_id"] in reference], names["variant"])
     summary["paper_comparison"] = comparison.as_dict()
     # the paper's figures travel with the run only where it is the paper's experiment (paper.compare said so)
     summary["paper_figure"] = comparison.figure(names["unit"])

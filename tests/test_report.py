@@ -381,3 +381,26 @@ def test_bpc_sets_are_ranked_with_their_definitions(experiment):
     assert "| bpc | 1 | bpc | – |" in text and "| best |" in text
     assert f"| bpc | 2 | bpc-cv2 | – |" in text and f"| {test['mcnemar_p_holm']:.3g} |" in text
     assert "**bpc-cv2**: C = " in text and "V = AA AE AH" in text
+
+
+def test_emotion_per_unit_counts_aligned_units_carrying_the_true_emotion(experiment):
+    """A hand-made alignment with known counts: a match carrying the emotion, a substitution carrying another,
+    a deletion and an insertion (neither counts); vowels and consonants apart; and the report's table."""
+    from fairseq_emo.unit_emotion import unit_emotion, wilson
+
+    lines = [{"utt_id": "a", "ref_emotion": "hap", "ref": ["HH_hap", "AH_hap", "L_hap", "OW_hap"],
+              "units": [{"unit": u} for u in ("HH_hap", "AH_neu", "OW_hap", "S_hap")]},
+             {"utt_id": "b", "ref_emotion": "sad", "ref": ["AH_sad", "K_sad"],
+              "units": [{"unit": u} for u in ("AH_sad", "T_sad", "Z_ang")]}]
+    got = unit_emotion(lines, "phoneme")
+    # a: HH=HH (hap: true), AH=AH (neu: not), L deleted, OW=OW (true), S inserted after OW
+    # b: AH=AH (true), T inserted, K~Z substituted (ang: not true); sclite's tie rule puts the insertion first
+    assert got["bodies"]["HH"]["true"] == 1 and got["bodies"]["AH"] == dict(n=2, true=1, share=50.0, ci=wilson(1, 2))
+    assert "L" not in got["bodies"] and got["bodies"]["K"]["n"] == 1 and "S" not in got["bodies"]
+    assert got["emotions"]["hap"]["n"] == 3 and got["emotions"]["hap"]["true"] == 2
+    assert got["classes"]["vowel"]["all"] == dict(n=3, true=2, share=66.7, ci=wilson(2, 3))
+    assert got["classes"]["consonant"]["sad"] == dict(n=1, true=0, share=0.0, ci=wilson(0, 1))
+    assert unit_emotion(lines, "utterance") is None
+    exp, _, _ = experiment
+    text = (exp / "report" / "report.md").read_text()
+    assert "### Emotion per unit" in text and "| bpc | – | vowels |" in text

@@ -1,0 +1,67 @@
+"""Emotion per unit: which units carry the emotion. units.jsonl lines (reference units with their emotion suffix,
+decoded units) -> for each reference unit body, the decoded units aligned to it (sclite's alignment of the
+bodies, scoring.alignment: matches and substitutions) and how many of those carry the utterance's true emotion;
+the same per emotion and per class of units (vowels, consonants: decision_rules.vowel_test).
+
+The paper motivates phonetic units by consonant and vowel regions carrying different emotion information; this
+measures it on a model's own decodes. Shares come with Wilson 95 % intervals and the counts behind them; bodies
+seen fewer than MIN_COUNT times are left out of the top and bottom lists (not of the table). Not defined for
+utterance units (one token) and test-only sets (no reference units).
+"""
+import math
+from typing import Dict, List, Optional, Sequence
+
+from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.scoring import alignment
+from fairseq_emo.units.suffix import split_token
+
+MIN_COUNT = 10
+TOP = 5
+
+
+def wilson(k: int, n: int) -> List[float]:
+    """95 % Wilson score interval of k successes in n, in %."""
+    if n == 0:
+        return [0.0, 0.0]
+    z, p = 1.96, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(100 * max(0.0, centre - half), 1), round(100 * min(1.0, centre + half), 1)]
+
+
+def _share(k: int, n: int) -> Dict:
+    return {"n": n, "true": k, "share": round(100 * k / n, 1) if n else None, "ci": wilson(k, n)}
+
+
+def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
+    """-> {bodies: {body: share}, emotions: {emo: share}, classes: {vowel|consonant: {emo|all: share}},
+    top: [...], bottom: [...]} or None (no reference units, or utterance units)."""
+    from fairseq_emo.decision_rules import vowel_test
+
+    if variant.split("-")[0] == "utterance" or not any(line.get("ref") for line in lines):
+        return None
+    is_vowel = vowel_test(variant)
+    body_counts: Dict[str, List[int]] = {}
+    emotion_counts = {e: [0, 0] for e in EMOTIONS}
+    class_counts = {c: {e: [0, 0] for e in EMOTIONS + ("all",)} for c in ("vowel", "consonant")}
+    for line in lines:
+        ref = [split_token(t) for t in line["ref"]]
+        hyp = [split_token(u["unit"]) for u in line["units"]]
+        true = line["ref_emotion"]
+        for i, j in alignment([b for b, _ in ref], [b for b, _ in hyp]):
+            if i is None or j is None:
+                continue
+            body, carries = ref[i][0], int(hyp[j][1] == true)
+            for counts in (body_counts.setdefault(body, [0, 0]), emotion_counts[true]):
+                counts[0] += carries
+                counts[1] += 1
+            kind = is_vowel(body) if is_vowel else None
+            if kind is not None:
+                for key in (true, "all"):
+                    class_counts["vowel" if kind else "consonant"][key][0] += carries
+                    class_counts["vowel" if kind else "consonant"][key][1] += 1
+    bodies = {b: _share(k, n) for b, (k, n) in sorted(body_counts.items())}
+    frequent = sorted((b for b, s in bodies.items() if s["n"] >= MIN_COUNT), key=lambda b: -bodies[b]["share"])
+    return {"bodies": bodies, "emotions": {e: _share(*emotion_counts[e]) for e in EMOTIONS},
+            "classes": {c: {e: _share(*v) for e, v in d.items()} for c, d in class_counts.items()} if is_vowel
+            else None, "top": frequent[:TOP], "bottom": frequent[-TOP:][::-1], "min_count": MIN_COUNT}
