@@ -77,3 +77,24 @@ def test_nothing_decoded_is_no_speech_not_a_confident_emotion():
     with pytest.raises(ValueError, match="channels-first"):
         ArrayStream(np.zeros((2, 48000), np.float32), 48000)
     assert ArrayStream(np.zeros((48000, 2), np.float32), 48000).channels == 2
+
+
+def test_export_of_a_pretrained_checkpoint_is_refused_with_a_message(tiny_w2v, tmp_path, capsys):
+    """libri960_big.pt's format (pre-trained, not fine-tuned): a message, not KeyError 'cfg'; nothing written."""
+    from fairseq_emo import cli
+
+    assert cli.main(["export", "--checkpoint", tiny_w2v, "--out", str(tmp_path / "hf")]) == 2
+    err = capsys.readouterr().err
+    assert "not a fine-tuned fairseq_emo checkpoint" in err and "Traceback" not in err
+    assert not (tmp_path / "hf").exists()
+
+
+def test_only_the_command_line_tunes_the_allocator():
+    """glibc's allocator setting is the CLI's (long batches), never done by constructing the library's Predictor
+    (a library must not change its host process): checked on the code itself."""
+    import inspect
+
+    from fairseq_emo import cli, predict
+
+    assert "_allocate_large_buffers_with_mmap" not in inspect.getsource(predict.Predictor)
+    assert "_allocate_large_buffers_with_mmap()" in inspect.getsource(cli._predict)
