@@ -114,8 +114,11 @@ def decision_rules(sec: Dict) -> List[str]:
              "McNemar: exact, on the utterances where exactly one of the two rules is right.", "",
              "| units | seed | rule | WA | UA | majority only right | rule only right | McNemar p |",
              "|---" * 8 + "|"]
+    from fairseq_emo.decision_rules import RULES
+
     for s in runs:
-        for rule, r in s["decision_rules"].items():
+        for rule in (r for r in RULES if r in s["decision_rules"]):   # the module's order (JSON sorts keys)
+            r = s["decision_rules"][rule]
             lines.append(f"| {s['variant']} | {seed(s)} | {rule} | {r['WA']:.1f} | {r['UA']:.1f} | "
                          f"{r['majority_only']} | {r['rule_only']} | {p_value(r['mcnemar_p']) if rule != 'majority' else '–'} |")
     return lines
@@ -137,9 +140,8 @@ def unit_emotion(sec: Dict) -> List[str]:
         return f"{x['share']:.1f} [{x['ci'][0]:.0f}–{x['ci'][1]:.0f}] ({x['n']})" if x["n"] else "–"
     for s in runs:
         u = s["unit_emotion"]
-        total = {"n": sum(x["n"] for x in u["emotions"].values()), "true": sum(x["true"] for x in u["emotions"].values())}
-        total.update(share=100 * total["true"] / total["n"] if total["n"] else None, ci=[0, 0])
-        groups = [("all units", u["emotions"], total)]
+        overall = u.get("all") or {"n": 0}   # results.json written before the overall share existed: a dash
+        groups = [("all units", u["emotions"], overall)]
         if u["classes"]:
             groups += [(f"{c}s", {e: d[e] for e in EMOTIONS}, d["all"]) for c, d in u["classes"].items()]
         for name, per_emotion, overall in groups:

@@ -62,6 +62,7 @@ def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
                     class_counts["vowel" if kind else "consonant"][key][1] += 1
     bodies = {b: _share(k, n) for b, (k, n) in sorted(body_counts.items())}
     frequent = sorted((b for b, s in bodies.items() if s["n"] >= MIN_COUNT), key=lambda b: -bodies[b]["share"])
-    return {"bodies": bodies, "emotions": {e: _share(*emotion_counts[e]) for e in EMOTIONS},
+    overall = [sum(emotion_counts[e][0] for e in EMOTIONS), sum(emotion_counts[e][1] for e in EMOTIONS)]
+    return {"bodies": bodies, "emotions": {e: _share(*emotion_counts[e]) for e in EMOTIONS}, "all": _share(*overall),
             "classes": {c: {e: _share(*v) for e, v in d.items()} for c, d in class_counts.items()} if is_vowel
             else None, "top": frequent[:TOP], "bottom": frequent[-TOP:][::-1], "min_count": MIN_COUNT}

@@ -399,6 +399,7 @@ def test_emotion_per_unit_counts_aligned_units_carrying_the_true_emotion(experim
     assert "L" not in got["bodies"] and got["bodies"]["K"]["n"] == 1 and "S" not in got["bodies"]
     assert got["emotions"]["hap"]["n"] == 3 and got["emotions"]["hap"]["true"] == 2
     assert got["classes"]["vowel"]["all"] == dict(n=3, true=2, share=66.7, ci=wilson(2, 3))
+    assert got["all"] == dict(n=5, true=3, share=60.0, ci=wilson(3, 5))
     assert got["classes"]["consonant"]["sad"] == dict(n=1, true=0, share=0.0, ci=wilson(0, 1))
     assert unit_emotion(lines, "utterance") is None
     exp, _, _ = experiment
