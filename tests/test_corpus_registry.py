@@ -106,7 +106,8 @@ def test_test_only_corpora_read_audio_and_labels(corpus, maker, extra, tmp_path)
 
 def test_esd_mandarin_half_gets_pinyin_and_the_split_is_kept(tmp_path):
     root, _ = corpus_trees.esd(str(tmp_path / "e"))
-    prepare("esdzh", root, tmp_path / "zh")
+    proc = prepare("esdzh", root, tmp_path / "zh")
+    assert "other language half not read (corpus esd reads them): 0011, 0012" in proc.stdout
     table = read_table(str(tmp_path / "zh" / "utterances.tsv"))
     assert {u.speaker for u in table} == {"esd0001"} and counts(table) == [2, 2, 2, 2]
     assert all(u.phones for u in table) and {u.dialog for u in table} == {"train", "test"}

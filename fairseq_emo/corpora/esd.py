@@ -68,6 +68,11 @@ def read_esd(root: str, audio: AudioOptions, corpus: str = "esd") -> CorpusRead:
     if not speakers:
         raise FileNotFoundError(f"{base}: none of the {corpus} speakers "
                                 f"{min(HALVES[corpus]):04d}-{max(HALVES[corpus]):04d}")
+    other = [d for d in sorted(os.listdir(base)) if d.isdigit() and len(d) == 4 and os.path.isdir(os.path.join(base, d))
+             and d not in speakers]
+    if other:   # the other language's half: said, not silently passed over
+        result.tolerate(f"ESD speaker folders of the other language half not read (corpus "
+                        f"{'esdzh' if corpus == 'esd' else 'esd'} reads them): {', '.join(other)}")
     for speaker in speakers:
         folder = os.path.join(base, speaker)
         listing = os.path.join(folder, f"{speaker}.txt")
