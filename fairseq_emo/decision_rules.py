@@ -10,6 +10,10 @@ Rules (each falls back to the posterior mass when it has no unit to count, as th
   ARPAbet vowels; BPC: the classes made of vowels only; initials/finals: finals vs initials). The paper motivates
   phonetic units by consonant and vowel regions carrying different emotion information: this is that claim
   measured on its own decodes. Not defined for syllables and utterance units (they are not one or the other).
+- `ctc_likelihood`: the emotion whose emotion-suffixed reference sequence (utterance units: the one token) has the
+  highest CTC log-likelihood under the model (ctc_score.py, computed by decode.py into units.jsonl). It reads the
+  whole posterior matrix, so it decides every utterance; an utterance none of whose four sequences could be scored
+  falls back to the posterior mass. It needs reference units: a run decoded without them has no such rule.
 """
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -18,7 +22,8 @@ from fairseq_emo.units import UnitSpec
 from fairseq_emo.units.suffix import split_token
 from fairseq_emo.vote import posterior_weighted_vote, vote
 
-RULES = ("majority", "posterior_mass", "posterior_weighted", "duration", "vowels_only", "consonants_only")
+RULES = ("majority", "posterior_mass", "posterior_weighted", "duration", "vowels_only", "consonants_only",
+         "ctc_likelihood")
 SEGMENT_RULES = ("vowels_only", "consonants_only")
 
 
@@ -31,9 +36,9 @@ def vowel_test(variant: str) -> Optional[Callable[[str], Optional[bool]]]:
     if spec.unit == "phoneme":
         from fairseq_emo.units.phoneme import VOWELS as vowels
     elif spec.unit == "bpc":
-        from fairseq_emo.units.bpc import BPC_SETS
+        from fairseq_emo.units.bpc import bpc_mapping
         from fairseq_emo.units.phoneme import VOWELS
-        mapping = BPC_SETS[spec.bpc_set]
+        mapping = bpc_mapping(spec.bpc_set)
         vowels = {c for c in set(mapping.values()) if all(p in VOWELS for p, cls in mapping.items() if cls == c)}
     elif spec.unit == "initfinal":   # an initial is a consonant, a final carries the vowel
         from fairseq_emo.units.initfinal import INITIALS
@@ -64,11 +69,20 @@ def decide(line: Dict, rule: str, is_vowel: Optional[Callable[[str], Optional[bo
             raise ValueError(f"rule {rule} needs a unit type with vowels and consonants")
         want = rule == "vowels_only"
         return vote([emo for body, emo, _ in units if is_vowel(body) is want], mass)
+    if rule == "ctc_likelihood":
+        scores = line.get("ctc_scores")
+        if scores is None:
+            raise ValueError(f"utterance {line['utt_id']}: no ctc_scores in its units.jsonl line (decoded before "
+                             f"they were written, or without reference units): decode it again")
+        if not scores:
+            return vote([], mass)
+        return max(EMOTIONS, key=lambda e: (scores.get(e, float("-inf")), -EMOTIONS.index(e)))
     raise ValueError(f"unknown decision rule {rule!r}; rules: {', '.join(RULES)}")
 
 
 def decide_all(lines: Sequence[Dict], variant: str) -> Dict[str, Dict[str, str]]:
     """units.jsonl lines of a run -> {rule: {utt_id: emotion}} for every rule the unit type allows."""
     is_vowel = vowel_test(variant)
-    rules: List[str] = [r for r in RULES if is_vowel is not None or r not in SEGMENT_RULES]
+    rules: List[str] = [r for r in RULES if (is_vowel is not None or r not in SEGMENT_RULES)
+                        and (r != "ctc_likelihood" or all("ctc_scores" in line for line in lines))]
     return {rule: {line["utt_id"]: decide(line, rule, is_vowel) for line in lines} for rule in rules}

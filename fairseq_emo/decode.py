@@ -3,7 +3,8 @@
 Outputs in OUT (formats: manifests/README.md and docs/recipe.md "Decoding, scoring, the vote"):
   emo/hyp.trn, emo/ref.trn        units with emotion suffixes      `<units> (<speaker>-<utt_id>)`
   noemo/hyp.trn, noemo/ref.trn    the same with suffixes stripped
-  units.jsonl                     per utterance: units with start/end seconds and posterior, emotion mass
+  units.jsonl                     per utterance: units with start/end seconds and posterior, emotion mass,
+                                  CTC log-likelihood of the reference bodies with each emotion (ctc_score.py)
   ref_emotions.txt                `<utt_id> <emotion>` (the reference for scripts/vote.py)
 Every utterance of the split is written, an empty hypothesis as an empty line body.
 Batches are length-sorted; an utterance's output does not depend on its batch (inference.py runs a group-norm
@@ -20,6 +21,7 @@ import torch
 from fairseq_emo import inference, layout
 from fairseq_emo.atomic import write_text
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, non_finite
+from fairseq_emo.ctc_score import emotion_scores
 from fairseq_emo.label_check import MIN_SAMPLES
 from fairseq_emo.manifest import SplitEntry, read_split  # noqa: F401  (decode.read_split: public)
 from fairseq_emo.trn import write_trn
@@ -39,8 +41,13 @@ def load_model(checkpoint: str, data_dir: Optional[str], device: str):
         # fairseq builds wav2vec 2.0's positional convolution with torch's older weight_norm, which warns on every
         # load; the weights are the same either way
         warnings.filterwarnings("ignore", message=r".*weight_norm.* is deprecated", category=FutureWarning)
-        models, _cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides=overrides)
+        models, cfg, task = checkpoint_utils.load_model_ensemble_and_task([checkpoint], arg_overrides=overrides)
     model = models[0].to(device).eval()
+    from fairseq_emo import pooled
+
+    # the pooled classifier is the backbone's CTC model trained with another criterion: only the saved config
+    # tells, and its decision differs (inference.is_pooled)
+    model.fairseq_emo_pooled = getattr(cfg.get("criterion") or {}, "_name", None) == pooled.CRITERION
     return model, task
 
 
@@ -69,39 +76,62 @@ def decode_split(model, task, entries: List[SplitEntry], batch_size: int = 8, de
     normalize = bool(getattr(task.cfg, "normalize", False))
     results: List[Optional[Dict]] = [None] * len(entries)
     bar = tqdm(total=len(entries), desc="decode", unit="utt", disable=not progress)
+    pooled = inference.is_pooled(model)
+    index_of = {symbol: i for i, symbol in enumerate(vocab.symbols) if i >= vocab.nspecial}
     for batch in _batches(entries, batch_size):
-        lprobs = inference.forward(model, [_read(entries[i]) for i in batch], normalize, device)
-        for lp, i in zip(lprobs, batch):
-            results[i] = _result(entries[i], inference.decode(lp, vocab))
+        waves = [_read(entries[i]) for i in batch]
+        if pooled:
+            _, sums = inference.forward(model, waves, normalize, device, pooled=True)
+            for (hidden, frames), i in zip(sums, batch):
+                results[i] = _result(entries[i], inference.classify_pooled(
+                    model, hidden, frames, vocab, entries[i].frames / FAIRSEQ_SAMPLE_RATE))
+        else:
+            for lp, i in zip(inference.forward(model, waves, normalize, device), batch):
+                results[i] = _result(entries[i], inference.decode(lp, vocab),
+                                     emotion_scores(lp, entries[i].ref, index_of))
         bar.update(len(batch))
     for i, e in enumerate(entries):
         if results[i] is None:  # longer than LONG_SECONDS
-            results[i] = _result(e, decode_long(model, _read(e), vocab, normalize, device))
+            decoded, lprobs = decode_long(model, _read(e), vocab, normalize, device)
+            results[i] = _result(e, decoded, emotion_scores(lprobs, e.ref, index_of) if lprobs is not None else None)
             bar.update(1)
     bar.close()
     return results
 
 
-def decode_long(model, wave, vocab, normalize: bool, device: str) -> "inference.Decoded":
-    """One long utterance -> its units (times from the utterance start) and emotion mass, chunk by chunk."""
+def decode_long(model, wave, vocab, normalize: bool, device: str):
+    """One long utterance -> (its units (times from the utterance start) and emotion mass, the chunks' log-probs
+    joined in time), chunk by chunk; the pooled classifier: (its head on the mean over all chunks' frames, None)."""
     from fairseq_emo.chunking import stream_chunks
 
     units, mass = [], None
+    if inference.is_pooled(model):
+        total, frames = 0, 0
+        for _start, chunk in stream_chunks([wave.numpy()], CHUNK_SECONDS):
+            _, ((hidden, n),) = inference.forward(model, [torch.from_numpy(chunk)], normalize, device, pooled=True)
+            total, frames = total + hidden, frames + n
+        return inference.classify_pooled(model, total, frames, vocab, len(wave) / FAIRSEQ_SAMPLE_RATE), None
+    parts = []
     for start, chunk in stream_chunks([wave.numpy()], CHUNK_SECONDS):
         (lp,) = inference.forward(model, [torch.from_numpy(chunk)], normalize, device)
+        parts.append(lp)
         part = inference.decode(lp, vocab, offset=start / FAIRSEQ_SAMPLE_RATE)
         units += part.units
         mass = dict(part.mass) if mass is None else {k: mass[k] + v for k, v in part.mass.items()}
-    return inference.Decoded(units, mass)
+    return inference.Decoded(units, mass), torch.cat(parts)
 
 
-def _result(e: SplitEntry, decoded) -> Dict:
-    """One line of units.jsonl."""
-    return {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
+def _result(e: SplitEntry, decoded, ctc_scores: Optional[Dict[str, float]] = None) -> Dict:
+    """One line of units.jsonl; `ctc_scores` (the CTC log-likelihood of the reference bodies with each emotion,
+    ctc_score.py) only where the split has reference units."""
+    line = {"utt_id": e.utt_id, "speaker": e.speaker, "ref_emotion": e.emotion, "ref": e.ref,
             "units": [{"unit": u.token, "start": u.start, "end": u.end, "posterior": u.posterior}
                       for u in decoded.units],
             "emotion_mass": {k: round(v, 4) for k, v in decoded.mass.items()},
             "seconds": round(e.frames / FAIRSEQ_SAMPLE_RATE, 3)}
+    if ctc_scores is not None:
+        line["ctc_scores"] = ctc_scores
+    return line
 
 
 def _read(entry: SplitEntry) -> torch.Tensor:

@@ -37,8 +37,8 @@ def confusion_figure(run: Dict, path: str) -> None:
 
 
 def unit_emotion_figure(run: Dict, path: str) -> bool:
-    """Per reference unit body, the share of aligned decoded units carrying the true emotion (with its Wilson
-    interval), bodies seen at least min_count times, sorted. -> whether there was anything to draw."""
+    """Per reference unit body, the share of aligned decoded units carrying the true emotion (with its 95 %
+    interval: unit_emotion.py), bodies seen at least min_count times, sorted. -> whether there was anything to draw."""
     u = run.get("unit_emotion")
     if not u:
         return False

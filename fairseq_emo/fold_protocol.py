@@ -26,6 +26,13 @@ class SchemeProtocol:
     syllabifier: Optional[str] = None
     seed: int = 0              # seed of the validation slice
     valid_fraction: float = 0.1
+    subset: Optional[str] = None  # one kind of dialog only (layout.SUBSETS); None: every utterance of the table
+    bpc_classes: Optional[Dict[str, List[str]]] = None  # a user-defined BPC set's definition (units/bpc.py)
+
+
+# Keys written only when set: folds made before they existed stay byte-identical (make_manifests finds them
+# unchanged instead of "different contents")
+_OMITTED_WHEN_NONE = ("subset", "bpc_classes")
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,8 @@ class FoldRecord(SchemeProtocol):
     test_speakers: List[str] = field(default_factory=list)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
+        record = {k: v for k, v in asdict(self).items() if not (k in _OMITTED_WHEN_NONE and v is None)}
+        return json.dumps(record, indent=1, sort_keys=True) + "\n"
 
 
 def write_fold_record(directory: str, record: FoldRecord) -> None:

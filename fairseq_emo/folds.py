@@ -21,12 +21,16 @@ Two policies for that slice (layout.VALID_POLICIES):
   tests the final checkpoint, so validation selects nothing; fairseq needs a valid subset, which here only
   draws the curve. Its figures are therefore training-set figures, not held-out ones.
 - heldout: the slice is removed from train (train and valid disjoint), for studies that select checkpoints.
+Subsets (a lexical control, select_subset): `improvised` keeps only IEMOCAP's improvised dialogs (Ses01F_impro03),
+`scripted` only its scripted ones (Ses01F_script01_1), before the folds are made; the scheme directory carries the
+name (speaker-improvised). In the scripted plays the same lines are spoken with different emotions across
+sessions, so the text can carry the emotion label there; on improvised dialogs it carries no scripted cue.
 """
 import hashlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir  # noqa: F401 (re-exported)
+from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, SUBSETS, VALID_POLICIES, scheme_dir  # noqa: F401 (re-exported)
 from fairseq_emo.table import Utterance
 
 NO_TEST_GROUP = "none"
@@ -112,6 +116,25 @@ def speaker_groups(utterances: Sequence[Utterance], num_folds: int) -> Dict[str,
         raise ValueError(f"{num_folds} speaker folds asked for, the table has {len(speakers)} speakers")
     width = len(str(num_folds))
     return {spk: f"g{k % num_folds + 1:0{width}d}" for k, (_, spk) in enumerate(speakers)}
+
+
+def select_subset(utterances: Sequence[Utterance], subset: Optional[str]) -> List[Utterance]:
+    """The utterances of one kind of dialog (SUBSETS), by the dialog name; None: all. A table whose dialogs are not
+    named the IEMOCAP way (every corpus but iemocap and demo) cannot be split so: an error, not an empty set."""
+    if subset is None:
+        return list(utterances)
+    if subset not in SUBSETS:
+        raise ValueError(f"unknown subset {subset!r}; choose one of {', '.join(SUBSETS)}")
+    named = [u for u in utterances if any(marker in u.dialog for marker in SUBSETS.values())]
+    if len(named) != len(utterances):
+        odd = next(u for u in utterances if u not in named)
+        raise ValueError(f"--subset {subset}: utterance {odd.utt_id} (corpus {odd.corpus}) has dialog "
+                         f"{odd.dialog!r}, neither improvised nor scripted by IEMOCAP's naming; subsets exist for "
+                         f"IEMOCAP-layout tables only")
+    kept = [u for u in utterances if SUBSETS[subset] in u.dialog]
+    if not kept:
+        raise ValueError(f"--subset {subset}: no {subset} dialog in this table")
+    return kept
 
 
 def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_fraction: float = 0.1,

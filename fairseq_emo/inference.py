@@ -153,3 +153,26 @@ def forward(model, waves: List[torch.Tensor], normalize: bool, device: str, pool
     hidden = captured[-1].float().cpu()
     hidden = hidden if batch_first else hidden.transpose(0, 1)   # (B, T, C)
     return out, [(hidden[row, :frames[row]].sum(0), frames[row]) for row in range(len(waves))]
+
+
+def is_pooled(model) -> bool:
+    """Was the model fine-tuned as the pooled classifier (criterion emotion_pooled_ce; decode.load_model marks it)?
+    Its decision is the pooled head's argmax, not greedy CTC (fairseq_emo/pooled.py)."""
+    return bool(getattr(model, "fairseq_emo_pooled", False))
+
+
+def classify_pooled(model, hidden_sum: torch.Tensor, frames: int, vocab: Vocabulary, seconds: float) -> Decoded:
+    """The pooled classifier's decision for one utterance: (sum of the encoder's last hidden state over its
+    frames, frames) -> one utterance unit UTT_<emo> spanning the utterance, its posterior the head's probability;
+    `mass` holds the 4 probabilities (they sum to 1, not to the frame count: no frame-level posteriors exist)."""
+    from fairseq_emo import pooled
+
+    layer, _ = _output_layer(model)
+    weight = next(layer.parameters())
+    with torch.inference_mode():
+        row = layer((hidden_sum / max(1, frames)).to(weight.device, weight.dtype)).float().cpu()
+    columns = pooled.emotion_columns(vocab.symbols, vocab.nspecial)
+    probs = pooled.probabilities(row, columns)
+    best = max(EMOTIONS, key=lambda e: probs[e])
+    index = columns[EMOTIONS.index(best)]
+    return Decoded([Unit(index, vocab.symbols[index], 0.0, round(seconds, 3), round(probs[best], 4))], probs)

@@ -75,28 +75,36 @@ REPORT_DIR = "report"
 CROSS_DIR = "cross"
 NOT_RUNS = (BASELINE_DIR, REPORT_DIR)   # folders of exp/<corpus>/ that are not training runs
 CHECKPOINT_RULE = "final (checkpoint_last.pt; no selection on the test fold)"
-_SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|all|official)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?$")
+# a kind of dialog -> the marker in its IEMOCAP name (folds.select_subset keeps one kind; its scheme dirs say which)
+SUBSETS = {"improvised": "_impro", "scripted": "_script"}
+_SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|all|official)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?"
+                         r"(?:-(?P<subset>improvised|scripted))?$")
 # 'seed<s>' is never a scheme: 'bpc.seed1' is the speaker scheme with seed 1 (what run_folds.sh --seeds names)
 _EXP_NAME = re.compile(r"^(?P<variant>[^.]+)(?:\.(?P<scheme_dir>(?!seed\d+$)[^.]+))?(?:\.seed(?P<seed>\d+))?$")
 
 
-def scheme_dir(scheme: str, num_folds: Optional[int] = None, valid_policy: str = DEFAULT_VALID_POLICY) -> str:
-    """('speaker', 7, 'heldout') -> 'speaker-k7-heldout'; ('speaker', None, 'monitor') -> 'speaker'."""
+def scheme_dir(scheme: str, num_folds: Optional[int] = None, valid_policy: str = DEFAULT_VALID_POLICY,
+               subset: Optional[str] = None) -> str:
+    """('speaker', 7, 'heldout') -> 'speaker-k7-heldout'; ('speaker', None, 'monitor') -> 'speaker';
+    ('speaker', None, 'monitor', 'improvised') -> 'speaker-improvised' (SUBSETS: one kind of dialog only)."""
+    if subset is not None and subset not in SUBSETS:
+        raise ValueError(f"unknown subset {subset!r}; choose one of {', '.join(SUBSETS)}")
     if scheme not in SCHEMES:
         raise ValueError(f"unknown fold scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
     if valid_policy not in VALID_POLICIES:
         raise ValueError(f"unknown validation policy {valid_policy!r}; choose one of {', '.join(VALID_POLICIES)}")
     name = f"{scheme}-k{num_folds}" if num_folds else scheme
-    return name if valid_policy == DEFAULT_VALID_POLICY else f"{name}-{valid_policy}"
+    name = name if valid_policy == DEFAULT_VALID_POLICY else f"{name}-{valid_policy}"
+    return f"{name}-{subset}" if subset else name
 
 
 def parse_scheme_dir(name: str) -> Dict:
-    """'speaker-k7-heldout' -> {'scheme': 'speaker', 'num_folds': 7, 'valid_policy': 'heldout'}."""
+    """'speaker-k7-heldout' -> {'scheme': 'speaker', 'num_folds': 7, 'valid_policy': 'heldout', 'subset': None}."""
     m = _SCHEME_DIR.match(name)
     if not m:
-        raise ValueError(f"{name!r} is not a fold scheme directory (<scheme>[-k<K>][-heldout])")
+        raise ValueError(f"{name!r} is not a fold scheme directory (<scheme>[-k<K>][-heldout][-improvised|-scripted])")
     return {"scheme": m["scheme"], "num_folds": int(m["k"]) if m["k"] else None,
-            "valid_policy": m["policy"] or DEFAULT_VALID_POLICY}
+            "valid_policy": m["policy"] or DEFAULT_VALID_POLICY, "subset": m["subset"]}
 
 
 def exp_name(variant: str, scheme_dir_name: str = "speaker", seed: Optional[int] = None) -> str:
@@ -296,6 +304,7 @@ def main(argv=None) -> int:
     s.add_argument("--scheme", default="speaker")
     s.add_argument("--num-folds", type=int)
     s.add_argument("--valid-policy", default=DEFAULT_VALID_POLICY)
+    s.add_argument("--subset", help="improvised | scripted: one kind of dialog only (SUBSETS)")
     e = sub.add_parser("exp-name", help="exp/<corpus>/ directory name of a unit variant's runs")
     e.add_argument("--variant", required=True)
     e.add_argument("--scheme-dir", default="speaker")
@@ -350,7 +359,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.what == "scheme-dir":
-            print(scheme_dir(args.scheme, args.num_folds, args.valid_policy))
+            print(scheme_dir(args.scheme, args.num_folds, args.valid_policy, args.subset or None))
         elif args.what == "exp-name":
             print(exp_name(args.variant, args.scheme_dir, args.seed))
         elif args.what == "shell-names":

@@ -29,7 +29,7 @@ from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.fold_protocol import FoldRecord, SchemeProtocol, write_fold_record
 from fairseq_emo.folds import NO_TEST_GROUP, Fold
 from fairseq_emo.table import Utterance
-from fairseq_emo.units import UnitSpec, emotion_units
+from fairseq_emo.units import WHOLE_UTTERANCE, UnitSpec, emotion_units
 from fairseq_emo.units.suffix import add_emotion, split_token
 
 SPLITS = ("train", "valid", "test")
@@ -48,7 +48,7 @@ class WriteReport:
 
 def label_all(utterances: Sequence[Utterance], spec: UnitSpec) -> Dict[str, List[str]]:
     """utt_id -> emotion-suffixed tokens, for every utterance of the table."""
-    if spec.unit != "utterance" and not any(u.words for u in utterances):
+    if spec.unit not in WHOLE_UTTERANCE and not any(u.words for u in utterances):
         raise ValueError(f"{spec.unit} units need transcripts, and no utterance of this {utterances[0].corpus} "
                          f"table has any: such a corpus can only be tested on (scripts/run_cross_corpus.sh) "
                          f"or trained with utterance units")

@@ -175,8 +175,12 @@ def compare(r: RunConditions) -> Comparison:
     scheme, every fold evaluated, test utterances, validation policy, config, pre-trained model and backbone,
     overrides, unit variant. The training seed is not a difference (the paper gives none; seed 1 is fairseq's
     default), and logging/saving/launcher overrides are not (NEUTRAL_OVERRIDES)."""
+    from fairseq_emo.layout import SUBSETS
+
     overrides = user_overrides(r.command)
     base_scheme = r.scheme.replace("-heldout", "")
+    subset = next((s for s in SUBSETS if base_scheme.endswith(f"-{s}")), None)
+    base_scheme = base_scheme[: -len(subset) - 1] if subset else base_scheme
     for name, exp in EXPERIMENTS.items():
         if base_corpus(r.corpus) != base_corpus(exp["corpus"]) or base_scheme != exp["scheme"]:
             continue
@@ -190,6 +194,8 @@ def compare(r: RunConditions) -> Comparison:
                          + (f" (the paper: {exp['folds']} folds)" if r.total_folds != exp["folds"] else ""))
         if r.n is not None and r.n != exp["utterances"]:
             diffs.append(f"{r.n} test utterances (the paper: {exp['utterances']})")
+        if subset:
+            diffs.append(f"{subset} dialogs only (the paper: every utterance of the 4-class set)")
         diffs += _training_differences(r, r.unit)
         return Comparison(name, exp["figures"], diffs, overrides)
     return Comparison(None, {}, [], overrides)

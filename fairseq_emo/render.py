@@ -94,7 +94,15 @@ def table1(sec: Dict) -> List[str]:
                  f"(seed {boot['seed']}), percentile interval. " if boot else "")
               + f"{sec['protocol']['texts']['strict'][0].upper() + sec['protocol']['texts']['strict'][1:]} (the main "
               "figure decides those by the fallbacks counted in the ties / empty column)."]
+    if any(s["unit"] == "pooled" for s in runs):
+        lines += ["", POOLED_NOTE]
     return lines + paper_notes(sec)
+
+
+POOLED_NOTE = ("`pooled` is not a unit type of the paper: it is the same-backbone utterance classifier (the "
+               "SUPERB/SpeechBrain-style SER fine-tune: the encoder's output mean-pooled over the utterance, a linear "
+               "head over the 4 emotions, cross-entropy) under the same recipe, budget and folds, decided by its "
+               "argmax. It is the comparison that says whether the phonetic units, not the backbone, help.")
 
 
 def interval(boot: Optional[Dict]) -> str:
@@ -110,7 +118,8 @@ def decision_rules(sec: Dict) -> List[str]:
         return []
     lines = ["", "### Decision rules (the same decodes, no retraining)", "",
              "The paper's majority vote against: the posterior mass alone, posterior-weighted and duration-weighted "
-             "votes, and the vote over vowel units only or consonant units only (fairseq_emo/decision_rules.py). "
+             "votes, the vote over vowel units only or consonant units only, and the CTC-likelihood decision (the "
+             "emotion whose suffixed reference sequence the model finds most likely; fairseq_emo/decision_rules.py). "
              "McNemar: exact, on the utterances where exactly one of the two rules is right.", "",
              "| units | seed | rule | WA | UA | majority only right | rule only right | McNemar p |",
              "|---" * 8 + "|"]
@@ -131,8 +140,9 @@ def unit_emotion(sec: Dict) -> List[str]:
         return []
     lines = ["", "### Emotion per unit (decoded units aligned to the reference carrying the true emotion, %)", "",
              "sclite's alignment of the unit bodies; a decoded unit aligned to a reference unit (match or "
-             "substitution) counts for that reference body; shares with Wilson 95 % intervals and counts "
-             "(fairseq_emo/unit_emotion.py).", "",
+             "substitution) counts for that reference body; shares with 95 % intervals ("
+             + (runs[0]["unit_emotion"].get("interval") or "Wilson") + ") and counts (fairseq_emo/unit_emotion.py).",
+             "",
              "| units | seed | units counted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " | all |",
              "|---" * 8 + "|"]
 

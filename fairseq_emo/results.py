@@ -201,7 +201,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     if protocol.pop("mixed", False):
         comparison.differences.append("its folds were trained with different configs or overrides")
     summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"]))
-    summary["unit_definition"] = _unit_definition(names["variant"])
+    summary["unit_definition"] = _unit_definition(names["variant"], info.bpc_classes)
     from fairseq_emo.unit_emotion import unit_emotion
     summary["unit_emotion"] = unit_emotion([l for l in unit_lines if l["utt_id"] in reference], names["variant"])
     summary["paper_comparison"] = comparison.as_dict()
@@ -213,21 +213,19 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     return summary
 
 
-def _unit_definition(variant: str) -> Optional[Dict[str, List[str]]]:
-    """A BPC variant -> its classes and their phones (what a ranked BPC set is); None for other unit types."""
-    from fairseq_emo.units import UnitSpec
-    from fairseq_emo.units.bpc import BPC_SETS
+def _unit_definition(variant: str, recorded: Optional[Dict[str, List[str]]] = None) -> Optional[Dict[str, List[str]]]:
+    """A BPC variant -> its classes and their phones (what a ranked BPC set is); None for other unit types.
+    A user-defined set's definition is the one its folds recorded (fold.json), whatever its file says now."""
+    from fairseq_emo.units.bpc import DEFAULT_BPC_SET, bpc_classes
 
+    if variant.split("-")[0] != "bpc":
+        return None
+    if recorded:
+        return recorded
     try:
-        spec = UnitSpec.from_variant(variant)
+        return bpc_classes(variant.partition("-")[2] or DEFAULT_BPC_SET)
     except ValueError:
         return None
-    if spec.unit != "bpc":
-        return None
-    classes: Dict[str, List[str]] = {}
-    for phone, cls in sorted(BPC_SETS[spec.bpc_set].items()):
-        classes.setdefault(cls, []).append(phone)
-    return classes
 
 
 def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dict[str, str], variant: str) -> Dict:
@@ -239,6 +237,10 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
     from fairseq_emo.decision_rules import decide_all
     from fairseq_emo.stats import speaker_bootstrap
 
+    speaker_of = {line["utt_id"]: line["speaker"] for line in lines}
+    bootstrap = speaker_bootstrap(reference, predicted, speaker_of, weighted_and_unweighted_accuracy)
+    if variant == "pooled":   # one decision per utterance (the pooled argmax): there are no units to count
+        return {"decision_rules": None, "bootstrap": bootstrap}
     decided = decide_all(lines, variant)
     majority_right = {u: decided["majority"][u] == e for u, e in reference.items()}
     rules = {}
@@ -247,9 +249,7 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
         a_only, b_only = discordant([majority_right[u] for u in reference], [right[u] for u in reference])
         rules[rule] = dict(accuracy(reference, pred), n=len(reference), majority_only=a_only, rule_only=b_only,
                            mcnemar_p=mcnemar_exact(a_only, b_only))
-    speaker_of = {line["utt_id"]: line["speaker"] for line in lines}
-    return {"decision_rules": rules,
-            "bootstrap": speaker_bootstrap(reference, predicted, speaker_of, weighted_and_unweighted_accuracy)}
+    return {"decision_rules": rules, "bootstrap": bootstrap}
 
 
 def paired_tests(a: Dict, b: Dict) -> Optional[Dict]:

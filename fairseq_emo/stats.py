@@ -84,6 +84,32 @@ def speaker_bootstrap(reference: Dict[str, str], predicted: Dict[str, str], spea
             "speakers": len(speakers)}
 
 
+def speaker_bootstrap_shares(counts: Dict[str, Dict[str, List[int]]], resamples: int = BOOTSTRAP_RESAMPLES,
+                             seed: int = 0) -> Dict[str, List[float]]:
+    """95 % intervals (in %) of shares k/n pooled over speakers, by resampling speakers with replacement:
+    {speaker: {key: [k, n]}} -> {key: [lo, hi]}. A resample in which a key has no count (n = 0) is left out of
+    that key's interval (the share is undefined there). The percentile positions are speaker_bootstrap's."""
+    import numpy as np
+
+    speakers = sorted(counts)
+    keys = sorted({key for per in counts.values() for key in per})
+    k = np.array([[counts[s].get(key, [0, 0])[0] for key in keys] for s in speakers], dtype=float)
+    n = np.array([[counts[s].get(key, [0, 0])[1] for key in keys] for s in speakers], dtype=float)
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, len(speakers), size=(resamples, len(speakers)))
+    weights = np.stack([np.bincount(row, minlength=len(speakers)) for row in drawn]).astype(float)  # (R, S)
+    k_r, n_r = weights @ k, weights @ n                                                             # (R, keys)
+    out = {}
+    for j, key in enumerate(keys):
+        values = np.sort(100.0 * k_r[n_r[:, j] > 0, j] / n_r[n_r[:, j] > 0, j])
+        if len(values) == 0:
+            out[key] = [0.0, 0.0]
+            continue
+        lo, hi = values[int(0.025 * (len(values) - 1))], values[int(round(0.975 * (len(values) - 1)))]
+        out[key] = [round(float(lo), 1), round(float(hi), 1)]
+    return out
+
+
 def paired_tests_text(pairs: int) -> str:
     """What the paired tests are, for the reports (one family of `pairs` comparisons per test)."""
     return ("Exact McNemar test on the utterances both tested (pooled over folds: A right & B wrong vs A wrong & B "

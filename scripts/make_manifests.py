@@ -24,13 +24,13 @@ from collections import Counter
 from fairseq_emo import paper
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.fold_protocol import SchemeProtocol
-from fairseq_emo.folds import make_folds
+from fairseq_emo.folds import SUBSETS, make_folds, select_subset
 from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir
 from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, check_removable,
                                   remove_orphans, remove_stale_folds, stale_folds, write_eval_set, write_fold, write_fold_index)
 from fairseq_emo.table import read_table
 from fairseq_emo.units import NONSPEECH_BODY, UNIT_TYPES, UnitSpec
-from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, describe_bpc_sets
+from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, bpc_classes, describe_bpc_sets
 from fairseq_emo.units.suffix import strip_emotion
 from fairseq_emo.units.syllable import SYLLABIFIERS
 
@@ -51,11 +51,15 @@ def main(argv=None) -> int:
                                                       "(Mandarin Affective Speech: 7) instead of one per speaker")
     parser.add_argument("--eval-only", action="store_true",
                         help="write a test-only set (no units, no folds) for cross-corpus testing")
-    parser.add_argument("--bpc-set", choices=sorted(BPC_SETS), default=DEFAULT_BPC_SET)
+    parser.add_argument("--bpc-set", default=DEFAULT_BPC_SET,
+                        help="a built-in set or a user-defined file's name (--list-bpc-sets; units/bpc.py)")
     parser.add_argument("--syllabifier", choices=SYLLABIFIERS, default="phonetic")
     parser.add_argument("--valid-policy", choices=VALID_POLICIES, default=DEFAULT_VALID_POLICY,
                         help="monitor (default): valid is drawn from train, which keeps every utterance (the "
                              "paper); heldout: valid is removed from train")
+    parser.add_argument("--subset", choices=sorted(SUBSETS),
+                        help="one kind of IEMOCAP dialog only, before the folds are made (a lexical control: "
+                             "improvised dialogs have no scripted text); the scheme directory gets its name")
     parser.add_argument("--valid-fraction", type=float, default=0.1,
                         help="share of each training (group, emotion) used for validation (default 0.1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the validation slice (default 0)")
@@ -93,7 +97,8 @@ def main(argv=None) -> int:
             return _eval_only(args, utterances)
         spec = _unit_spec(args)
         corpus = args.corpus or utterances[0].corpus
-        scheme_name = scheme_dir(args.folds, args.num_folds, args.valid_policy)
+        utterances = select_subset(utterances, args.subset)
+        scheme_name = scheme_dir(args.folds, args.num_folds, args.valid_policy, args.subset)
         out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_name)
         folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds, args.valid_policy)
         labels = label_all(utterances, spec)
@@ -101,7 +106,9 @@ def main(argv=None) -> int:
         root = audio_root(utterances)
         protocol = SchemeProtocol(corpus=corpus, table=os.path.abspath(args.table), scheme=scheme_name,
                                   unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
-                                  syllabifier=spec.syllabifier, seed=args.seed, valid_fraction=args.valid_fraction)
+                                  syllabifier=spec.syllabifier, seed=args.seed, valid_fraction=args.valid_fraction,
+                                  subset=args.subset, bpc_classes=bpc_classes(spec.bpc_set)
+                                  if spec.unit == "bpc" and spec.bpc_set not in BPC_SETS else None)
         os.makedirs(out, exist_ok=True)
         for name in remove_orphans(out):
             print(f"removed {os.path.join(out, name)}: left by an interrupted run whose process is gone")

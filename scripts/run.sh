@@ -40,7 +40,8 @@
 #   ESD) --num-folds K --bpc-set 'NAME ...' (several: one BPC run per set, ranked in the report)
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
-#   --valid-policy monitor|heldout --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin: default
+#   --valid-policy monitor|heldout --subset improvised|scripted (IEMOCAP: one kind of dialog only, a lexical
+#   control; scheme dirs speaker-improvised, ...) --seeds '1 2 3' --rate-policy bandlimit8k|resample|relabel (mandarin: default
 #   bandlimit8k; other corpora: resample)
 #   --jobs N --gpus '0 1' --stagger S --keep-optimizer --force (run_folds.sh; --force also lets stage 2 rewrite
 #   manifests that differ, e.g. in a copied work dir) --slurm-config NAME (configs/slurm/NAME.yaml, --launcher
@@ -56,7 +57,7 @@ stage=0
 stop_stage=9
 corpus=demo
 data=""
-requested_units=""   # default: the corpus's (registry): phoneme bpc syllable utterance in English, initfinal in Mandarin
+requested_units=""   # default: the corpus's (registry): phoneme bpc syllable utterance pooled in English, initfinal in Mandarin
 requested_schemes="speaker"
 bpc_set=manner6
 syllabifier=phonetic
@@ -69,6 +70,7 @@ config=""        # default: demo -> tiny; iemocap -> paper_<unit>
 launcher=local
 train_folds=""   # default: every fold
 valid_policy=monitor
+subset=""   # improvised|scripted: one kind of IEMOCAP dialog only (layout.SUBSETS)
 rate_policy=""   # mandarin: bandlimit8k (default: the paper's 8 kHz condition from a 22.05 kHz copy) | resample | relabel
 seeds=""         # default: one run per fold with fairseq's default seed
 pool=()          # --jobs/--gpus/--stagger/--slurm-config/--keep-optimizer/--force, passed to run_folds.sh
@@ -81,7 +83,8 @@ manifest_force=()  # --force: make_manifests.py --force too (a copied work dir's
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage|--stop-stage|--corpus|--data|--units|--folds|--num-folds|--bpc-set|--syllabifier|--per-emotion|--work|\
-    --w2v|--train-units|--config|--launcher|--train-folds|--valid-policy|--rate-policy|--seeds|--jobs|--gpus|--stagger|--slurm-config)
+    --w2v|--train-units|--config|--launcher|--train-folds|--valid-policy|--rate-policy|--seeds|--jobs|--gpus|--stagger|--slurm-config|\
+    --subset)
       need_value "$1" $# ;;&
     --stage) stage=$2; shift 2 ;;
     --stop-stage) stop_stage=$2; shift 2 ;;
@@ -100,6 +103,7 @@ while [ $# -gt 0 ]; do
     --launcher) launcher=$2; shift 2 ;;
     --train-folds) train_folds=$2; shift 2 ;;
     --valid-policy) valid_policy=$2; shift 2 ;;
+    --subset) subset=$2; shift 2 ;;
     --rate-policy) rate_policy=$2; shift 2 ;;
     --seeds) seeds=$2; shift 2 ;;
     --jobs|--gpus|--stagger) pool+=("$1" "$2"); shift 2 ;;
@@ -155,6 +159,7 @@ check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units
 check_words --train-units '^[A-Za-z0-9_-]+$' "unit (variant) names" $train_units
 check_words --train-folds '^([0-9]+|all)$' "fold numbers or 'all'" $train_folds
 case "$valid_policy" in monitor|heldout) ;; *) die "--valid-policy monitor|heldout, not '$valid_policy'" ;; esac
+case "$subset" in ""|improvised|scripted) ;; *) die "--subset improvised|scripted, not '$subset'" ;; esac
 check_words --seeds '^[0-9]+$' 'non-negative integers, e.g. --seeds "1 2 3"' $seeds
 if [ "$launcher" = slurm ] && ! $status_only; then   # the Slurm client and settings before any stage runs
   check_words --slurm-config '^[A-Za-z0-9_-]+$' "a settings name (configs/slurm/NAME.yaml)" "$slurm_config"
@@ -163,6 +168,7 @@ fi
 # scheme -> its manifest directory name (layout.py): speaker-k7 for 7 speaker groups, -heldout for that policy
 scheme_dir() {
   local opt=(); [ "$1" = speaker ] && [ -n "$num_folds" ] && opt=(--num-folds "$num_folds")
+  [ -n "$subset" ] && opt+=(--subset "$subset")
   layout scheme-dir --scheme "$1" --valid-policy "$valid_policy" ${opt[@]+"${opt[@]}"}
 }
 # --bpc-set/--syllabifier pick a variant of those unit types; manifests and exp/ dirs are named by the variant
@@ -232,13 +238,14 @@ if want 2; then
       log "stage 2: $table -> $work/manifests/$name ($unit, $scheme folds, validation $valid_policy)"
       "$PYTHON" "$repo/scripts/make_manifests.py" --table "$table" --unit "$unit" --folds "$scheme" \
         --valid-policy "$valid_policy" --manifest-root "$work/manifests" ${fold_opt[@]+"${fold_opt[@]}"} \
+        ${subset:+--subset "$subset"} \
         ${manifest_force[@]+"${manifest_force[@]}"}
     done
   done
 fi
 [ -n "${prepare_fd:-}" ] && exec {prepare_fd}>&-   # inputs ready: the other run may go on
 if [ "$corpus" = demo ]; then
-  train_units=${train_units:-bpc utterance}
+  train_units=${train_units:-bpc utterance pooled}
   config=${config:-demo}
   train_folds=${train_folds:-1 2}
   size=tiny; [ "$config" = demo ] && size=demo

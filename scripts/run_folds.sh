@@ -62,7 +62,7 @@ me=run_folds.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 corpus=demo
-units="phoneme bpc syllable utterance"
+units="phoneme bpc syllable utterance pooled"
 scheme_dir=speaker
 train_folds=""      # default: every fold<k> found
 config=""           # default: paper_<unit>
@@ -181,6 +181,8 @@ fold_command() {
   cmd+=("task.data=$data" "task.labels=$labels" "model.w2v_path=$w2v" "common.user_dir=$repo/fairseq_emo"
         "checkpoint.save_dir=$out/$checkpoints_dir")
   [ -n "$seed" ] && cmd+=("common.seed=$seed")
+  # the same-backbone classifier: any config, its objective (configs/recipe/pooled.yaml; the task refuses a mix-up)
+  [ "$labels" = pooled ] && cmd+=("criterion._name=emotion_pooled_ce")
   cmd+=(${extra[@]+"${extra[@]}"})
 }
 

@@ -56,25 +56,30 @@ def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_pa
 
 
 def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
-    # two fold schemes: each is trained, decoded, scored, voted and reported, with its own protocol line
+    # two fold schemes: each is trained, decoded, scored, voted and reported, with its own protocol line; the
+    # utterance unit beside the same-backbone pooled classifier, with the paired tests between them
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
-           str(tmp_path), "--units", "utterance", "--train-units", "utterance", "--train-folds", "1",
+           str(tmp_path), "--units", "utterance pooled", "--train-units", "utterance pooled", "--train-folds", "1",
            "--config", "tiny", "--folds", "speaker session", "--w2v", tiny_w2v]
     overrides = ["--", "optimization.max_update=4"]
     base, cmd = cmd, cmd + overrides
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
-    assert len(result) == 2, proc.stdout
+    assert len(result) == 4, proc.stdout
     assert result[0].startswith("RESULT corpus=demo unit=utterance folds=speaker WA=")
-    assert result[1].startswith("RESULT corpus=demo unit=utterance folds=session WA=")
+    assert result[1].startswith("RESULT corpus=demo unit=pooled folds=speaker WA=")
+    assert result[2].startswith("RESULT corpus=demo unit=utterance folds=session WA=")
     wa = float(result[0].split("WA=")[1].split()[0])
     assert 0.0 <= wa <= 100.0 and "valid=monitor" in result[0]
     report = tmp_path / "exp" / "demo" / "report"
     text = (report / "report.md").read_text()
     assert "fold scheme `speaker`" in text and "fold scheme `session`" in text and text.count("Protocol:") == 2
     assert "checkpoint_last.pt" in text and "Table 3" in text and "**Synthetic corpus.**" in text
+    from fairseq_emo.render import POOLED_NOTE
+    table1_rows = [line for line in text.splitlines() if line.startswith("| pooled | ")]
+    assert text.count(POOLED_NOTE) == 2 and len(table1_rows) >= 2, table1_rows
     # the eGeMAPS baseline ran on the same folds (stage 8) and stands beside Table 1 in both schemes
     assert text.count("| baseline: eGeMAPSv02 functionals + logistic regression |") == 2
     for scheme in ("speaker", "session"):
@@ -86,6 +91,13 @@ def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     results = strict_json(report / "results.json")
     assert set(results["schemes"]) == {"speaker", "session"}
     check_schema(results, "results")
+    tests = results["schemes"]["speaker"]["paired_tests"]
+    assert any({t["a"], t["b"]} == {"utterance", "pooled"} for t in tests), tests
+    pooled_run = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "pooled")
+    assert pooled_run["decision_rules"] is None and pooled_run["bootstrap"] is not None
+    assert pooled_run["rules"]["empty"] == 0   # the classifier always decides
+    assert "criterion._name=emotion_pooled_ce" in (tmp_path / "exp" / "demo" / "pooled" / "fold1" / "cmd.sh").read_text()
+    check_pooled_decode_is_the_criterions_decision(tmp_path / "exp" / "demo" / "pooled" / "fold1")
     assert isinstance(results["schemes"]["speaker"]["runs"][0]["scores"]["emo"]["N"], int)
     assert (tmp_path / "exp" / "demo" / "utterance" / "scores_test.tsv").is_file()
     assert (tmp_path / "exp" / "demo" / "utterance.session" / "scores_test.tsv").is_file()
@@ -96,8 +108,8 @@ def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     # a rerun skips the finished trainings, decodes and baseline folds
     proc = subprocess.run(base + ["--stage", "4", "--stop-stage", "5"] + overrides, capture_output=True, text=True,
                           env=env)
-    assert proc.returncode == 0 and proc.stderr.count("finished earlier, skipped") == 2, proc.stderr
-    assert proc.stderr.count("decode_test exists, skipped") == 2, proc.stderr
+    assert proc.returncode == 0 and proc.stderr.count("finished earlier, skipped") == 4, proc.stderr
+    assert proc.stderr.count("decode_test exists, skipped") == 4, proc.stderr
     proc = subprocess.run(base + ["--stage", "8", "--stop-stage", "8"], capture_output=True, text=True, env=env)
     # both schemes, each with the eGeMAPS baseline and the lexical control
     assert proc.returncode == 0 and proc.stdout.count("BASELINE fold1: done earlier, skipped") == 4
@@ -140,3 +152,31 @@ def test_a_test_utterance_longer_than_a_minute_is_decoded_in_chunks_joined(demo_
     got = results[2]
     assert [(u["unit"], u["start"]) for u in got["units"]] == expected
     assert got["emotion_mass"] == {k: round(v, 4) for k, v in mass.items()} and got["seconds"] > 60
+
+
+def check_pooled_decode_is_the_criterions_decision(fold):
+    """The decoder's pooled decision (inference.classify_pooled, on the encoder's hidden states) and the training
+    criterion's (emotion_pooled_ce, on the output layer's frames) agree on every test utterance of a real model:
+    the linear head on the mean-pooled encoder is the mean of the output layer, as fairseq_emo/pooled.py says."""
+    import soundfile
+    import torch
+
+    from fairseq_emo.decode import load_model, read_split
+    from fairseq_emo.fairseq_plugin.pooled_criterion import EmotionPooledCriterion
+    from fairseq_emo.layout import read_done
+
+    done = read_done(str(fold))
+    model, task = load_model(done["test_checkpoint"], done["data"], "cpu")
+    assert model.fairseq_emo_pooled
+    criterion = EmotionPooledCriterion(None, task)
+    hyps = read_trn(str(fold / "decode_test" / "emo" / "hyp.trn"))
+    entries = read_split(done["data"], "test", "pooled")
+    for e in entries:
+        wav, _ = soundfile.read(e.wav, dtype="float32")
+        target = torch.tensor([[task.target_dictionary.index(e.ref[0])]])
+        with torch.no_grad():
+            _, _, log = criterion(model, {"net_input": {"source": torch.from_numpy(wav)[None],
+                                                        "padding_mask": torch.zeros(1, len(wav), dtype=torch.bool)},
+                                          "target": target})
+        decoded_right = hyps[f"{e.speaker}-{e.utt_id}"] == e.ref
+        assert (log["_emo_errors"] == 0) == decoded_right, e.utt_id

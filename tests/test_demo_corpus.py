@@ -1,4 +1,5 @@
 """The demo corpus goes through the real IEMOCAP reader and every unit type x fold scheme, via run.sh."""
+import json
 import os
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def test_run_sh_prepares_all_units_and_schemes(demo_tree, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "stage 0" in proc.stderr and "skipped" in proc.stderr  # the corpus already existed
-    for unit in ("phoneme", "bpc", "syllable", "utterance"):
+    for unit in ("phoneme", "bpc", "syllable", "utterance", "pooled"):
         for scheme, n in (("speaker", 10), ("dialog", 10), ("session", 5)):
             d = tmp_path / "manifests" / "demo" / unit / scheme
             assert len([x for x in os.listdir(d) if x.startswith("fold") and (d / x).is_dir()]) == n, d
@@ -48,6 +49,14 @@ def test_run_sh_prepares_all_units_and_schemes(demo_tree, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0 and "stage 1:" in proc.stderr and "exists, skipped" in proc.stderr
     assert "[written]" not in proc.stdout and "[unchanged]" in proc.stdout
+    # the improvised-only protocol: its own scheme dirs beside the full ones, only improvised dialogs in them
+    proc = subprocess.run(cmd[:-2] + ["--units", "bpc", "--subset", "improvised"], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    d = tmp_path / "manifests" / "demo" / "bpc" / "speaker-improvised"
+    tested = [line.split()[0] for k in range(1, 11) for line in open(d / f"fold{k}" / "test.utt")]
+    assert tested and all("_impro" in u for u in tested)
+    assert json.load(open(d / "fold1" / "fold.json"))["subset"] == "improvised"
 
 
 
@@ -55,7 +64,7 @@ def test_run_sh_bpc_set_trains_the_variant(demo_tree, tmp_path):
     # --bpc-set writes manifests/<corpus>/bpc-<set>/...; training and the later stages must use those folds
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
-           str(tmp_path), "--stage", "1", "--stop-stage", "4", "--units", "bpc", "--bpc-set", "cv2 sonority5",
+           str(tmp_path), "--stage", "1", "--stop-stage", "4", "--units", "bpc", "--bpc-set", "cv2 sonority5 place5",
            "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--", "optimization.max_update=2"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -64,5 +73,11 @@ def test_run_sh_bpc_set_trains_the_variant(demo_tree, tmp_path):
     assert f"data={tmp_path}/manifests/demo/bpc-cv2/speaker/fold1" in done
     # two sets asked for: one run each (the BPC set search), the second trained too
     assert (tmp_path / "exp" / "demo" / "bpc-sonority5" / "fold1" / "DONE").is_file()
+    # a user-defined set (configs/bpc_sets/place5.tsv) goes the same way, its definition recorded in fold.json
+    assert (tmp_path / "exp" / "demo" / "bpc-place5" / "fold1" / "DONE").is_file()
+    record = json.load(open(tmp_path / "manifests" / "demo" / "bpc-place5" / "speaker" / "fold1" / "fold.json"))
+    assert record["bpc_classes"]["POST"] == ["CH", "JH", "SH", "Y", "ZH"]
+    assert "bpc_classes" not in json.load(open(tmp_path / "manifests" / "demo" / "bpc-cv2" / "speaker" / "fold1"
+                                               / "fold.json"))   # built-in sets are named, not copied
     dictionary = open(tmp_path / "manifests" / "demo" / "bpc-cv2" / "speaker" / "fold1" / "dict.bpc.txt").read()
     assert {line.split("_")[0] for line in dictionary.split()[::2]} == {"C", "V", "NSN"}

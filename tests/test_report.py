@@ -388,19 +388,26 @@ def test_emotion_per_unit_counts_aligned_units_carrying_the_true_emotion(experim
     a deletion and an insertion (neither counts); vowels and consonants apart; and the report's table."""
     from fairseq_emo.unit_emotion import unit_emotion, wilson
 
-    lines = [{"utt_id": "a", "ref_emotion": "hap", "ref": ["HH_hap", "AH_hap", "L_hap", "OW_hap"],
+    lines = [{"utt_id": "a", "speaker": "s1", "ref_emotion": "hap", "ref": ["HH_hap", "AH_hap", "L_hap", "OW_hap"],
               "units": [{"unit": u} for u in ("HH_hap", "AH_neu", "OW_hap", "S_hap")]},
-             {"utt_id": "b", "ref_emotion": "sad", "ref": ["AH_sad", "K_sad"],
+             {"utt_id": "b", "speaker": "s2", "ref_emotion": "sad", "ref": ["AH_sad", "K_sad"],
               "units": [{"unit": u} for u in ("AH_sad", "T_sad", "Z_ang")]}]
     got = unit_emotion(lines, "phoneme")
     # a: HH=HH (hap: true), AH=AH (neu: not), L deleted, OW=OW (true), S inserted after OW
     # b: AH=AH (true), T inserted, K~Z substituted (ang: not true); sclite's tie rule puts the insertion first
-    assert got["bodies"]["HH"]["true"] == 1 and got["bodies"]["AH"] == dict(n=2, true=1, share=50.0, ci=wilson(1, 2))
+    def share(n, true, ci):
+        return dict(n=n, true=true, share=round(100 * true / n, 1), ci=ci, wilson=wilson(true, n))
+    # the speaker bootstrap's oracle, by enumeration: two speakers give three distinct resamples (s1 s1, s1 s2,
+    # s2 s2), so each interval spans the two one-speaker shares (AH: s1 0/1, s2 1/1; all: s1 2/3, s2 1/2)
+    assert got["bodies"]["HH"]["true"] == 1 and got["bodies"]["AH"] == share(2, 1, [0.0, 100.0])
     assert "L" not in got["bodies"] and got["bodies"]["K"]["n"] == 1 and "S" not in got["bodies"]
     assert got["emotions"]["hap"]["n"] == 3 and got["emotions"]["hap"]["true"] == 2
-    assert got["classes"]["vowel"]["all"] == dict(n=3, true=2, share=66.7, ci=wilson(2, 3))
-    assert got["all"] == dict(n=5, true=3, share=60.0, ci=wilson(3, 5))
-    assert got["classes"]["consonant"]["sad"] == dict(n=1, true=0, share=0.0, ci=wilson(0, 1))
+    assert got["classes"]["vowel"]["all"] == share(3, 2, [50.0, 100.0])   # vowels: s1 AH OW 1/2, s2 AH 1/1
+    assert got["all"] == share(5, 3, [50.0, 66.7])
+    assert got["classes"]["consonant"]["sad"]["ci"] == [0.0, 0.0]   # only s2 has one, never true
+    assert got["interval"].startswith("bootstrap over the 2 test speakers")
+    alone = unit_emotion([dict(line, speaker="s1") for line in lines], "phoneme")   # nothing to resample
+    assert alone["all"]["ci"] == wilson(3, 5) and alone["interval"].startswith("Wilson")
     assert unit_emotion(lines, "utterance") is None
     exp, _, _ = experiment
     text = (exp / "report" / "report.md").read_text()

@@ -98,3 +98,33 @@ def test_posterior_weighted_vote():
     # two weak happy units lose to one confident sad unit, though the majority vote would say happy
     assert posterior_weighted_vote(["hap", "hap", "sad"], [0.3, 0.3, 0.9]) == "sad"
     assert posterior_weighted_vote([], [], {"ang": 2.0, "neu": 1.0}) == "ang"
+
+
+def test_a_user_defined_bpc_set_file_is_read_checked_and_recorded(tmp_path, monkeypatch):
+    from fairseq_emo.units import UnitSpec
+    from fairseq_emo.units.bpc import USER_SETS_ENV, bpc_classes, bpc_mapping, set_names
+
+    monkeypatch.setenv(USER_SETS_ENV, str(tmp_path))
+    good = tmp_path / "vc3.tsv"
+    good.write_text("# vowels, sonorant consonants, obstruents\nV AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW\n"
+                    "SON M N NG L R W Y\nOBS B D G K P T CH JH DH F HH S SH TH V Z ZH\n")
+    assert "vc3" in set_names() and "place5" in set_names()   # the repo's example file too
+    assert bpc_mapping("vc3")["NG"] == "SON" and sorted(bpc_classes("vc3")) == ["OBS", "SON", "V"]
+    spec = UnitSpec.from_variant("bpc-vc3")
+    assert spec.inventory() == ["OBS", "SON", "V", "NSN"]
+    cases = {
+        "twice.tsv": ("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW\nC M N NG L R W Y B D G K P T CH JH DH F HH S SH "
+                      "TH V Z ZH\nX AA\n", r"twice.tsv:3: AA is already in class V \(line 1\)"),
+        "missing.tsv": ("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW\n", r"missing.tsv: phone\(s\) B D G K .* are in no class"),
+        "foreign.tsv": ("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW Q\n", r"foreign.tsv:1: 'Q' is not one of"),
+        "bad.tsv": ("V_x AA\n", r"bad.tsv:1: class name 'V_x' cannot be a unit body"),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ValueError, match=message):
+            bpc_mapping(name[:-4])
+    with pytest.raises(ValueError, match="unknown BPC set 'nosuch'.*configs/bpc_sets/"):
+        UnitSpec("bpc", bpc_set="nosuch")
+    (tmp_path / "cv2.tsv").write_text("V AA\n")   # a file may not shadow a built-in set
+    with pytest.raises(ValueError, match="'cv2' is a built-in BPC set"):
+        set_names()

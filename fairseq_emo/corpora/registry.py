@@ -15,7 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Tuple
 
-ENGLISH_UNITS = ("phoneme", "bpc", "syllable", "utterance")
+# the paper's four English unit types, then the same-backbone utterance classifier its claim is tested against
+ENGLISH_UNITS = ("phoneme", "bpc", "syllable", "utterance", "pooled")
 MANDARIN_UNITS = ("initfinal",)  # the paper's Mandarin experiment
 
 

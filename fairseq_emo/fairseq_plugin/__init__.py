@@ -1,4 +1,5 @@
-"""The fairseq side of fairseq_emo: registers task `emotion_unit_finetuning`, criterion `emotion_ctc` and model
+"""The fairseq side of fairseq_emo: registers task `emotion_unit_finetuning`, criteria `emotion_ctc` and `emotion_pooled_ce`
+(the same-backbone utterance classifier, pooled_criterion.py) and model
 `emotion_hubert_ctc` (fairseq's hubert_ctc with its missing setting, hubert_ctc.py), and
 lets fairseq load libri960_big.pt and fine-tuned checkpoints under torch >= 2.6 (checkpoint_compat.py).
 
@@ -9,4 +10,4 @@ from fairseq_emo.fairseq_plugin import checkpoint_compat
 
 checkpoint_compat.install()
 
-from fairseq_emo.fairseq_plugin import criterion, hubert_ctc, task  # noqa: E402,F401  (registration side effects)
+from fairseq_emo.fairseq_plugin import criterion, hubert_ctc, pooled_criterion, task  # noqa: E402,F401  (registration side effects)

@@ -87,31 +87,36 @@ class EmotionCtcCriterion(CtcCriterion):
     @staticmethod
     def reduce_metrics(logging_outputs) -> None:
         CtcCriterion.reduce_metrics(logging_outputs)
-        keys = ["_emo_errors", "_noemo_errors", "_unit_total"]
-        keys += [f"_emo_{kind}_{e}" for kind in ("correct", "total") for e in EMOTIONS]
-        sums = {k: sum(log.get(k, 0) for log in logging_outputs) for k in keys}
-        if sums["_unit_total"] == 0 and not any(sums[f"_emo_total_{e}"] for e in EMOTIONS):
-            return  # training steps: nothing to report
-        for k, v in sums.items():
-            metrics.log_scalar(k, v)
-
-        def rate(errors):
-            return lambda meters: (round(meters[errors].sum * 100.0 / meters["_unit_total"].sum, 3)
-                                   if meters["_unit_total"].sum > 0 else float("nan"))
-
-        def accuracy(which):
-            def derive(meters):
-                correct = {e: meters[f"_emo_correct_{e}"].sum for e in EMOTIONS}
-                total = {e: meters[f"_emo_total_{e}"].sum for e in EMOTIONS}
-                value = weighted_and_unweighted_accuracy(correct, total)[which]
-                return round(value, 3) if not math.isnan(value) else value
-            return derive
-
-        metrics.log_derived("uer_emo", rate("_emo_errors"))
-        metrics.log_derived("uer_noemo", rate("_noemo_errors"))
-        metrics.log_derived("emo_wa", accuracy("WA"))
-        metrics.log_derived("emo_ua", accuracy("UA"))
+        reduce_emotion_metrics(logging_outputs)
 
     @staticmethod
     def logging_outputs_can_be_summed() -> bool:
         return True
+
+
+def reduce_emotion_metrics(logging_outputs) -> None:
+    """uer_emo, uer_noemo, emo_wa, emo_ua from the summed counts of a validation (shared with pooled_criterion)."""
+    keys = ["_emo_errors", "_noemo_errors", "_unit_total"]
+    keys += [f"_emo_{kind}_{e}" for kind in ("correct", "total") for e in EMOTIONS]
+    sums = {k: sum(log.get(k, 0) for log in logging_outputs) for k in keys}
+    if sums["_unit_total"] == 0 and not any(sums[f"_emo_total_{e}"] for e in EMOTIONS):
+        return  # training steps: nothing to report
+    for k, v in sums.items():
+        metrics.log_scalar(k, v)
+
+    def rate(errors):
+        return lambda meters: (round(meters[errors].sum * 100.0 / meters["_unit_total"].sum, 3)
+                               if meters["_unit_total"].sum > 0 else float("nan"))
+
+    def accuracy(which):
+        def derive(meters):
+            correct = {e: meters[f"_emo_correct_{e}"].sum for e in EMOTIONS}
+            total = {e: meters[f"_emo_total_{e}"].sum for e in EMOTIONS}
+            value = weighted_and_unweighted_accuracy(correct, total)[which]
+            return round(value, 3) if not math.isnan(value) else value
+        return derive
+
+    metrics.log_derived("uer_emo", rate("_emo_errors"))
+    metrics.log_derived("uer_noemo", rate("_noemo_errors"))
+    metrics.log_derived("emo_wa", accuracy("WA"))
+    metrics.log_derived("emo_ua", accuracy("UA"))

@@ -7,6 +7,8 @@ Extends fairseq's `audio_finetuning` with three guarantees:
   the last batch otherwise, upstream #5036);
 - a missing pre-trained checkpoint (model.w2v_path), or one whose own config disagrees with this run's
   model._name or task.normalize (pretrained.py), is reported before anything is built.
+- the pooled classifier's criterion (emotion_pooled_ce) runs exactly on `pooled` labels, and they with it: the
+  utterance unit (CTC) and the pooled classifier share a dictionary, so a mix-up would train the other model.
 It also logs the learning rate at the update where the Transformer unfreezes ('unfreeze: update N, lr X'),
 which the report shows per fold: the recipe's tri_stage schedule is already decaying there (recipe/paper.yaml).
 """
@@ -21,6 +23,7 @@ from fairseq_emo import pretrained
 from fairseq_emo.label_check import LabelCheckError, check_split
 
 logger = logging.getLogger(__name__)
+POOLED_LABELS = "pooled"   # the unit type's name = its labels' name (manifests: <split>.pooled, dict.pooled.txt)
 
 
 class EmotionTaskError(ValueError):
@@ -65,6 +68,17 @@ class EmotionUnitFinetuningTask(AudioFinetuningTask):
                 # keeping the label dictionary in this task's saved state spares it the k-means label files
                 self.state.merge_state_dict({"dictionaries": info.task_state["dictionaries"]})
         return super().build_model(model_cfg, from_checkpoint)
+
+    def build_criterion(self, cfg, from_checkpoint=False):
+        from fairseq_emo import pooled
+
+        pooled_labels = self.cfg.labels == POOLED_LABELS
+        if pooled_labels != (getattr(cfg, "_name", None) == pooled.CRITERION):
+            raise EmotionTaskError(
+                f"task.labels={self.cfg.labels} with criterion {getattr(cfg, '_name', None)}: the pooled classifier "
+                f"is criterion._name={pooled.CRITERION} on task.labels={POOLED_LABELS}, always together "
+                f"(configs/paper_pooled.yaml; scripts/run_folds.sh --units pooled sets both)")
+        return super().build_criterion(cfg, from_checkpoint)
 
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
         freeze = getattr(getattr(model, "w2v_encoder", None), "freeze_finetune_updates", None)

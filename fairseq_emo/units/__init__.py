@@ -8,20 +8,24 @@ Non-speech rule: an utterance whose transcript has no words (IEMOCAP has 31 mark
 phonetic unit types. Reason: the audio still carries emotion (laughter, sighs), CTC needs a target to learn
 it, and an empty target would give the vote nothing to count. The utterance unit is unaffected.
 phoneme, bpc and syllable units need English (ARPAbet) phones; initfinal needs Mandarin pinyin phones
-(fairseq_emo/pinyin.py); utterance needs no transcript at all.
+(fairseq_emo/pinyin.py); utterance and pooled need no transcript at all.
 """
 from dataclasses import dataclass
 from typing import List, Sequence
 
-from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, bpc_units
+from fairseq_emo.units.bpc import DEFAULT_BPC_SET, bpc_mapping, bpc_units
 from fairseq_emo.units.initfinal import INITIALS, initfinal_units
 from fairseq_emo.units.phoneme import PHONES, phoneme_units
 from fairseq_emo.units.suffix import DELIMITER, add_emotion, check_body
 from fairseq_emo.units.syllable import SYLLABIFIERS, phonetic_syllable_units, pyphen_syllable_units
 
-UNIT_TYPES = ("phoneme", "bpc", "syllable", "utterance", "initfinal")
+UNIT_TYPES = ("phoneme", "bpc", "syllable", "utterance", "pooled", "initfinal")
 NONSPEECH_BODY = "NSN"
 UTTERANCE_BODY = "UTT"
+# Unit types labelled by one UTT_<emo> token per utterance: the paper's utterance unit (CTC on that token) and the
+# same-backbone classifier `pooled` (cross-entropy on the mean-pooled encoder output: fairseq_emo/pooled.py). They
+# share labels and dictionary; the objective is the fine-tune's criterion (scripts/run_folds.sh sets it).
+WHOLE_UTTERANCE = ("utterance", "pooled")
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,7 @@ class UnitSpec:
     def __post_init__(self):
         if self.unit not in UNIT_TYPES:
             raise ValueError(f"unknown unit type {self.unit!r}; choose one of {', '.join(UNIT_TYPES)}")
-        if self.bpc_set not in BPC_SETS:
-            raise ValueError(f"unknown BPC set {self.bpc_set!r}; available: {', '.join(BPC_SETS)}")
+        bpc_mapping(self.bpc_set)   # an unknown name, or a user-defined file that does not validate, stops here
         if self.syllabifier not in SYLLABIFIERS:
             raise ValueError(f"unknown syllabifier {self.syllabifier!r}; choose one of {', '.join(SYLLABIFIERS)}")
 
@@ -70,8 +73,8 @@ class UnitSpec:
         if self.unit == "phoneme":
             return list(PHONES) + [NONSPEECH_BODY]
         if self.unit == "bpc":
-            return sorted(set(BPC_SETS[self.bpc_set].values())) + [NONSPEECH_BODY]
-        if self.unit == "utterance":
+            return sorted(set(bpc_mapping(self.bpc_set).values())) + [NONSPEECH_BODY]
+        if self.unit in WHOLE_UTTERANCE:
             return [UTTERANCE_BODY]
         if self.unit == "initfinal":
             return list(INITIALS) + [NONSPEECH_BODY]
@@ -80,7 +83,7 @@ class UnitSpec:
 
 def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequence[str]]) -> List[str]:
     """An utterance's words and phones-per-word -> unit bodies without emotion."""
-    if spec.unit == "utterance":
+    if spec.unit in WHOLE_UTTERANCE:
         return [UTTERANCE_BODY]
     if not words:
         return [NONSPEECH_BODY]

@@ -1,0 +1,42 @@
+"""CTC likelihood of a given token sequence: (T, V) log-probs + token ids -> log P(sequence | audio), and per
+emotion for an utterance's reference unit bodies -> the CTC-likelihood decision (decision_rules.py).
+
+The decision asks which emotion's version of the reference (`AH_hap AH_hap ...` vs `AH_sad ...`; for utterance
+units the single token `UTT_<emo>`) the model finds most likely: it reads the whole posterior matrix, so it decides
+every utterance, also where greedy decoding emits nothing. It needs the reference units (test sets with
+transcripts, or utterance units); an emotion whose sequence holds a token the dictionary lacks (a syllable never
+seen with that emotion in training) cannot be scored and gets no score (-inf is not written: JSON has none).
+"""
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import torch
+
+from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.units.suffix import add_emotion, strip_emotion
+
+
+def sequence_log_likelihood(lprobs: torch.Tensor, ids: Sequence[int], blank: int = 0) -> float:
+    """log P(ids | lprobs) summed over every CTC alignment (blank = id 0, fairseq's <s>); -inf when the sequence
+    cannot fit in the frames (each repeated token needs a blank between)."""
+    if not ids:
+        return float(lprobs[:, blank].sum())
+    loss = torch.nn.functional.ctc_loss(lprobs.float().unsqueeze(1), torch.tensor([list(ids)]),
+                                        torch.tensor([lprobs.size(0)]), torch.tensor([len(ids)]), blank=blank,
+                                        reduction="sum", zero_infinity=False)
+    return -float(loss)
+
+
+def emotion_scores(lprobs: torch.Tensor, ref: Sequence[str], index_of: Mapping[str, int]) -> Optional[Dict[str, float]]:
+    """Reference tokens (any emotion suffix) -> {emotion: log-likelihood of the bodies with that emotion}, for the
+    emotions whose every token is in the dictionary and which fit the frames; None without a reference."""
+    if not ref:
+        return None
+    bodies: List[str] = [strip_emotion(t) for t in ref]
+    scores = {}
+    for emo in EMOTIONS:
+        tokens = [add_emotion(b, emo) for b in bodies]
+        if all(t in index_of for t in tokens):
+            value = sequence_log_likelihood(lprobs, [index_of[t] for t in tokens])
+            if value != float("-inf"):
+                scores[emo] = round(value, 4)
+    return scores
