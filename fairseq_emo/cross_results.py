@@ -86,9 +86,15 @@ def cell_results(cell: str) -> Dict:
         eval_info = json.load(f)
     with open(os.path.join(cell, layout.UNIT_TIMELINES), encoding="utf-8") as f:
         empty = sum(1 for line in f if not json.loads(line)["units"])
+    from fairseq_emo.cross_scoring import table_has_phones, why_not_scored
+    from fairseq_emo.scoring import read_scores_table
+
+    scores = read_scores_table(layout.scores_table(cell, "test")).get("pooled")
+    unscored = None if scores else why_not_scored(fold.unit_variant, table_has_phones(eval_info.get("table", ""))) \
+        or "not scored yet (run_cross_corpus.sh stage 5)"
     return dict(accuracy_from_confusion(matrix), confusion=matrix, empty=empty, n=len(reference), protocol=protocol,
                 eval=eval_info, paper_comparison=comparison.as_dict(),
-                paper_WA=(comparison.figure(fold.unit) or {}).get("WA"))
+                paper_WA=(comparison.figure(fold.unit) or {}).get("WA"), scores=scores, unscored=unscored)
 
 
 def _cells(cross_dir: str) -> List[str]:

@@ -58,8 +58,8 @@ def label_all(utterances: Sequence[Utterance], spec: UnitSpec) -> Dict[str, List
             labels[u.utt_id] = emotion_units(spec, u.word_list(), u.word_phones(), u.emotion)
         except ValueError as err:
             raise ValueError(f"utterance {u.utt_id} ({u.corpus}): {err}; {spec.unit} units need "
-                             f"{'Mandarin pinyin' if spec.unit == 'initfinal' else 'English ARPAbet'} phones "
-                             f"in the table") from None
+                             f"{'Mandarin pinyin' if spec.unit == 'initfinal' else 'ARPAbet, pinyin or IPA'} "
+                             f"phones in the table (docs/recipe.md, 'Units in any language')") from None
     return labels
 
 

@@ -416,6 +416,30 @@ def table5(results: Dict) -> List[str]:
     return lines
 
 
+def cross_unit_errors(results: Dict) -> List[str]:
+    """Table 3 for other languages: the cells scored against their target's own transcripts (cross_scoring.py)."""
+    every = [(c, u, results["cells"][c][u]) for c in results["corpora"] for u in results["units"]
+             if u in results["cells"][c]]
+    scored = [(c, u, cell) for c, u, cell in every if cell.get("scores")]
+    if not scored:
+        return []
+    lines = ["", "## Unit error rates across languages (sclite, against each target's own transcripts)", "",
+             "| corpus | units | N | with emotion: Err (Sub, Del, Ins) % | without emotion: Err (Sub, Del, Ins) % |",
+             "|---|---|---|---|---|"]
+    for c, u, cell in scored:
+        emo, noemo = cell["scores"]["emo"], cell["scores"]["noemo"]
+        lines.append(f"| {results['targets'][c]['name']} | {u} | {emo['N']} | {emo['Err']} ({emo['Sub']}, "
+                     f"{emo['Del']}, {emo['Ins']}) | {noemo['Err']} ({noemo['Sub']}, {noemo['Del']}, {noemo['Ins']}) |")
+    not_scored = sorted({cell["unscored"] for _, _, cell in every if cell.get("unscored")})
+    lines += ["", "The references are the target's words through its own G2P (German: espeak-ng IPA) into the "
+              "model's broad phonetic classes, defined on articulatory features so that a class means the same in "
+              "every language (fairseq_emo/units/ipa.py); the emotion of every reference unit is the utterance's "
+              "label. Without emotion: do the model's classes follow another language's phonetics at all; with "
+              "emotion: and do they carry the right emotion."
+              + (" Not scored: " + "; ".join(not_scored) + "." if not_scored else "")]
+    return lines
+
+
 def cross_notes(results: Dict) -> List[str]:
     cells, names, lines = results["cells"], {c: t["name"] for c, t in results["targets"].items()}, []
     every = [(c, u, cells[c][u]) for c in results["corpora"] for u in results["units"] if u in cells[c]]
@@ -461,7 +485,8 @@ def cross_corpus_report(results: Dict) -> str:
              f"Protocol: one model per unit type, {cross_training(p)}; then tested, without any adaptation or "
              f"transcripts, on each corpus below. Test checkpoint: {p['checkpoint_rule']}. One emotion per utterance "
              f"by {results['vote_rule']}.", ""]
-    lines += cross_models(results) + [""] + table4(results) + table5(results) + cross_notes(results)
+    lines += cross_models(results) + [""] + table4(results) + table5(results) + cross_unit_errors(results) \
+        + cross_notes(results)
     lines += cross_confusions(results) + [""] + provenance_line(results["provenance"], [])
     return "\n".join(lines) + "\n"
 

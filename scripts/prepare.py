@@ -26,6 +26,18 @@ def listing() -> str:
     return "\n".join(rows)
 
 
+def rephonemize(result, language: str) -> None:
+    """Every utterance's phones again from its words by espeak-ng (IPA), once per distinct word list."""
+    from fairseq_emo.ipa_g2p import words_to_ipa
+    from fairseq_emo.table import join_phones
+
+    done = {}
+    for u in result.utterances:
+        if u.words and u.words not in done:
+            done[u.words] = join_phones(words_to_ipa(u.word_list(), language))
+        u.phones = done.get(u.words, "")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", action="store_true", help="print the registry and exit")
@@ -34,6 +46,9 @@ def main(argv=None) -> int:
     parser.add_argument("--data", help="the corpus's release folder (see --list)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a reader option of the corpus (see --list), e.g. calm=neutral for ravdess")
+    parser.add_argument("--g2p", choices=("cmudict", "espeak"), default="cmudict",
+                        help="English corpora: cmudict (default, as the paper: CMUdict + g2p_en, ARPAbet phones) or "
+                             "espeak (espeak-ng's IPA, fairseq_emo/ipa_g2p.py); other languages have one G2P each")
     add_output_args(parser, required=False)
     args = parser.parse_args(argv)
     if args.list:
@@ -55,6 +70,16 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.g2p == "espeak":
+        if corpus.language != "en":
+            print(f"error: --g2p applies to English corpora; {args.corpus} is {corpus.language} (one G2P: "
+                  f"fairseq_emo/ipa_g2p.py)", file=sys.stderr)
+            return 2
+        try:
+            rephonemize(result, "en")
+        except (RuntimeError, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     if not corpus.audio_options and args.rate_policy != "resample":
         print(f"error: {args.corpus} is read as recorded (16 kHz); --rate-policy does not apply", file=sys.stderr)
         return 2

@@ -222,6 +222,11 @@ if want 5; then
       "$PYTHON" "$repo/scripts/vote.py" --hyp "$out/$hyp_trn_emo" --out "$out/$voted_file" \
         --units-json "$out/$units_file" --ref "$out/$ref_emotions_file" > "$out/$vote_log"
       echo "  $t $unit: $(sed -n '1,2p' "$out/$vote_log" | tr '\n' ' ')"
+      # units across languages: a BPC cell scored by sclite against the target's own transcripts, where it has
+      # them (fairseq_emo/cross_scoring.py says which cells can be and why the others are not)
+      scored=$("$PYTHON" -m fairseq_emo.cross_scoring --cell "$out" --table "$work/data/cross/$t/$table_file") \
+        || exit 2
+      log "stage 5: $scored"
     done
     # the eGeMAPS baseline trained on the same training corpus (its all-utterance fold), tested on the same target
     first_unit=${units%% *}

@@ -33,7 +33,7 @@ def test_every_registered_corpus_has_a_policy_a_reader_and_its_facts():
     import sys
     names = subprocess.run([sys.executable, "-m", "fairseq_emo.corpora.registry", "names", "--trainable"],
                            capture_output=True, text=True, check=True).stdout.split()
-    assert "ravdess" in names and "emodb" not in names and "savee" not in names
+    assert "ravdess" in names and "emodb" in names and "savee" not in names   # EmoDB: German IPA units
     shown = subprocess.run([sys.executable, "-m", "fairseq_emo.corpora.registry", "show", "nosuch"],
                            capture_output=True, text=True)
     assert shown.returncode == 2 and "registered: iemocap" in shown.stderr
@@ -113,7 +113,7 @@ def test_esd_mandarin_half_gets_pinyin_and_the_split_is_kept(tmp_path):
     assert all(u.phones for u in table) and {u.dialog for u in table} == {"train", "test"}
 
 
-def test_emodb_sentences_are_its_german_texts_and_phonetic_units_refuse_them(tmp_path):
+def test_emodb_sentences_are_its_german_texts_and_words_without_phones_are_refused(tmp_path):
     from fairseq_emo.corpora.emodb import SENTENCES
     from fairseq_emo.manifest import label_all
     from fairseq_emo.table import Utterance
@@ -122,8 +122,8 @@ def test_emodb_sentences_are_its_german_texts_and_phonetic_units_refuse_them(tmp
     assert list(SENTENCES) == ["a01", "a02", "a04", "a05", "a07", "b01", "b02", "b03", "b09", "b10"]
     u = Utterance("03a01Fa", "emodb03", "emodb03", "M", "a01", "hap", "F", SENTENCES["a01"],
                   "der lappen liegt auf dem eisschrank", "", "/x.wav", 16000, 16000, "emodb")
-    with pytest.raises(ValueError, match="English ARPAbet"):
-        label_all([u], UnitSpec("phoneme"))
+    with pytest.raises(ValueError, match=r"03a01Fa \(emodb\): 6 word\(s\) but no phones"):
+        label_all([u], UnitSpec("phoneme"))   # a table written without its German phones is refused, not NSN
 
 
 def _copy(src, dst):

@@ -83,6 +83,21 @@ def test_run_cross_corpus_demo_end_to_end(tiny_w2v, tmp_path):
     assert "KSUEmotions bpc: trained on demo (the paper: all of IEMOCAP)" in report
     assert all(not c["bpc"]["paper_comparison"]["comparable"] and c["bpc"]["paper_WA"] is None
                for c in written["cells"].values())
+    # units across languages: the English-trained BPC model scored by sclite against EmoDB's German transcripts
+    # (its sentences' IPA -> the same class names); targets without transcripts are voted only, and say so
+    emodb_scores = written["cells"]["emodb"]["bpc"]["scores"]
+    refs = read_trn(str(cross / "emodb" / "bpc" / "emo" / "ref.trn"))
+    assert len(refs) == written["cells"]["emodb"]["bpc"]["n"]
+    from fairseq_emo.scoring import score_python
+    for view in ("emo", "noemo"):
+        counts, _ = score_python(str(cross / "emodb" / "bpc" / view / "ref.trn"),
+                                 str(cross / "emodb" / "bpc" / view / "hyp.trn"))   # the Python scorer as oracle
+        assert int(emodb_scores[view]["N"]) == counts.n and int(emodb_scores[view]["n_sub"]) == counts.sub
+    assert all(tok.rsplit("_", 1)[0] in {"V", "STOP", "FRIC", "AFFR", "NAS", "APPR"} for toks in refs.values()
+               for tok in toks)
+    assert written["cells"]["ksu"]["bpc"]["scores"] is None
+    assert "no phones" in written["cells"]["ksu"]["bpc"]["unscored"]
+    assert "## Unit error rates across languages" in report and "| EmoDB | bpc |" in report
     # relabelled Mandarin audio is half as long as resampled (same samples, declared 16 kHz)
     def seconds(corpus):
         with open(cross / corpus / "bpc" / "units.jsonl") as f:
@@ -127,3 +142,31 @@ def test_run_sh_mandarin_seven_speaker_folds(tiny_w2v, tmp_path):
     # one fold of 7 with the tiny config: the paper's 75.2 is not shown, and the report says why
     assert "75.2" not in report
     assert "**initfinal.speaker-k7**: fold 1 of 7, 4 test utterances (the paper: 16319), config tiny" in report
+
+
+def test_run_sh_trains_german_units_on_emodb(tiny_w2v, tmp_path):
+    """German BPC and syllable models on a stand-in EmoDB, through the same stages as English (speaker folds)."""
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+    from fairseq_emo.demo_corpora import make_emodb_tree
+
+    tree = make_emodb_tree(str(tmp_path / "corpus"), per_emotion=2, speakers=("03", "08"))
+    proc = run_bash("run.sh", "--corpus", "emodb", "--data", tree, "--work", tmp_path / "w", "--units", "bpc syllable",
+                    "--train-units", "bpc syllable", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
+                    "--", "optimization.max_update=4")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = [l for l in proc.stdout.splitlines() if l.startswith("RESULT corpus=emodb")]
+    assert [l.split()[2] for l in results] == ["unit=bpc", "unit=syllable"], proc.stdout
+    # the references are German: 'Der Lappen liegt auf dem Eisschrank' (a01), classes written out by hand from
+    # its IPA d ɛ ɾ | l a p ə n | l iː k t | aʊ f | d eː m | aɪ s ç r a ŋ k
+    fold = tmp_path / "w" / "manifests" / "emodb" / "bpc" / "speaker" / "fold1"
+    ids = [l.split("\t")[0] for l in open(fold / "test.utt")]
+    labels = open(fold / "test.bpc").read().splitlines()
+    a01 = labels[next(k for k, u in enumerate(ids) if u[2:5] == "a01")].split()
+    assert [t.rsplit("_", 1)[0] for t in a01] == (
+        "STOP V APPR APPR V STOP V NAS APPR V STOP STOP V FRIC STOP V NAS V FRIC FRIC APPR V NAS STOP").split()
+    syllables = open(tmp_path / "w" / "manifests" / "emodb" / "syllable" / "speaker" / "fold1" / "dict.syllable.txt").read()
+    assert "pən_sad" in syllables and "çraŋk_hap" in syllables
+    sources = open(tmp_path / "w" / "data" / "emodb" / "g2p_sources.tsv").read()
+    assert "lexicon\tder\t" in sources and "rules\tlappen\t" in sources   # provenance, counted per word
+    report = (tmp_path / "w" / "exp" / "emodb" / "report" / "report.md").read_text()
+    assert "| syllable | – |" in report and "Table 3" in report

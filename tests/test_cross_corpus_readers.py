@@ -157,7 +157,7 @@ def test_pinyin_initials_finals():
     assert emotion_units(UnitSpec("initfinal"), words, phones, "sad")[:4] == ["uo_sad", "ai_sad", "l_sad", "v_sad"]
     with pytest.raises(ValueError, match="'A' in"):
         words_and_phones("我有A计划")
-    with pytest.raises(ValueError, match="not a pinyin"):
+    with pytest.raises(ValueError, match="initfinal units need Mandarin pinyin phones, these are arpabet"):
         emotion_units(UnitSpec("initfinal"), ["hello"], [["HH", "AH0"]], "sad")
 
 
@@ -190,9 +190,12 @@ def test_speaker_groups_and_all_scheme(trees, tmp_path):
     assert open(fold1 / "train.initfinal").readline().split() == emotion_units(UnitSpec("initfinal"), words,
                                                                              phones, "ang")
     assert open(fold1 / "test.utt").readline().split("\t")[1] == "f01"
-    proc = run_script("make_manifests.py", "--table", tmp_path / "t" / "utterances.tsv", "--unit", "bpc",
-                      "--manifest-root", tmp_path / "m", check=False)
-    assert proc.returncode == 2 and "English ARPAbet" in proc.stderr
+    # beside its initials/finals, Mandarin takes IPA BPC units (pinyin -> IPA -> the same class names as English)
+    run_script("make_manifests.py", "--table", tmp_path / "t" / "utterances.tsv", "--unit", "bpc", "--num-folds",
+               "2", "--manifest-root", tmp_path / "m")
+    bpc = open(tmp_path / "m" / "mandarin" / "bpc" / "speaker-k2" / "fold1" / "train.bpc").readline().split()
+    # 今天天气很好 jin1 tian1 tian1 qi4 hen3 hao3: tɕ i n | tʰ j ɛ n | tʰ j ɛ n | tɕʰ i | x ə n | x au
+    assert bpc == [f"{c}_ang" for c in "AFFR V NAS STOP APPR V NAS STOP APPR V NAS AFFR V FRIC V NAS FRIC V".split()]
 
 
 def test_shared_audio_cache_never_serves_another_policy_or_a_replaced_recording(trees, tmp_path):

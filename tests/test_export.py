@@ -167,7 +167,7 @@ def test_inference_only_install_predicts_from_an_exported_directory(tiny_finetun
     tree = ast.parse(open(os.path.join(REPO, "setup.py")).read())
     values = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign) for t in node.targets}
     base = ast.literal_eval(values["PREDICT_DEPS"])
-    assert not {"fairseq", "opensmile", "g2p_en", "nltk", "pypinyin", "hydra-submitit-launcher"} & set(base)
+    assert not {"fairseq", "opensmile", "g2p_en", "nltk", "pypinyin", "panphon", "hydra-submitit-launcher"} & set(base)
     out = tmp_path / "hf"
     assert cli.main(["export", "--checkpoint", tiny_finetuned, "--out", str(out)]) == 0
     lines = (Path(demo_manifests) / "demo/bpc/speaker/fold1/test.tsv").read_text().splitlines()

@@ -5,9 +5,11 @@ Assumed layout (the release as distributed, e.g. download.zip unpacked):
   name = speaker (2 digits) + text code (a01..b10) + emotion letter + version letter, e.g. 03a01Fa.wav
   emotion letters: W anger, L boredom, E disgust, A fear, F happiness, T sadness, N neutral (policy: emotions.py)
 Speakers 08 09 13 14 16 are female, 03 10 11 12 15 male. 535 files at 16 kHz; 339 in the 4 classes.
-The ten sentence codes are the corpus's ten German sentences (the release documentation): text and words columns
-hold them, phones stay empty until German units exist, so phonetic units refuse the table with a clear error and
-the corpus is only tested on (cross-corpus, Table 5), which needs audio and labels.
+The ten sentence codes are the corpus's ten German sentences (the release documentation): the text and words
+columns hold them, the phones column their German IPA phones (ipa_g2p.py, espeak-ng's German voice, word by
+word), so EmoDB trains with phoneme, BPC and syllable units in speaker folds (10 speakers) and its sentences are
+the references when IEMOCAP's BPC models are scored on it (cross-corpus). The ten sentences are read the same
+way every time: their phones are computed once per distinct sentence.
 A .wav whose name does not follow the scheme is a Problem (error, or a counted skip with --skip-bad);
 an emotion letter the policy does not know is an error naming the file.
 """
@@ -45,6 +47,7 @@ def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
     wav_dir = find_wav_dir(root)
     result = CorpusRead(utterances=[], corpus="emodb")
     policy = POLICIES["emodb"]
+    phones_of = {}
     for path in audio_files(wav_dir, result, extensions=(".wav",)):
         stem = os.path.splitext(os.path.basename(path))[0]
         match = NAME.match(stem)
@@ -67,9 +70,15 @@ def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
         fields = audio_fields(stem, path, wav_dir, audio, result.problems)
         if fields is None:
             continue
+        words = re.findall(r"\w+", SENTENCES[text_code].lower())
+        if text_code not in phones_of:
+            from fairseq_emo.ipa_g2p import words_to_ipa
+            from fairseq_emo.table import join_phones
+
+            phones_of[text_code] = join_phones(words_to_ipa(words, "de"))
         result.utterances.append(Utterance(
             utt_id=stem, speaker=f"emodb{speaker}", session=f"emodb{speaker}",
             gender="F" if speaker in FEMALE_SPEAKERS else "M", dialog=text_code, emotion=emotion,
-            raw_emotion=letter, text=SENTENCES[text_code], words=" ".join(re.findall(r"\w+", SENTENCES[text_code].lower())),
-            phones="", corpus="emodb", **fields))
+            raw_emotion=letter, text=SENTENCES[text_code], words=" ".join(words),
+            phones=phones_of[text_code], corpus="emodb", **fields))
     return result

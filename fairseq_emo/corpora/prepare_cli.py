@@ -135,22 +135,38 @@ ENGLISH_CORPORA = ("iemocap", "demo")  # tables whose phones come from the Engli
 
 
 def _g2p_provenance(result: CorpusRead, out: str) -> None:
-    """English tables: how many word tokens got their phones from CMUdict, the homograph table or g2p_en's neural
-    model -> printed, and OUTDIR/g2p_sources.tsv ('source<TAB>word<TAB>tokens', model words first)."""
-    if result.corpus not in ENGLISH_CORPORA:
-        return
-    from fairseq_emo.g2p import G2P_SOURCES, source_counts
+    """How many word tokens got their phones from where -> printed, and OUTDIR/g2p_sources.tsv
+    ('source<TAB>word<TAB>tokens', the least trusted source first). ARPAbet tables (English): CMUdict, the homograph
+    table or g2p_en's neural model; IPA tables (ipa_g2p.py): espeak-ng's lexicon or its letter-to-sound rules."""
+    from fairseq_emo.units import phone_set
 
-    counts = source_counts([u.word_list() for u in result.utterances])
+    with_phones = [u for u in result.utterances if u.phones.strip()]
+    kind = phone_set(with_phones[0].word_phones()) if with_phones else None
+    if kind == "ipa":
+        from fairseq_emo import ipa_g2p
+        from fairseq_emo.audio_cache import split_corpus
+        from fairseq_emo.corpora.registry import CORPORA
+
+        language = CORPORA[split_corpus(result.corpus)[0]].language if split_corpus(result.corpus)[0] in CORPORA \
+            else "en"
+        sources = ipa_g2p.SOURCES
+        counts = ipa_g2p.source_counts([u.word_list() for u in with_phones], language)
+    elif result.corpus in ENGLISH_CORPORA:
+        from fairseq_emo.g2p import G2P_SOURCES as sources
+        from fairseq_emo.g2p import source_counts
+
+        counts = source_counts([u.word_list() for u in result.utterances])
+    else:
+        return
     total = sum(sum(c.values()) for c in counts.values())
     if not total:
         return
     parts = [f"{source} {sum(counts[source].values())} ({100 * sum(counts[source].values()) / total:.2f} %, "
-             f"{len(counts[source])} distinct)" for source in G2P_SOURCES]
+             f"{len(counts[source])} distinct)" for source in sources]
     print(f"G2P provenance of {total} word tokens: " + ", ".join(parts))
     path = os.path.join(out, "g2p_sources.tsv")
     with open(f"{path}.tmp", "w", encoding="utf-8") as f:
         f.write("source\tword\ttokens\n")
-        for source in reversed(G2P_SOURCES):
+        for source in reversed(sources):
             f.writelines(f"{source}\t{w}\t{n}\n" for w, n in counts[source].most_common())
     os.replace(f"{path}.tmp", path)

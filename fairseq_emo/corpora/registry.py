@@ -18,6 +18,8 @@ from typing import Callable, Dict, Tuple
 # the paper's four English unit types, then the same-backbone utterance classifier its claim is tested against
 ENGLISH_UNITS = ("phoneme", "bpc", "syllable", "utterance", "pooled")
 MANDARIN_UNITS = ("initfinal",)  # the paper's Mandarin experiment
+# German (IPA phones from espeak-ng: ipa_g2p.py), with the same BPC class names as English
+GERMAN_UNITS = ENGLISH_UNITS
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ CORPORA: Dict[str, Corpus] = {c.name: c for c in (
            rate_policy="bandlimit8k",
            options={"transcripts": "transcript file, or 'none' for audio and labels only",
                     "speakers": "'<speaker> <F|M>' file", "path_pattern": "regex for audio paths under data/"}),
-    Corpus("emodb", "EmoDB", "de", 16000, "emodb:read_emodb", "", "file name (speaker digits)",
-           "the EmoDB release (wav/)"),
+    Corpus("emodb", "EmoDB", "de", 16000, "emodb:read_emodb", "the German sentences of its ten text codes",
+           "file name (speaker digits)", "the EmoDB release (wav/)", GERMAN_UNITS),
     Corpus("ksu", "KSUEmotions", "ar", 16000, "ksu:read_ksu", "", "file name (P0xx male, P1xx female)",
            "the LDC2017S12 release"),
     Corpus("ravdess", "RAVDESS (speech)", "en", 48000, "ravdess:read_ravdess", "its two statements",

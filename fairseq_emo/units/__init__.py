@@ -7,8 +7,11 @@ Non-speech rule: an utterance whose transcript has no words (IEMOCAP has 31 mark
 "[LAUGHTER]", in the 4-class set) keeps its emotion and gets one unit NSN_<emo> (non-speech) for the
 phonetic unit types. Reason: the audio still carries emotion (laughter, sighs), CTC needs a target to learn
 it, and an empty target would give the vote nothing to count. The utterance unit is unaffected.
-phoneme, bpc and syllable units need English (ARPAbet) phones; initfinal needs Mandarin pinyin phones
-(fairseq_emo/pinyin.py); utterance and pooled need no transcript at all.
+Phones come in three sets, told apart by their spelling (phone_set): English ARPAbet (CMUdict's G2P), Mandarin
+pinyin (pinyin.py) and IPA (ipa_g2p.py: German, Arabic, English with --g2p espeak). phoneme, bpc and syllable
+units take any of them: ARPAbet as always (the paper's English units do not change), IPA and pinyin through
+units/ipa.py (IPA phones; BPC classes of the same names, defined on IPA features; syllables by maximal onset over
+sonority, Mandarin's by its pinyin syllables). initfinal needs pinyin; utterance and pooled need no transcript.
 """
 from dataclasses import dataclass
 from typing import List, Sequence
@@ -81,8 +84,56 @@ class UnitSpec:
         return [NONSPEECH_BODY]
 
 
+PHONE_SETS = ("arpabet", "pinyin", "ipa")
+
+
+def phone_set(word_phones: Sequence[Sequence[str]]) -> str:
+    """Which set a table's phones are in, from their spelling: ARPAbet is upper-case letters with stress digits
+    ('AH0'), pinyin lower-case initials and finals whose tone digit is always written ('ao3'), IPA has neither
+    (no digits, no upper-case letters). A mix is an error."""
+    kinds = set()
+    for p in (p for word in word_phones for p in word):
+        if p[:1].isupper():
+            kinds.add("arpabet")
+        elif p[-1:].isdigit() or (p.isascii() and p.isalpha() and p in INITIALS):
+            kinds.add("pinyin?" if not p[-1:].isdigit() else "pinyin")
+        else:
+            kinds.add("ipa")
+    if "pinyin?" in kinds:   # a bare initial-like letter (m, n, l, f, s): pinyin beside finals, IPA otherwise
+        kinds.discard("pinyin?")
+        kinds.add("pinyin" if "pinyin" in kinds else "ipa")
+    if len(kinds) > 1:
+        raise ValueError(f"phones mix {' and '.join(sorted(kinds))} spellings")
+    return kinds.pop() if kinds else "arpabet"
+
+
+def ipa_tokens(word_phones: Sequence[Sequence[str]], phones_in: str) -> List[List[str]]:
+    """Phones per word in any set -> IPA tokens per word (units/ipa.py)."""
+    from fairseq_emo.units.ipa import arpabet_to_ipa, clean, pinyin_to_ipa
+    from fairseq_emo.units.phoneme import strip_stress
+
+    if phones_in == "arpabet":
+        return [arpabet_to_ipa([strip_stress(p) for p in word]) for word in word_phones]
+    if phones_in == "ipa":
+        return [[clean(p) for p in word] for word in word_phones]
+    return [[t for initial, final in _pinyin_syllables(word) for t in pinyin_to_ipa(initial, final)]
+            for word in word_phones]
+
+
+def _pinyin_syllables(word: Sequence[str]):
+    """['n', 'i3', 'h', 'ao3'] -> [('n', 'i3'), ('h', 'ao3')]; a final alone is a zero-initial syllable."""
+    out, initial = [], ""
+    for p in word:
+        if p in INITIALS:
+            initial = p
+        else:
+            out.append((initial, p))
+            initial = ""
+    return out
+
+
 def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequence[str]]) -> List[str]:
-    """An utterance's words and phones-per-word -> unit bodies without emotion."""
+    """An utterance's words and phones-per-word (any phone set) -> unit bodies without emotion."""
     if spec.unit in WHOLE_UTTERANCE:
         return [UTTERANCE_BODY]
     if not words:
@@ -91,17 +142,40 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
         # words without phones (a language with no G2P here, e.g. EmoDB's German texts) must not pass as
         # non-speech: that would train every such utterance on one NSN unit, silently
         raise ValueError(f"{len(words)} word(s) but no phones")
-    if spec.unit == "phoneme":
-        bodies = phoneme_units(word_phones)
-    elif spec.unit == "bpc":
-        bodies = bpc_units(phoneme_units(word_phones), spec.bpc_set)
-    elif spec.unit == "initfinal":
+    phones_in = phone_set(word_phones)
+    if spec.unit == "initfinal":
+        if phones_in != "pinyin":
+            raise ValueError(f"initfinal units need Mandarin pinyin phones, these are {phones_in}")
         bodies = initfinal_units(word_phones)
-    elif spec.syllabifier == "pyphen":
+    elif spec.unit == "syllable" and spec.syllabifier == "pyphen":
         bodies = pyphen_syllable_units(words)
+    elif phones_in == "arpabet":   # the paper's English units, exactly as before
+        if spec.unit == "phoneme":
+            bodies = phoneme_units(word_phones)
+        elif spec.unit == "bpc":
+            bodies = bpc_units(phoneme_units(word_phones), spec.bpc_set)
+        else:
+            bodies = phonetic_syllable_units(word_phones)
     else:
-        bodies = phonetic_syllable_units(word_phones)
+        from fairseq_emo.units.ipa import ipa_bpc_units, ipa_syllable_units
+
+        tokens = ipa_tokens(word_phones, phones_in)
+        if spec.unit == "phoneme":
+            bodies = [t for word in tokens for t in word]
+        elif spec.unit == "bpc":
+            bodies = ipa_bpc_units([t for word in tokens for t in word], spec.bpc_set)
+        elif phones_in == "pinyin":   # a Mandarin syllable is its pinyin syllable
+            bodies = ["".join(pinyin_to_ipa_syllable) for word in word_phones
+                      for pinyin_to_ipa_syllable in _ipa_syllables_of_pinyin(word)]
+        else:
+            bodies = ipa_syllable_units(tokens)
     return bodies or [NONSPEECH_BODY]
+
+
+def _ipa_syllables_of_pinyin(word: Sequence[str]) -> List[List[str]]:
+    from fairseq_emo.units.ipa import pinyin_to_ipa
+
+    return [pinyin_to_ipa(initial, final) for initial, final in _pinyin_syllables(word)]
 
 
 def emotion_units(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequence[str]], emotion: str,

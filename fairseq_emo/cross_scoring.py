@@ -1,0 +1,108 @@
+"""Units scored across languages: a cross-corpus cell (a model trained on one corpus, decoded on another's test
+set) + the target's utterance table -> the cell's reference trn files in the model's units, scored by sclite
+with and without emotion -> <cell>/scores_test.tsv (one 'pooled' row per view; cross_results.py reads it).
+
+Which units can be scored on another language: broad phonetic classes only. Their class names are defined on
+articulatory features (units/ipa.py), so an English BPC model's `FRIC_sad` and a German reference's `FRIC_sad`
+name the same thing. Phonemes and syllables are language-specific strings (an English model's `HHAH` never
+occurs in German references): they are scored only within a language, and a cell of them is left unscored, said
+so. A target without transcripts (no phones in its table) has nothing to score against: its cells are voted only.
+A user-defined BPC set (a file of ARPAbet phones) has no IPA definition and is not scored on IPA targets.
+
+  python -m fairseq_emo.cross_scoring --cell exp/cross/emodb/bpc --table data/cross/emodb/utterances.tsv
+"""
+import argparse
+import json
+import os
+import sys
+from typing import List, Optional, Tuple
+
+from fairseq_emo import layout
+
+COMPARABLE = ("bpc",)   # unit types whose bodies mean the same in every language
+
+
+def why_not_scored(variant: str, table_has_phones: bool) -> Optional[str]:
+    """None when a cell of this unit variant can be scored on the target; else the reason."""
+    unit = variant.split("-")[0]
+    if unit not in COMPARABLE:
+        return f"{unit} units are language-specific strings: scored within a language only"
+    if not table_has_phones:
+        return "the target's table has no phones (read without transcripts): voted, not scored"
+    return None
+
+
+def table_has_phones(table: str) -> bool:
+    """Does the target's table hold phones (was it read with its transcripts)? A missing table counts as yes:
+    then the cell is simply not scored yet."""
+    from fairseq_emo.table import read_table
+
+    return not os.path.isfile(table) or any(u.phones.strip() for u in read_table(table))
+
+
+def reference_trn(cell: str, table: str, variant: str) -> List[Tuple[str, str, List[str]]]:
+    """The cell's decoded utterances (units.jsonl) -> (speaker, utt_id, reference units with the true emotion) from
+    the target's table; an utterance missing from the table, or without phones, is an error naming it."""
+    from fairseq_emo.table import read_table
+    from fairseq_emo.units import UnitSpec, emotion_units
+
+    rows = {u.utt_id: u for u in read_table(table)}
+    spec = UnitSpec.from_variant(variant)
+    out = []
+    with open(os.path.join(cell, layout.UNIT_TIMELINES), encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            u = rows.get(d["utt_id"])
+            if u is None or not u.phones.strip():
+                raise ValueError(f"{cell}: utterance {d['utt_id']} has no phones in {table}; score a target whose "
+                                 f"table was prepared with its transcripts")
+            try:
+                units = emotion_units(spec, u.word_list(), u.word_phones(), d["ref_emotion"])
+            except ValueError as err:
+                raise ValueError(f"utterance {u.utt_id} ({u.corpus}): {err}") from None
+            out.append((d["speaker"], d["utt_id"], units))
+    return out
+
+
+def score_cell(cell: str, table: str) -> Optional[str]:
+    """Write the cell's references (both views) and scores_test.tsv; -> None when scored, else why not."""
+    from fairseq_emo.scoring import VIEWS, score, write_scores_table
+    from fairseq_emo.table import read_table
+    from fairseq_emo.trn import write_trn
+    from fairseq_emo.units.suffix import strip_emotion
+
+    variant = os.path.basename(os.path.normpath(cell))
+    reason = why_not_scored(variant, bool(read_table(table)) and table_has_phones(table))
+    if reason:
+        return reason
+    refs = reference_trn(cell, table, variant)
+    emo, noemo = VIEWS
+    write_trn(layout.trn(cell, emo, "ref"), refs)
+    write_trn(layout.trn(cell, noemo, "ref"), [(s, u, [strip_emotion(t) for t in toks]) for s, u, toks in refs])
+    rows = []
+    for view in VIEWS:
+        total, _ = score(layout.trn(cell, view, "ref"), layout.trn(cell, view, "hyp"), "sclite",
+                         os.path.join(cell, view), name="sclite")
+        rows.append(("pooled", view, total))
+    write_scores_table(layout.scores_table(cell, "test"), rows)
+    return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Score a cross-corpus cell's units against the target's own "
+                                                 "transcripts (broad phonetic classes, any language).")
+    parser.add_argument("--cell", required=True, help="exp/cross*/<target>/<unit variant>")
+    parser.add_argument("--table", required=True, help="the target's utterances.tsv")
+    args = parser.parse_args(argv)
+    try:
+        reason = score_cell(args.cell, args.table)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{args.cell}: not scored ({reason})" if reason else
+          f"{args.cell}: scored against {args.table} -> {layout.scores_table(args.cell, 'test')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
