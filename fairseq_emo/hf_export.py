@@ -143,6 +143,12 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
                          f"output layer: a pre-trained model such as libri960_big.pt exports nothing); give the "
                          f"checkpoint_last.pt of a trained fold")
     cfg = state["cfg"]
+    from fairseq_emo import pooled
+
+    if (cfg.get("criterion") or {}).get("_name") == pooled.CRITERION:
+        raise ValueError(f"{checkpoint} is the pooled classifier (criterion {pooled.CRITERION}): the export writes a "
+                         f"CTC unit model for transformers, which would decode it as one; use it with `fairseq-emo "
+                         f"predict --checkpoint {checkpoint}` or scripts/decode.py")
     w2v = dict(cfg["model"]["w2v_args"]["model"])
     dicts = glob.glob(os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "dict.*.txt"))
     if len(dicts) != 1:

@@ -161,7 +161,8 @@ def is_pooled(model) -> bool:
     return bool(getattr(model, "fairseq_emo_pooled", False))
 
 
-def classify_pooled(model, hidden_sum: torch.Tensor, frames: int, vocab: Vocabulary, seconds: float) -> Decoded:
+def classify_pooled(model, hidden_sum: torch.Tensor, frames: int, vocab: Vocabulary, seconds: float,
+                    offset: float = 0.0) -> Decoded:
     """The pooled classifier's decision for one utterance: (sum of the encoder's last hidden state over its
     frames, frames) -> one utterance unit UTT_<emo> spanning the utterance, its posterior the head's probability;
     `mass` holds the 4 probabilities (they sum to 1, not to the frame count: no frame-level posteriors exist)."""
@@ -175,4 +176,5 @@ def classify_pooled(model, hidden_sum: torch.Tensor, frames: int, vocab: Vocabul
     probs = pooled.probabilities(row, columns)
     best = max(EMOTIONS, key=lambda e: probs[e])
     index = columns[EMOTIONS.index(best)]
-    return Decoded([Unit(index, vocab.symbols[index], 0.0, round(seconds, 3), round(probs[best], 4))], probs)
+    return Decoded([Unit(index, vocab.symbols[index], round(offset, 3), round(offset + seconds, 3),
+                         round(probs[best], 4))], probs)

@@ -308,6 +308,7 @@ class Predictor:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         limit = 1 if batch_size == 1 else POOL_BATCHES * batch_size
+        pooled_model = inference.is_pooled(self.model)
         pool: List[tuple] = []      # (job, chunk number, start sample, samples)
         jobs: deque = deque()       # files not yet returned, in input order
 
@@ -316,14 +317,19 @@ class Predictor:
             for k in range(0, len(pool), batch_size):
                 part = pool[k:k + batch_size]
                 waves = [torch.from_numpy(c[3]) for c in part]
-                if embeddings:
+                if embeddings or pooled_model:
                     lprobs, pooled = inference.forward(self.model, waves, self.normalize, self.device, pooled=True)
                 else:
                     lprobs, pooled = inference.forward(self.model, waves, self.normalize, self.device), [None] * len(part)
                 for (job, number, start, samples), lp, pool_sum in zip(part, lprobs, pooled):
-                    decoded = inference.decode(lp, self.vocab, start / FAIRSEQ_SAMPLE_RATE)
+                    if pooled_model:   # the pooled classifier: one decision per chunk, its head's probabilities
+                        decoded = inference.classify_pooled(self.model, *pool_sum, self.vocab,
+                                                            len(samples) / FAIRSEQ_SAMPLE_RATE,
+                                                            offset=start / FAIRSEQ_SAMPLE_RATE)
+                    else:
+                        decoded = inference.decode(lp, self.vocab, start / FAIRSEQ_SAMPLE_RATE)
                     job.decoded[number] = (start, len(samples), _timeline(decoded), decoded.mass)
-                    if pool_sum is not None:
+                    if pool_sum is not None and embeddings:
                         job.pooled.append(pool_sum)
             pool.clear()
 

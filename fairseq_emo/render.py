@@ -164,6 +164,11 @@ def unit_emotion(sec: Dict) -> List[str]:
             lines += ["", f"**{s['run']}**, units seen at least {u['min_count']} times: most often carrying the true "
                           f"emotion: " + ", ".join(fmt_b(b) for b in u["top"]) + "; least often: "
                       + ", ".join(fmt_b(b) for b in u["bottom"]) + f" (figure: ![per unit]({layout.unit_emotion_figure(s['run'])}))."]
+        for e, ranks in (u.get("per_emotion") or {}).items():   # absent in results.json written before it
+            if ranks["top"]:
+                show = lambda rows: ", ".join(f"{b} {share:.0f} % ({n})" for b, share, n in rows)  # noqa: E731
+                lines.append(f"- {EMOTION_NAMES[e]}: most often right {show(ranks['top'])}; least often "
+                             f"{show(ranks['bottom'])}")
     return lines
 
 
@@ -215,9 +220,9 @@ def per_fold(sec: Dict, left_out: List[Dict]) -> List[str]:
     for s in sec["runs"]:
         for f in s["folds"]:
             unfreeze = f"{f['unfreeze']['lr']:.3g} (update {f['unfreeze']['update']})" if f["unfreeze"] else "–"
+            uer = "–" if s["unit"] == "pooled" else f"{fmt(f['uer_emo'])} / {fmt(f['uer_noemo'])}"   # no units
             lines.append(f"| {s['variant']} | {seed(s)} | {f['fold']} | {f['test_group']} | {f['n']} | "
-                         f"{f['WA']:.1f} | {f['UA']:.1f} | {fmt(f['uer_emo'])} / {fmt(f['uer_noemo'])} | "
-                         f"{unfreeze} |")
+                         f"{f['WA']:.1f} | {f['UA']:.1f} | {uer} | {unfreeze} |")
     if left_out:
         lines += ["", f"Left out of these tables ({len(left_out)} fold(s)): "
                   + "; ".join(f"{x['run']} {x['fold']}: {x['why']}" for x in left_out)]
@@ -305,6 +310,8 @@ def table3(sec: Dict) -> List[str]:
              + (" paper N | paper with | paper without |" if show_paper else ""),
              "|---" * (8 if show_paper else 5) + "|"]
     for s in sec["runs"]:
+        if s["unit"] == "pooled":
+            continue   # one decision per utterance, no units: its 'error rate' is its emotion error (Table 1)
         if "emo" not in s["scores"]:
             lines.append(f"| {s['variant']} | {seed(s)} | not scored | | |" + (" | | |" if show_paper else ""))
             continue

@@ -47,6 +47,7 @@ def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
         return None
     is_vowel = vowel_test(variant)
     body_counts: Dict[str, List[int]] = {}
+    body_emotion_counts: Dict[str, Dict[str, List[int]]] = {e: {} for e in EMOTIONS}
     emotion_counts = {e: [0, 0] for e in EMOTIONS}
     class_counts = {c: {e: [0, 0] for e in EMOTIONS + ("all",)} for c in ("vowel", "consonant")}
     by_speaker: Dict[str, Dict[str, List[int]]] = {}   # the same counts per test speaker, for the bootstrap
@@ -60,7 +61,8 @@ def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
                 continue
             body, carries = ref[i][0], int(hyp[j][1] == true)
             keys = [f"body {body}", f"emotion {true}", "all"]
-            for counts in (body_counts.setdefault(body, [0, 0]), emotion_counts[true]):
+            for counts in (body_counts.setdefault(body, [0, 0]), emotion_counts[true],
+                           body_emotion_counts[true].setdefault(body, [0, 0])):
                 counts[0] += carries
                 counts[1] += 1
             kind = is_vowel(body) if is_vowel else None
@@ -81,10 +83,19 @@ def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
     bodies = {b: _share(k, n, boot.get(f"body {b}")) for b, (k, n) in sorted(body_counts.items())}
     frequent = sorted((b for b, s in bodies.items() if s["n"] >= MIN_COUNT), key=lambda b: -bodies[b]["share"])
     overall = [sum(emotion_counts[e][0] for e in EMOTIONS), sum(emotion_counts[e][1] for e in EMOTIONS)]
+    def ranked(counts: Dict[str, List[int]]) -> List[str]:
+        kept = [b for b, (_, n) in counts.items() if n >= MIN_COUNT]
+        return sorted(kept, key=lambda b: (-counts[b][0] / counts[b][1], b))
+    by_emotion = {e: ranked(body_emotion_counts[e]) for e in EMOTIONS}
+    per_emotion = {e: {"top": [[b, _share(*body_emotion_counts[e][b])["share"], body_emotion_counts[e][b][1]]
+                               for b in r[:TOP]],
+                       "bottom": [[b, _share(*body_emotion_counts[e][b])["share"], body_emotion_counts[e][b][1]]
+                                  for b in r[-TOP:][::-1]]} for e, r in by_emotion.items()}
     interval = (f"bootstrap over the {len(speakers)} test speakers ({BOOTSTRAP_RESAMPLES} resamples, seed 0, "
                 f"percentile)" if boot else "Wilson (one test speaker: nothing to resample)")
     return {"bodies": bodies, "emotions": {e: _share(*emotion_counts[e], boot.get(f"emotion {e}")) for e in EMOTIONS},
             "all": _share(*overall, boot.get("all")),
             "classes": {c: {e: _share(*v, boot.get(f"class {c} {e}")) for e, v in d.items()}
                         for c, d in class_counts.items()} if is_vowel else None,
-            "top": frequent[:TOP], "bottom": frequent[-TOP:][::-1], "min_count": MIN_COUNT, "interval": interval}
+            "top": frequent[:TOP], "bottom": frequent[-TOP:][::-1], "min_count": MIN_COUNT, "interval": interval,
+            "per_emotion": per_emotion}

@@ -180,3 +180,13 @@ def check_pooled_decode_is_the_criterions_decision(fold):
                                           "target": target})
         decoded_right = hyps[f"{e.speaker}-{e.utt_id}"] == e.ref
         assert (log["_emo_errors"] == 0) == decoded_right, e.utt_id
+    # predict gives the decoder's decision, and the export (a CTC unit model for transformers) refuses the model
+    from fairseq_emo.hf_export import export
+    from fairseq_emo.predict import Predictor
+
+    predictor = Predictor(done["test_checkpoint"])
+    for e in entries[:3]:
+        record = predictor.predict_file(e.wav)
+        assert record["chunks"][0]["units"].split() == hyps[f"{e.speaker}-{e.utt_id}"] and record["n_units"] == 1
+    with pytest.raises(ValueError, match="is the pooled classifier"):
+        export(done["test_checkpoint"], str(fold / "exported"))

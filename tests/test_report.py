@@ -412,3 +412,14 @@ def test_emotion_per_unit_counts_aligned_units_carrying_the_true_emotion(experim
     exp, _, _ = experiment
     text = (exp / "report" / "report.md").read_text()
     assert "### Emotion per unit" in text and "| bpc | – | vowels |" in text
+
+
+def test_emotion_per_unit_ranks_bodies_within_each_emotion():
+    from fairseq_emo.unit_emotion import MIN_COUNT, unit_emotion
+
+    lines = [{"utt_id": f"u{k}", "speaker": f"s{k % 3}", "ref_emotion": "hap", "ref": ["AH_hap", "K_hap"],
+              "units": [{"unit": "AH_hap"}, {"unit": "K_neu"}]} for k in range(MIN_COUNT + 2)]
+    lines.append({"utt_id": "x", "speaker": "s0", "ref_emotion": "sad", "ref": ["AH_sad"], "units": [{"unit": "AH_sad"}]})
+    got = unit_emotion(lines, "phoneme")["per_emotion"]
+    assert got["hap"]["top"][0] == ["AH", 100.0, MIN_COUNT + 2] and got["hap"]["bottom"][0] == ["K", 0.0, MIN_COUNT + 2]
+    assert got["sad"]["top"] == []   # one sad unit: below the count that ranking needs
