@@ -164,7 +164,8 @@ def unit_emotion(sec: Dict) -> List[str]:
             lines += ["", f"**{s['run']}**, units seen at least {u['min_count']} times: most often carrying the true "
                           f"emotion: " + ", ".join(fmt_b(b) for b in u["top"]) + "; least often: "
                       + ", ".join(fmt_b(b) for b in u["bottom"]) + f" (figure: ![per unit]({layout.unit_emotion_figure(s['run'])}))."]
-        for e, ranks in (u.get("per_emotion") or {}).items():   # absent in results.json written before it
+        per_emotion = u.get("per_emotion") or {}   # absent in results.json written before it
+        for e, ranks in ((e, per_emotion[e]) for e in EMOTIONS if e in per_emotion):   # EMOTIONS order, not JSON's
             if ranks["top"]:
                 show = lambda rows: ", ".join(f"{b} {share:.0f} % ({n})" for b, share, n in rows)  # noqa: E731
                 lines.append(f"- {EMOTION_NAMES[e]}: most often right {show(ranks['top'])}; least often "

@@ -31,7 +31,8 @@
 # valid split is drawn from them and only draws the curve) or heldout (valid removed from train).
 # Hydra overrides for training go after --, e.g.  -- optimization.max_update=20000 (recorded in each fold's cmd.sh
 # and DONE; a finished fold asked again with another command is refused until --force retrains it).
-# The demo (no arguments) fits 15 CPU minutes: BPC and utterance units, configs/demo.yaml, folds 1 and 2
+# The demo (no arguments) takes about 20 CPU minutes: BPC and utterance units and the pooled classifier,
+# configs/demo.yaml, folds 1 and 2 (--train-units "bpc utterance": about 12)
 # (held-out speakers Ses01F and Ses01M). --train-folds all --train-units "..." runs more.
 #
 # Options: --stage N --stop-stage N --corpus NAME (default demo; any registered corpus with transcripts:
