@@ -42,7 +42,7 @@ def table_has_phones(table: str) -> bool:
 
 def reference_trn(cell: str, table: str, variant: str) -> List[Tuple[str, str, List[str]]]:
     """The cell's decoded utterances (units.jsonl) -> (speaker, utt_id, reference units with the true emotion) from
-    the target's table; an utterance missing from the table, or without phones, is an error naming it."""
+    the target's table; an utterance missing from the table, or with words but no phones, is an error naming it."""
     from fairseq_emo.table import read_table
     from fairseq_emo.units import UnitSpec, emotion_units
 
@@ -53,9 +53,11 @@ def reference_trn(cell: str, table: str, variant: str) -> List[Tuple[str, str, L
         for line in f:
             d = json.loads(line)
             u = rows.get(d["utt_id"])
-            if u is None or not u.phones.strip():
-                raise ValueError(f"{cell}: utterance {d['utt_id']} has no phones in {table}; score a target whose "
-                                 f"table was prepared with its transcripts")
+            if u is None:
+                raise ValueError(f"{cell}: utterance {d['utt_id']} is not in {table}: the cell was decoded from "
+                                 f"another table; decode it again")
+            # an utterance without words is the non-speech unit, as in training; words without phones are an
+            # error from emotion_units (unit_bodies), never a silent NSN
             try:
                 units = emotion_units(spec, u.word_list(), u.word_phones(), d["ref_emotion"])
             except ValueError as err:

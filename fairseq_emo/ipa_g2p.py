@@ -3,10 +3,10 @@ where each word's pronunciation came from.
 
 Backends:
 - `espeak` (German de, English en, Modern Standard Arabic ar, and any other language espeak-ng has a voice for):
-  the espeak-ng program (the Debian package scripts/setup.sh installs; deterministic, no network), called once per
-  distinct word with `-q -X --ipa=1 --sep=' '`: the last line is the IPA with phonemes separated, the trace before
-  it says whether the word was found in the voice's lexicon ("Found: 'word'") or spelled by its letter-to-sound
-  rules (provenance: `lexicon` / `rules`). Decision: the program, not the phonemizer package: phonemizer drives
+  the espeak-ng program (the Debian package scripts/setup.sh installs; deterministic, no network), twice per
+  distinct word: `-q --ipa=1 --sep=' '` gives the IPA with phonemes separated (every line of it: a word espeak-ng
+  splits into clauses keeps all its phones), and `-q -X` the trace that says whether the word was found in the
+  voice's lexicon ("Found: 'word'") or spelled by its letter-to-sound rules (provenance: `lexicon` / `rules`). Decision: the program, not the phonemizer package: phonemizer drives
   the same espeak-ng library but hides that trace, so provenance could not be counted.
   Words are phonemized alone (no sentence context, as the English G2P does), so a word always gets the same
   phones. Stress marks are removed; a token espeak-ng writes as vowel + consonant (English r-coloured `ɑːɹ`,
@@ -66,13 +66,18 @@ def espeak_word(word: str, language: str) -> Tuple[Tuple[str, ...], str]:
     from fairseq_emo.units.ipa import clean
 
     voice = VOICES.get(language, language)
-    proc = subprocess.run([_espeak(), "-q", "-X", "--ipa=1", "--sep= ", "-v", voice, word], capture_output=True,
-                          text=True, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    if proc.returncode != 0 or not lines:
-        raise ValueError(f"espeak-ng -v {voice} gave no phones for the word {word!r} ({proc.stderr.strip()})")
-    tokens = [t for raw in lines[-1].split() for t in _split_vowel_consonant(clean(raw)) if t]
-    found = any(line.startswith(f"Found: '{word.lower()}'") for line in lines[:-1])
+
+    def espeak(*options: str) -> str:
+        proc = subprocess.run([_espeak(), "-q", *options, "-v", voice, word], capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise ValueError(f"espeak-ng -v {voice} failed on the word {word!r}: {proc.stderr.strip()}")
+        return proc.stdout
+
+    tokens = [t for raw in espeak("--ipa=1", "--sep= ").split() for t in _split_vowel_consonant(clean(raw)) if t]
+    if not tokens:
+        raise ValueError(f"espeak-ng -v {voice} gave no phones for the word {word!r}")
+    found = any(line.startswith(f"Found: '{word.lower()}'") for line in espeak("-X").splitlines())
     return tuple(tokens), "lexicon" if found else "rules"
 
 

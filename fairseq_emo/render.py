@@ -130,6 +130,13 @@ def decision_rules(sec: Dict) -> List[str]:
             r = s["decision_rules"][rule]
             lines.append(f"| {s['variant']} | {seed(s)} | {rule} | {r['WA']:.1f} | {r['UA']:.1f} | "
                          f"{r['majority_only']} | {r['rule_only']} | {p_value(r['mcnemar_p']) if rule != 'majority' else '–'} |")
+    counted = [(s, s["decision_rules"]["ctc_likelihood"]) for s in runs if "ctc_likelihood" in s["decision_rules"]
+               and "fallback" in s["decision_rules"]["ctc_likelihood"]]
+    if any(r["fallback"] or r["partly_scored"] for _, r in counted):
+        lines += ["", "CTC likelihood: " + "; ".join(
+            f"{s['variant']}: {r['fallback']} utterance(s) with no scorable sequence (decided by the posterior mass), "
+            f"{r['partly_scored']} scored for some emotions only (a reference token the dictionary lacks with the "
+            f"others)" for s, r in counted) + "."]
     return lines
 
 

@@ -249,6 +249,12 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
         a_only, b_only = discordant([majority_right[u] for u in reference], [right[u] for u in reference])
         rules[rule] = dict(accuracy(reference, pred), n=len(reference), majority_only=a_only, rule_only=b_only,
                            mcnemar_p=mcnemar_exact(a_only, b_only))
+    if "ctc_likelihood" in rules:   # what the rule could not score is counted, not hidden in its accuracy
+        from fairseq_emo.emotions import EMOTIONS
+
+        scores = [line["ctc_scores"] for line in lines]
+        rules["ctc_likelihood"].update(fallback=sum(1 for s in scores if not s),
+                                       partly_scored=sum(1 for s in scores if s and len(s) < len(EMOTIONS)))
     return {"decision_rules": rules, "bootstrap": bootstrap}
 
 

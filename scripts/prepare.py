@@ -64,6 +64,10 @@ def main(argv=None) -> int:
             parser.error(f"--set {item}: expected KEY=VALUE")
         options[key] = value
     corpus = registry.get(args.corpus)
+    if args.g2p == "espeak" and corpus.language != "en":   # before the corpus is read: nothing to wait for
+        print(f"error: --g2p applies to English corpora; {args.corpus} is {corpus.language} (one G2P: "
+              f"fairseq_emo/ipa_g2p.py)", file=sys.stderr)
+        return 2
     try:
         result = registry.read(args.corpus, args.data, audio_options(args) if corpus.audio_options else None,
                                **options)
@@ -71,10 +75,6 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.g2p == "espeak":
-        if corpus.language != "en":
-            print(f"error: --g2p applies to English corpora; {args.corpus} is {corpus.language} (one G2P: "
-                  f"fairseq_emo/ipa_g2p.py)", file=sys.stderr)
-            return 2
         try:
             rephonemize(result, "en")
         except (RuntimeError, ValueError) as err:

@@ -241,3 +241,20 @@ def test_the_release_split_is_a_fold_scheme_of_its_own(tmp_path):
         make_folds(read_table(str(tmp_path / "cd" / "utterances.tsv")), "official")
     with pytest.raises(ValueError, match="valid-policy does not apply"):
         make_folds(table, "official", valid_policy="heldout")
+
+
+def test_english_g2p_espeak_gives_ipa_phones_with_their_provenance(tmp_path):
+    from conftest import require_tool
+
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+    root, _ = corpus_trees.ravdess(str(tmp_path / "r"))
+    proc = prepare("ravdess", root, tmp_path / "d", "--g2p", "espeak")
+    u = {u.utt_id: u for u in read_table(str(tmp_path / "d" / "utterances.tsv"))}["ravdess_03_01_03_02_01_01_01"]
+    # 'Kids are talking by the door': CMUdict's K IH1 D Z, written by espeak-ng in IPA
+    assert u.phones.split(" | ")[:2] == ["k ɪ d z", "ɑː ɹ"]
+    assert "G2P provenance of" in proc.stdout
+    sources = open(tmp_path / "d" / "g2p_sources.tsv").read().splitlines()
+    assert sources[0] == "source\tword\ttokens" and {line.split("\t")[0] for line in sources[1:]} <= {"lexicon", "rules"}
+    assert "lexicon\tthe\t" in "\n".join(sources)
+    other = prepare("emodb", root, tmp_path / "x", "--g2p", "espeak", check=False)
+    assert other.returncode == 2 and "--g2p applies to English corpora; emodb is de" in other.stderr

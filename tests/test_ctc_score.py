@@ -77,3 +77,16 @@ def test_the_ctc_rule_takes_the_best_score_and_decides_empty_hypotheses():
     # a run whose lines lack the scores (older decodes, test-only sets) simply has no such rule
     assert "ctc_likelihood" not in decide_all([line(["V_hap"], mass)], "bpc")
     assert "ctc_likelihood" in decide_all([line(["V_hap"], mass, {"hap": -1.0})], "bpc")
+
+
+def test_the_report_counts_what_the_ctc_rule_could_not_score():
+    from fairseq_emo.results import _decision_rules
+
+    mass = {"neu": 1.0, "hap": 3.0, "ang": 0.0, "sad": 0.0}
+    lines = [dict(line(["V_hap"], mass, {"hap": -1.0, "neu": -2.0, "ang": -3.0, "sad": -4.0}), utt_id="a"),
+             dict(line([], mass, {}), utt_id="b"),                      # nothing scorable: posterior mass
+             dict(line(["V_neu"], mass, {"neu": -1.0}), utt_id="c")]    # only neu scorable
+    reference = {"a": "hap", "b": "hap", "c": "sad"}
+    got = _decision_rules(lines, reference, {"a": "hap", "b": "hap", "c": "neu"}, "bpc")["decision_rules"]
+    assert got["ctc_likelihood"]["fallback"] == 1 and got["ctc_likelihood"]["partly_scored"] == 1
+    assert abs(got["ctc_likelihood"]["WA"] - 100 * 2 / 3) < 0.1   # a and b right (b by the mass), c wrong

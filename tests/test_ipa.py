@@ -102,3 +102,34 @@ def test_pinyin_to_ipa_and_mandarin_units():
     assert unit_bodies(UnitSpec("initfinal"), ["ni3", "hao3"], phones) == ["n", "i", "h", "ao"]
     assert unit_bodies(UnitSpec("bpc"), ["ni3", "hao3"], phones) == ["NAS", "V", "FRIC", "V"]
     assert unit_bodies(UnitSpec("syllable"), ["ni3", "hao3"], phones) == ["ni", "xau"]
+
+
+def test_english_hyphenation_is_refused_on_other_languages():
+    with pytest.raises(ValueError, match="syllable-pyphen hyphenates English words; these phones are ipa"):
+        unit_bodies(UnitSpec("syllable", syllabifier="pyphen"), ["lappen"], [["l", "a", "p", "ə", "n"]])
+
+
+def test_cross_language_references_keep_wordless_utterances_as_non_speech(tmp_path):
+    import json
+
+    from fairseq_emo.cross_scoring import reference_trn, why_not_scored
+    from fairseq_emo.table import Utterance, write_table
+
+    rows = [Utterance("a", "s1", "s1", "F", "a01", "sad", "T", "Der Lappen", "der lappen", "d ɛ ɾ | l a p ə n",
+                      "/x.wav", 16000, 16000, "emodb"),
+            Utterance("b", "s1", "s1", "F", "a02", "hap", "F", "", "", "", "/y.wav", 16000, 16000, "emodb"),
+            Utterance("c", "s2", "s2", "M", "a02", "neu", "N", "Das", "das", "", "/z.wav", 16000, 16000, "emodb")]
+    write_table(str(tmp_path / "t.tsv"), rows[:2])
+    cell = tmp_path / "emodb" / "bpc"
+    cell.mkdir(parents=True)
+    with open(cell / "units.jsonl", "w") as f:
+        for u in rows[:2]:
+            f.write(json.dumps({"utt_id": u.utt_id, "speaker": u.speaker, "ref_emotion": u.emotion}) + "\n")
+    assert reference_trn(str(cell), str(tmp_path / "t.tsv"), "bpc") == [
+        ("s1", "a", [f"{c}_sad" for c in "STOP V APPR APPR V STOP V NAS".split()]), ("s1", "b", ["NSN_hap"])]
+    write_table(str(tmp_path / "t2.tsv"), rows)   # words without phones: an error naming the utterance
+    with open(cell / "units.jsonl", "a") as f:
+        f.write(json.dumps({"utt_id": "c", "speaker": "s2", "ref_emotion": "neu"}) + "\n")
+    with pytest.raises(ValueError, match=r"utterance c \(emodb\): 1 word\(s\) but no phones"):
+        reference_trn(str(cell), str(tmp_path / "t2.tsv"), "bpc")
+    assert "language-specific" in why_not_scored("syllable", True) and why_not_scored("bpc-cv2", True) is None

@@ -145,10 +145,9 @@ def _g2p_provenance(result: CorpusRead, out: str) -> None:
     if kind == "ipa":
         from fairseq_emo import ipa_g2p
         from fairseq_emo.audio_cache import split_corpus
-        from fairseq_emo.corpora.registry import CORPORA
+        from fairseq_emo.corpora.registry import get
 
-        language = CORPORA[split_corpus(result.corpus)[0]].language if split_corpus(result.corpus)[0] in CORPORA \
-            else "en"
+        language = get(split_corpus(result.corpus)[0]).language   # the G2P's language is the corpus's (registry)
         sources = ipa_g2p.SOURCES
         counts = ipa_g2p.source_counts([u.word_list() for u in with_phones], language)
     elif result.corpus in ENGLISH_CORPORA:

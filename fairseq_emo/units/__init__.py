@@ -109,15 +109,14 @@ def phone_set(word_phones: Sequence[Sequence[str]]) -> str:
 
 def ipa_tokens(word_phones: Sequence[Sequence[str]], phones_in: str) -> List[List[str]]:
     """Phones per word in any set -> IPA tokens per word (units/ipa.py)."""
-    from fairseq_emo.units.ipa import arpabet_to_ipa, clean, pinyin_to_ipa
+    from fairseq_emo.units.ipa import arpabet_to_ipa, clean
     from fairseq_emo.units.phoneme import strip_stress
 
     if phones_in == "arpabet":
         return [arpabet_to_ipa([strip_stress(p) for p in word]) for word in word_phones]
     if phones_in == "ipa":
         return [[clean(p) for p in word] for word in word_phones]
-    return [[t for initial, final in _pinyin_syllables(word) for t in pinyin_to_ipa(initial, final)]
-            for word in word_phones]
+    return [[t for syllable in _ipa_syllables_of_pinyin(word) for t in syllable] for word in word_phones]
 
 
 def _pinyin_syllables(word: Sequence[str]):
@@ -148,6 +147,9 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
             raise ValueError(f"initfinal units need Mandarin pinyin phones, these are {phones_in}")
         bodies = initfinal_units(word_phones)
     elif spec.unit == "syllable" and spec.syllabifier == "pyphen":
+        if phones_in != "arpabet":   # pyphen's patterns are en_US: another language's words would be misread
+            raise ValueError(f"syllable-pyphen hyphenates English words; these phones are {phones_in}: use the "
+                             f"phonetic syllabifier (syllables over IPA)")
         bodies = pyphen_syllable_units(words)
     elif phones_in == "arpabet":   # the paper's English units, exactly as before
         if spec.unit == "phoneme":
@@ -165,14 +167,14 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
         elif spec.unit == "bpc":
             bodies = ipa_bpc_units([t for word in tokens for t in word], spec.bpc_set)
         elif phones_in == "pinyin":   # a Mandarin syllable is its pinyin syllable
-            bodies = ["".join(pinyin_to_ipa_syllable) for word in word_phones
-                      for pinyin_to_ipa_syllable in _ipa_syllables_of_pinyin(word)]
+            bodies = ["".join(syllable) for word in word_phones for syllable in _ipa_syllables_of_pinyin(word)]
         else:
             bodies = ipa_syllable_units(tokens)
     return bodies or [NONSPEECH_BODY]
 
 
 def _ipa_syllables_of_pinyin(word: Sequence[str]) -> List[List[str]]:
+    """One word's pinyin phones -> the IPA tokens of each of its syllables."""
     from fairseq_emo.units.ipa import pinyin_to_ipa
 
     return [pinyin_to_ipa(initial, final) for initial, final in _pinyin_syllables(word)]
