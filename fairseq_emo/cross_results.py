@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 from fairseq_emo import layout, paper
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
 from fairseq_emo.audio_cache import RATE_POLICY_TEXT, split_corpus
-from fairseq_emo.emotions import POLICIES
+from fairseq_emo.emotions import EMOTIONS, POLICIES
 from fairseq_emo.fold_protocol import read_fold_record
 from fairseq_emo.layout import read_done
 from fairseq_emo.model_record import SYNTHETIC_CORPORA
@@ -79,11 +79,13 @@ def cell_results(cell: str) -> Dict:
                     config=done["config"], w2v=done["w2v"], scheme=fold.scheme, valid_fraction=fold.valid_fraction,
                     checkpoint_rule=done["checkpoint_rule"], valid_policy=fold.valid_policy,
                     overrides=paper.user_overrides(command), seed=paper.seed_of(command))
-    comparison = paper.compare_cross(paper.RunConditions(
-        corpus=fold.corpus, scheme=fold.scheme, unit=fold.unit, variant=fold.unit_variant, folds=[1], total_folds=1,
-        valid_policy=fold.valid_policy, config=done["config"], w2v=done["w2v"], command=command), corpus)
     with open(os.path.join(source["data"], layout.EVAL_RECORD), encoding="utf-8") as f:
         eval_info = json.load(f)
+    comparison = paper.compare_cross(paper.RunConditions(
+        corpus=fold.corpus, scheme=fold.scheme, unit=fold.unit, variant=fold.unit_variant, folds=[1], total_folds=1,
+        valid_policy=fold.valid_policy, config=done["config"], w2v=done["w2v"], command=command,
+        n=fold.counts.get("train"), w2v_arch=done.get("w2v_arch", "")), corpus,
+        target_counts=[eval_info["counts"].get(e, 0) for e in EMOTIONS])
     with open(os.path.join(cell, layout.UNIT_TIMELINES), encoding="utf-8") as f:
         empty = sum(1 for line in f if not json.loads(line)["units"])
     from fairseq_emo.cross_scoring import table_has_phones, why_not_scored

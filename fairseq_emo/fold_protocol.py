@@ -32,7 +32,7 @@ class SchemeProtocol:
 
 # Keys written only when set: folds made before they existed stay byte-identical (make_manifests finds them
 # unchanged instead of "different contents")
-_OMITTED_WHEN_NONE = ("subset", "bpc_classes")
+_OMITTED_WHEN_NONE = ("subset", "bpc_classes", "scenario_groups")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class FoldRecord(SchemeProtocol):
     counts: Dict[str, int] = field(default_factory=dict)   # train/valid/test utterances and their *_tokens
     train_groups: List[str] = field(default_factory=list)
     test_speakers: List[str] = field(default_factory=list)
+    scenario_groups: Optional[Dict[str, List[str]]] = None  # the scenario scheme: group -> scenario types (folds.py)
 
     def to_json(self) -> str:
         record = {k: v for k, v in asdict(self).items() if not (k in _OMITTED_WHEN_NONE and v is None)}

@@ -2,7 +2,8 @@
 (Names and markers: layout.py.)
 
   DONE        'key=value' lines: config, w2v, data, launcher, seed, device, finished, wall_seconds, command,
-              test_checkpoint, checkpoint_rule (written by `mark-done`)
+              test_checkpoint, checkpoint_rule (written by `mark-done`), w2v_arch (the pre-trained model's
+              architecture as the test checkpoint records it, written by `complete`)
   train.log   fairseq's log; with common.log_format=json its metric lines are '[<tag>][INFO] - {json}'
   checkpoints/ checkpoint_last.pt and fairseq's checkpoint_<epoch>_<update>.pt
 One reader for both, used by decoding, the report and the benchmarks; and `resume_state`, which decides how a
@@ -74,12 +75,29 @@ def resume_state(checkpoint_dir: str, target_max_update: Optional[int] = None) -
     return "resume", message or f"resuming from checkpoint_last.pt (update {done} of {max_update})"
 
 
-def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional[Dict] = None) -> str:
+def backbone_architecture(state: Dict) -> Optional[str]:
+    """A fine-tuned checkpoint's state -> its pre-trained model's architecture as the checkpoint records it (the
+    pre-training config it keeps in model.w2v_args): 'wav2vec2 24x1024 layer_norm_first=False normalize=False'
+    for libri960_big.pt; None where the checkpoint does not say. What the paper's model is, independent of its
+    file name (paper.PAPER_ARCHITECTURE)."""
+    try:
+        w2v = state["cfg"]["model"]["w2v_args"]
+        model, task = w2v["model"], w2v["task"]
+        return (f"{model['_name']} {model['encoder_layers']}x{model['encoder_embed_dim']} "
+                f"layer_norm_first={bool(model.get('layer_norm_first', False))} "
+                f"normalize={bool(task.get('normalize', False))}")
+    except (KeyError, TypeError):
+        return None
+
+
+def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional[Dict] = None,
+             described: Optional[Dict[str, str]] = None) -> str:
     """After DONE, keep what is used: checkpoint_last.pt (the test checkpoint) and the dictionary. The periodic
     and best checkpoints (kept only so that an interrupted fold could resume) are removed, and unless
     keep_optimizer the optimizer state is stripped from checkpoint_last.pt (for wav2vec 2.0 Large it is most of
     the file: fp32 master weights and Adam's two moments). The update count stays, so a rerun still knows the
-    fold is finished. -> a one-line summary with the sizes."""
+    fold is finished. `described`, when given, gets the backbone's recorded architecture (`w2v_arch`).
+    -> a one-line summary with the sizes."""
     import torch
 
     removed = 0
@@ -93,6 +111,8 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional
         from fairseq_emo.model_record import RECORD_KEY
 
         state = safe_load.load(last)  # our own training's file
+        if described is not None:
+            described["w2v_arch"] = backbone_architecture(state) or ""
         if not keep_optimizer:
             state["last_optimizer_state"] = None
         if record is not None:
@@ -148,7 +168,10 @@ def complete(fold_dir: str, facts: Dict[str, str], keep_optimizer: bool = False)
                          f"trained?); not marked done: train the fold again")
     done = done_facts(fold_dir, facts)
     checkpoints = os.path.dirname(layout.test_checkpoint(fold_dir))
-    summary = finalize(checkpoints, keep_optimizer=keep_optimizer, record=model_record.build(fold_dir, done))
+    described: Dict[str, str] = {}
+    summary = finalize(checkpoints, keep_optimizer=keep_optimizer, record=model_record.build(fold_dir, done),
+                       described=described)
+    done.update(described)   # w2v_arch: what the paper comparison checks, not the file name
     write_done(fold_dir, done)
     return summary
 

@@ -7,6 +7,19 @@
   This MIXES SPEAKERS: in IEMOCAP both actors of a session speak in both prefixes' dialogs, so the test
   speakers are also heard in training. Offered only to compare with numbers obtained that way.
 - session: leave one session out (5 folds on IEMOCAP), the SUPERB / emotion2vec / EmoBox protocol.
+- scenario: speaker and scenario held out together, the lexical control of IEMOCAP (make_scenario_folds). Its
+  eight improvisation scenarios and three scripts recur in all five sessions, so on the other schemes every test
+  utterance's scenario or script is in training and the words alone predict the emotion far above chance. Here a
+  fold tests one SESSION (both its speakers: the speaker and the dialog partner are out of training) on one GROUP
+  of scenario types, and trains on the other sessions' utterances of the other groups; the rest of the corpus
+  (the test session's other scenarios, the other sessions' test scenarios) is in neither split of that fold.
+  Scenario type = the dialog name's `impro<NN>` or `script<NN>` (Ses03M_impro05a -> impro05, Ses01F_script01_2
+  and Ses05M_script01_1b -> script01). Folds = sessions x groups, at most MAX_SCENARIO_FOLDS (the paper's cost):
+  IEMOCAP's 5 sessions x 2 groups = 10 folds, each utterance tested exactly once, each fold training on about 40 %
+  of the corpus. The grouping (scenario_groups) is the partition of the types that keeps every group's emotion
+  distribution and size closest to the whole table's: holding a scenario out shifts the label prior (IEMOCAP's
+  impro02 is 86 % sad), and a balanced grouping keeps that shift small for the acoustic models. It is computed
+  from the table, so the same table always gives the same groups; fold.json records them.
 - all: one fold with every utterance in train/valid and an empty test set: the cross-corpus models of the
   paper's Section 4 ("re-trained on the entire dataset of IEMOCAP"), tested on other corpora.
 - official: one fold, the release's own split (the table's split column: ESD train/evaluation/test, MSP-Podcast
@@ -24,11 +37,13 @@ Two policies for that slice (layout.VALID_POLICIES):
 Subsets (a lexical control, select_subset): `improvised` keeps only IEMOCAP's improvised dialogs (Ses01F_impro03),
 `scripted` only its scripted ones (Ses01F_script01_1), before the folds are made; the scheme directory carries the
 name (speaker-improvised). In the scripted plays the same lines are spoken with different emotions across
-sessions, so the text can carry the emotion label there; on improvised dialogs it carries no scripted cue.
+sessions; the improvised scenarios recur in every session too, so on speaker folds the words still carry the
+scenario (and its emotion) there: only the scenario scheme holds the scenario out.
 """
 import hashlib
+import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, SUBSETS, VALID_POLICIES, scheme_dir  # noqa: F401 (re-exported)
 from fairseq_emo.table import Utterance
@@ -42,6 +57,8 @@ def describe_test_group(scheme_dir_name: str) -> str:
     base = scheme_dir_name.replace("-heldout", "")
     if base == "all":
         return "nothing (every utterance trains)"
+    if base.startswith("scenario"):
+        return "one session on one group of scenario types (speaker and scenario held out together)"
     if base == "official":
         return "the release's own test set (one fold)"
     if "-k" in base:
@@ -76,6 +93,8 @@ def group_of(utt: Utterance, scheme: str) -> str:
         return utt.session
     if scheme == "dialog":
         return utt.dialog.split("_")[0]  # 'Ses01F_impro01' -> 'Ses01F': who wore the markers, not who speaks
+    if scheme == "scenario":
+        raise ValueError("the scenario scheme's groups depend on the whole table: use make_folds")
     if scheme == "official":
         return OFFICIAL_ROLES.get(utt.split.lower(), "none")
     raise ValueError(f"unknown fold scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
@@ -90,6 +109,8 @@ class Fold:
     test: List[Utterance]
     groups: Dict[str, str] = field(default_factory=dict)  # utt_id -> group (the unit kept out of training)
     valid_policy: str = DEFAULT_VALID_POLICY
+    excluded: int = 0   # scenario scheme: utterances in neither train nor test (test session or test scenarios)
+    scenario_groups: Optional[Dict[str, List[str]]] = None  # scenario scheme: group name -> its scenario types
 
 
 def _hash_key(seed: int, utt_id: str) -> str:
@@ -116,6 +137,87 @@ def speaker_groups(utterances: Sequence[Utterance], num_folds: int) -> Dict[str,
         raise ValueError(f"{num_folds} speaker folds asked for, the table has {len(speakers)} speakers")
     width = len(str(num_folds))
     return {spk: f"g{k % num_folds + 1:0{width}d}" for k, (_, spk) in enumerate(speakers)}
+
+
+SCENARIO_TYPE = re.compile(r"_(impro|script)(\d+)")  # Ses03M_impro05a -> impro05; Ses05M_script01_1b -> script01
+MAX_SCENARIO_FOLDS = 10  # sessions x scenario groups: the paper's 10 folds
+
+
+class NoScenarios(ValueError):
+    """The table has no IEMOCAP-style scenario structure (improvisation/script dialogs in several sessions)."""
+
+
+def scenario_type(dialog: str) -> Optional[str]:
+    """An IEMOCAP dialog name -> its scenario type: 'Ses01F_impro03' -> 'impro03'; None when it names none."""
+    m = SCENARIO_TYPE.search(dialog)
+    return f"{m[1]}{int(m[2]):02d}" if m else None
+
+
+def _partitions(n: int, k: int) -> Iterator[Tuple[int, ...]]:
+    """Every partition of n ordered items into exactly k non-empty groups, once each (restricted growth strings:
+    item i's group is at most 1 + the largest group used before it, so group 0 holds item 0)."""
+    def grow(prefix: List[int], used: int):
+        if len(prefix) == n:
+            if used == k:
+                yield tuple(prefix)
+            return
+        if k - used > n - len(prefix):   # too few items left to open the remaining groups
+            return
+        for g in range(min(used + 1, k)):
+            yield from grow(prefix + [g], max(used, g + 1))
+    yield from grow([0], 1) if n else iter(())
+
+
+def scenario_groups(utterances: Sequence[Utterance], n_groups: int) -> Dict[str, List[str]]:
+    """Scenario types -> n_groups groups {'T1': [types], ...}: the partition minimising (largest total-variation
+    distance between a group's emotion distribution and the table's) + (largest deviation of a group's share of
+    utterances from 1/n_groups); ties go to the first partition in the order of the sorted types. Deterministic."""
+    counts: Dict[str, Dict[str, int]] = {}
+    for u in utterances:
+        per = counts.setdefault(scenario_type(u.dialog), {})
+        per[u.emotion] = per.get(u.emotion, 0) + 1
+    types = sorted(counts)
+    emotions = sorted({e for per in counts.values() for e in per})
+    total = sum(sum(per.values()) for per in counts.values())
+    overall = [sum(per.get(e, 0) for per in counts.values()) / total for e in emotions]
+    vectors = [[counts[t].get(e, 0) for e in emotions] for t in types]
+    best, best_score = None, None
+    for assignment in _partitions(len(types), n_groups):
+        sums = [[0] * len(emotions) for _ in range(n_groups)]
+        for vec, g in zip(vectors, assignment):
+            row = sums[g]
+            for j, c in enumerate(vec):
+                row[j] += c
+        score_tv = score_size = 0.0
+        for row in sums:
+            n = sum(row)
+            score_tv = max(score_tv, 0.5 * sum(abs(c / n - p) for c, p in zip(row, overall)))
+            score_size = max(score_size, abs(n / total - 1 / n_groups))
+        score = round(score_tv + score_size, 12)
+        if best_score is None or score < best_score:
+            best, best_score = assignment, score
+    return {f"T{g + 1}": [t for t, a in zip(types, best) if a == g] for g in range(n_groups)}
+
+
+def scenario_plan(utterances: Sequence[Utterance]) -> Tuple[List[str], Dict[str, List[str]]]:
+    """-> (sessions, scenario groups) of the scenario scheme, or NoScenarios naming what the table lacks."""
+    untyped = [u for u in utterances if scenario_type(u.dialog) is None]
+    if untyped:
+        u = untyped[0]
+        raise NoScenarios(f"the scenario scheme needs IEMOCAP's scenario structure (dialogs named ..._impro<NN> or "
+                          f"..._script<NN>); utterance {u.utt_id} (corpus {u.corpus}) has dialog {u.dialog!r} "
+                          f"({len(untyped)} such utterance(s)): use --folds speaker on this corpus")
+    sessions = sorted({u.session for u in utterances})
+    types = sorted({scenario_type(u.dialog) for u in utterances})
+    if len(sessions) < 2 or len(types) < 2:
+        raise NoScenarios(f"the scenario scheme holds out a session and a group of scenarios together: it needs at "
+                          f"least 2 sessions and 2 scenario types; this table has {len(sessions)} session(s) "
+                          f"({', '.join(sessions)}) and {len(types)} type(s) ({', '.join(types)})")
+    n_groups = min(len(types), MAX_SCENARIO_FOLDS // len(sessions))
+    if n_groups < 2:
+        raise NoScenarios(f"the scenario scheme makes sessions x groups <= {MAX_SCENARIO_FOLDS} folds with at least "
+                          f"2 groups: {len(sessions)} sessions are too many")
+    return sessions, scenario_groups(utterances, n_groups)
 
 
 def select_subset(utterances: Sequence[Utterance], subset: Optional[str]) -> List[Utterance]:
@@ -149,16 +251,23 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
         raise ValueError(f"valid fraction must be in (0, 1), got {valid_fraction}")
     if num_folds and scheme != "speaker":
         raise ValueError(f"a number of folds applies to the speaker scheme only, not {scheme!r}")
+    if scheme in ("dialog", "session", "scenario"):
+        other = sorted({u.corpus for u in utterances} - set(IEMOCAP_LAYOUT_CORPORA))
+        if other:  # other corpora fill these columns with other things (EmoDB: text code), so refuse
+            raise (NoScenarios if scheme == "scenario" else ValueError)(f"the {scheme} scheme is defined on IEMOCAP's sessions and dialogs only; this table's "
+                             f"corpus is {', '.join(other)}: use --folds speaker (--num-folds K for speaker groups)")
+    scenario_of: Dict[str, str] = {}   # the scenario scheme: utt_id -> its type's group
+    type_groups = None
     if num_folds:
         by_speaker = speaker_groups(utterances, num_folds)
         groups = {u.utt_id: by_speaker[u.speaker] for u in utterances}
+    elif scheme == "scenario":
+        _, type_groups = scenario_plan(utterances)
+        group_of_type = {t: name for name, members in type_groups.items() for t in members}
+        scenario_of = {u.utt_id: group_of_type[scenario_type(u.dialog)] for u in utterances}
+        groups = {u.utt_id: f"{u.session}.{scenario_of[u.utt_id]}" for u in utterances}
     else:
         groups = {u.utt_id: group_of(u, scheme) for u in utterances}
-    if scheme in ("dialog", "session"):
-        other = sorted({u.corpus for u in utterances} - set(IEMOCAP_LAYOUT_CORPORA))
-        if other:  # other corpora fill these columns with other things (EmoDB: text code), so refuse
-            raise ValueError(f"the {scheme} scheme is defined on IEMOCAP's sessions and dialogs only; this table's "
-                             f"corpus is {', '.join(other)}: use --folds speaker (--num-folds K for speaker groups)")
 
     def split(pool):  # -> (train, valid) of a training pool under the policy
         valid_ids = _valid_slice(pool, groups, valid_fraction, seed)
@@ -179,10 +288,15 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
     folds = []
     for index, test_group in enumerate(names, start=1):
         test = [u for u in utterances if groups[u.utt_id] == test_group]
-        pool = [u for u in utterances if groups[u.utt_id] != test_group]
+        if scheme == "scenario":   # neither the test session nor the test scenarios train
+            session, scenario = test_group.split(".")
+            pool = [u for u in utterances if u.session != session and scenario_of[u.utt_id] != scenario]
+        else:
+            pool = [u for u in utterances if groups[u.utt_id] != test_group]
         train, valid = split(pool)
         folds.append(Fold(index=index, test_group=test_group, train=train, valid=valid, test=test, groups=groups,
-                          valid_policy=valid_policy))
+                          valid_policy=valid_policy, excluded=len(utterances) - len(test) - len(pool),
+                          scenario_groups=type_groups))
     return folds
 
 

@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Sequence
 from fairseq_emo import layout
 from fairseq_emo.emotions import EMOTIONS
 from fairseq_emo.fold_protocol import FoldRecord, SchemeProtocol, write_fold_record
-from fairseq_emo.folds import NO_TEST_GROUP, Fold
+from fairseq_emo.folds import NO_TEST_GROUP, Fold, scenario_type
 from fairseq_emo.table import Utterance
 from fairseq_emo.units import WHOLE_UTTERANCE, UnitSpec, emotion_units
 from fairseq_emo.units.suffix import add_emotion, split_token
@@ -103,6 +103,12 @@ def _check_fold(fold: Fold, scheme: str, labels: Dict[str, List[str]], dictionar
     if test_groups != expected or fold.test_group in train_groups:
         raise ValueError(f"fold{fold.index}: test {scheme}s {sorted(test_groups)} (declared {fold.test_group}), "
                          f"train/valid {scheme}s {sorted(train_groups)}")
+    if scheme == "scenario":   # the scheme's promise, checked on what is written: no test speaker or scenario trains
+        for what, key in (("speaker", lambda u: u.speaker), ("scenario type", lambda u: scenario_type(u.dialog))):
+            shared = {key(u) for u in fold.test} & {key(u) for u in fold.train + fold.valid}
+            if shared:
+                raise ValueError(f"fold{fold.index} (test {fold.test_group}): {what} {sorted(shared)[0]} is in both "
+                                 f"test and train/valid")
     known = set(dictionary)
     for u in (u for utts in splits.values() for u in utts):
         unknown = [t for t in labels[u.utt_id] if t not in known]
@@ -158,12 +164,15 @@ def _write_fold_files(tmp: str, final: str, fold: Fold, ext: str, labels: Dict[s
         _write_text(os.path.join(tmp, f"{name}.utt"), [f"{u.utt_id}\t{u.speaker}\t{u.emotion}" for u in utts])
         counts[name] = len(utts)
         counts[f"{name}_tokens"] = sum(len(labels[u.utt_id]) for u in utts)
+    if fold.scenario_groups is not None:   # the scenario scheme leaves part of the corpus out of both
+        counts["excluded"] = fold.excluded
     train_counts = Counter(t for u in fold.train for t in labels[u.utt_id])
     _write_text(os.path.join(tmp, f"dict.{ext}.txt"), [f"{tok} {train_counts.get(tok, 0)}" for tok in dictionary])
     write_fold_record(tmp, FoldRecord(**asdict(protocol), fold=fold.index, test_group=fold.test_group, counts=counts,
                                       valid_policy=fold.valid_policy,
                                       train_groups=sorted({fold.groups[u.utt_id] for u in fold.train}),
-                                      test_speakers=sorted({u.speaker for u in fold.test})))
+                                      test_speakers=sorted({u.speaker for u in fold.test}),
+                                      scenario_groups=fold.scenario_groups))
     return _move_into_place(tmp, final, fold.index, counts, force)
 
 

@@ -35,6 +35,12 @@ MANDARIN_7FOLD = {"initfinal": {"WA": 75.2}}
 # test splits cover once (IEMOCAP 1708 + 1636 + 1103 + 1084; Mandarin: Table 4's 4079 + 3 x 4080).
 PAPER_W2V = "libri960_big.pt"
 PAPER_BACKBONE = "libri960"
+# libri960_big.pt as a fine-tuned checkpoint records it (fold_run.backbone_architecture): wav2vec 2.0 Large, 24
+# layers of 1024, post-norm (LV-60's and XLS-R's are pre-norm, layer_norm_first=True), raw waveforms.
+PAPER_ARCHITECTURE = "wav2vec2 24x1024 layer_norm_first=False normalize=False"
+# Where the paper is silent on how its figure's setting was made, the assumption stated beside the figure.
+ASSUMPTIONS = {"mandarin7": "the paper does not say how its 7 folds split the 68 speakers; here they are sorted by "
+                            "(gender, speaker) and dealt round-robin (folds.speaker_groups), an assumption"}
 EXPERIMENTS = {
     "table1": dict(corpus="iemocap", scheme="speaker", folds=10, utterances=5531, figures=TABLE1),
     "mandarin7": dict(corpus="mandarin-bandlimit8k", scheme="speaker-k7", folds=7, utterances=16319,
@@ -124,6 +130,7 @@ class RunConditions:
     w2v: str
     command: str = ""            # the recorded training command (overrides and seed are read from it)
     n: Optional[int] = None      # test utterances pooled over the evaluated folds (None: not a cross-validation)
+    w2v_arch: str = ""           # the pre-trained model as the checkpoint records it (DONE's w2v_arch; '' = unknown)
 
 
 @dataclass
@@ -153,7 +160,10 @@ def _training_differences(r: RunConditions, unit: str) -> List[str]:
     diffs = []
     if r.config != f"paper_{unit}":
         diffs.append(f"config {r.config} (the paper's recipe: paper_{unit})")
-    if os.path.basename(r.w2v) != PAPER_W2V:
+    if r.w2v_arch:   # recorded: what the model is decides, whatever its file is called
+        if r.w2v_arch != PAPER_ARCHITECTURE:
+            diffs.append(f"pre-trained model {r.w2v_arch} (the paper's {PAPER_W2V}: {PAPER_ARCHITECTURE})")
+    elif os.path.basename(r.w2v) != PAPER_W2V:   # a DONE written before the architecture was recorded
         diffs.append(f"pre-trained model {os.path.basename(r.w2v)} (the paper: {PAPER_W2V})")
     for o in user_overrides(r.command):
         if o.startswith(NEUTRAL_OVERRIDES):
@@ -165,7 +175,10 @@ def _training_differences(r: RunConditions, unit: str) -> List[str]:
     if r.valid_policy != "monitor":
         diffs.append(f"validation policy {r.valid_policy} (a slice held out of training; the paper fine-tuned on "
                      f"every utterance of the training speakers)")
-    if r.variant != r.unit and r.unit != "bpc":  # the paper names no BPC set; its syllables are phonetic
+    if r.variant != r.unit and r.unit == "bpc":
+        diffs.append(f"BPC set {r.variant.partition('-')[2]} (the paper does not give its set; its figure stands "
+                     f"beside the default set only, this project's stated reconstruction: units/bpc.py)")
+    elif r.variant != r.unit:   # the paper's syllables are phonetic
         diffs.append(f"unit variant {r.variant} (the paper's {r.unit} units are the default variant)")
     return diffs
 
@@ -201,10 +214,13 @@ def compare(r: RunConditions) -> Comparison:
     return Comparison(None, {}, [], overrides)
 
 
-def compare_cross(training: RunConditions, target: str) -> Comparison:
+def compare_cross(training: RunConditions, target: str, target_counts: Optional[Sequence[int]] = None) -> Comparison:
     """Is a cross-corpus cell (a model trained on all of `training.corpus`, tested on `target`) the paper's
-    Table 5? Training: all of IEMOCAP with the paper's recipe (validation policy monitor = the entire dataset);
-    target: a Table 5 corpus in the paper's condition."""
+    Table 5? Training: all of IEMOCAP (scheme `all`, its 5531 utterances, training.n) with the paper's recipe
+    (validation policy monitor = the entire dataset); target: a Table 5 corpus in the paper's condition, with
+    Table 4's utterances per class (`target_counts`, EMOTIONS order; None: not checked)."""
+    from fairseq_emo.emotions import POLICIES
+
     overrides = user_overrides(training.command)
     paper_target = next((t for t in TABLE5 if base_corpus(t) == base_corpus(target)), None)
     if paper_target is None:
@@ -214,6 +230,15 @@ def compare_cross(training: RunConditions, target: str) -> Comparison:
         diffs.append(CONDITIONS.get(target, f"corpus condition {target} (the paper: {paper_target})"))
     if training.corpus != "iemocap":
         diffs.append(f"trained on {training.corpus} (the paper: all of IEMOCAP)")
+    elif training.scheme != "all":
+        diffs.append(f"trained on the {training.scheme} scheme's fold (the paper: all of IEMOCAP, scheme all)")
+    if training.n is not None and training.corpus == "iemocap" and training.n != EXPERIMENTS["table1"]["utterances"]:
+        diffs.append(f"trained on {training.n} utterances (the paper: all {EXPERIMENTS['table1']['utterances']})")
+    policy = POLICIES.get(base_corpus(paper_target))
+    paper_counts = list(policy.paper_counts) if policy is not None and policy.paper_counts else None
+    if target_counts is not None and paper_counts is not None and list(target_counts) != paper_counts:
+        diffs.append(f"test set of {sum(target_counts)} utterances per class {list(target_counts)} (the paper's Table "
+                     f"4: {paper_counts})")
     if training.unit not in TABLE5.get("emodb", {}):
         diffs.append(f"unit {training.unit} (Table 5 has phoneme, bpc, syllable)")
     diffs += _training_differences(training, training.unit)

@@ -1,7 +1,9 @@
 """The same-backbone utterance classifier (unit type `pooled`): what its training, decoding and prediction share.
 
-This is the standard SER fine-tune (SUPERB's and SpeechBrain's recipe shape), not the paper's: the encoder's last
-hidden states mean-pooled over an utterance's frames, one linear layer to the 4 emotions, cross-entropy.
+This is the pooled head (the shape of SUPERB's and SpeechBrain's SER fine-tunes), not the paper's method: the
+encoder's last hidden states mean-pooled over an utterance's frames, one linear layer to the 4 emotions,
+cross-entropy. `pooled` trains it under the units' recipe (ASR-tuned masking, 10k frozen updates); `pooled-light`
+under a classifier's usual one (configs/recipe/pooled_light.yaml).
 Network: the backbone's own fine-tuning model, unchanged (wav2vec_ctc or emotion_hubert_ctc, so freezing, masking,
 layerdrop and the CNN are the very code the unit models run). Its output layer is the linear head: a linear layer
 commutes with the mean, so mean_t(W h_t + b) = W mean_t(h_t) + b, and averaging the output layer's per-frame

@@ -26,7 +26,8 @@ from fairseq_emo.layout import parse_exp_name, read_done
 from fairseq_emo.model_record import SYNTHETIC_CORPORA
 from fairseq_emo.provenance import provenance
 from fairseq_emo.scoring import read_scores_table
-from fairseq_emo.stats import discordant, holm, mcnemar_exact, mean_sd, paired_tests_text, wilcoxon_signed_rank
+from fairseq_emo.stats import (discordant, holm, mcnemar_exact, mean_sd, paired_speaker_bootstrap, paired_tests_text,
+                               wilcoxon_signed_rank)
 from fairseq_emo.units import UNIT_TYPES
 from fairseq_emo.vote import (RULE_TEXT, STRICT_TEXT, accuracy, accuracy_from_confusion, confusion, read_emotions,
                               vote_hypotheses, weighted_and_unweighted_accuracy)
@@ -93,6 +94,19 @@ def _utterance_facts(table: str) -> Dict[str, Dict[str, str]]:
     return _TABLES[table]
 
 
+def _test_speakers(fold_data: str) -> Dict[str, str]:
+    """utt_id -> speaker of a manifest fold's test split (its test.utt), {} when it is not there."""
+    path = os.path.join(fold_data, "test.utt")
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return {cols[0]: cols[1] for cols in (line.rstrip("\n").split("\t") for line in f) if len(cols) >= 2}
+
+
+# what a summary carries for the paired tests and never writes to results.json
+PRIVATE = ("correct", "paired")
+
+
 def _dict_tokens(fold_data: str) -> Optional[int]:
     paths = glob.glob(os.path.join(fold_data, "dict.*.txt"))
     if not paths:
@@ -138,7 +152,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
     scores = read_scores_table(layout.scores_table(run_dir, split))
     reference, predicted, strict, rules, protocol = {}, {}, {}, {"majority": 0, "tie": 0, "empty": 0}, None
     facts: Dict[str, Dict[str, str]] = {}
-    curves, unit_lines = {}, []
+    curves, unit_lines, speaker_of = {}, [], {}
     for d in folds:
         dec = layout.decode_dir(d, split)
         ref = read_emotions(os.path.join(dec, layout.REF_EMOTIONS))
@@ -150,6 +164,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
                 unit_lines += [json.loads(line) for line in f if line.strip()]
         done = read_done(d)
         info = read_fold_record(done["data"])
+        speaker_of.update(_test_speakers(done["data"]))
         acc = accuracy_from_confusion(confusion(ref, pred))
         decode_info = {}
         if os.path.isfile(os.path.join(dec, layout.DECODED)):
@@ -192,12 +207,14 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         fold_stats={"WA": _spread([f["WA"] for f in summary["folds"]]),
                     "UA": _spread([f["UA"] for f in summary["folds"]])},
         correct={u: predicted[u] == e for u, e in reference.items()},
+        paired={"reference": reference, "predicted": predicted, "speaker": speaker_of},
         scores=scores.get("pooled", {}), breakdown=_breakdown(reference, predicted, facts), loss_curves=curves)
     comparison = paper.compare(paper.RunConditions(
         corpus=protocol["corpus"], scheme=protocol["scheme"], unit=names["unit"], variant=names["variant"],
         folds=[layout.fold_number(d) for d in folds], total_folds=protocol["total_folds"],
         valid_policy=protocol["valid_policy"], config=protocol["config"], w2v=protocol["w2v"],
-        command=read_done(folds[0]).get("command", ""), n=len(reference)))
+        command=read_done(folds[0]).get("command", ""), n=len(reference),
+        w2v_arch=read_done(folds[0]).get("w2v_arch", "")))
     if protocol.pop("mixed", False):
         comparison.differences.append("its folds were trained with different configs or overrides")
     summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"]))
@@ -239,7 +256,7 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
 
     speaker_of = {line["utt_id"]: line["speaker"] for line in lines}
     bootstrap = speaker_bootstrap(reference, predicted, speaker_of, weighted_and_unweighted_accuracy)
-    if variant == "pooled":   # one decision per utterance (the pooled argmax): there are no units to count
+    if variant.split("-")[0] == "pooled":   # one decision per utterance (the pooled argmax): there are no units to count
         return {"decision_rules": None, "bootstrap": bootstrap}
     decided = decide_all(lines, variant)
     majority_right = {u: decided["majority"][u] == e for u, e in reference.items()}
@@ -249,6 +266,9 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
         a_only, b_only = discordant([majority_right[u] for u in reference], [right[u] for u in reference])
         rules[rule] = dict(accuracy(reference, pred), n=len(reference), majority_only=a_only, rule_only=b_only,
                            mcnemar_p=mcnemar_exact(a_only, b_only))
+    tested = [rule for rule in rules if rule != "majority"]   # one family: the rules of this run, each vs majority
+    for rule, adjusted in zip(tested, holm([rules[rule]["mcnemar_p"] for rule in tested])):
+        rules[rule]["mcnemar_p_holm"] = adjusted
     if "ctc_likelihood" in rules:   # what the rule could not score is counted, not hidden in its accuracy
         from fairseq_emo.emotions import EMOTIONS
 
@@ -268,9 +288,16 @@ def paired_tests(a: Dict, b: Dict) -> Optional[Dict]:
     fb = {f["test_group"]: f["WA"] for f in b["folds"]}
     groups = sorted(set(fa) & set(fb))
     p_w, nonzero = wilcoxon_signed_rank([fa[g] for g in groups], [fb[g] for g in groups])
-    return {"a": a["run"], "b": b["run"], "n": len(common), "a_only": n01, "b_only": n10,
-            "mcnemar_p": mcnemar_exact(n01, n10), "folds": len(groups), "wilcoxon_p": p_w,
-            "wilcoxon_nonzero": nonzero}
+    out = {"a": a["run"], "b": b["run"], "n": len(common), "a_only": n01, "b_only": n10,
+           "mcnemar_p": mcnemar_exact(n01, n10), "folds": len(groups), "wilcoxon_p": p_w,
+           "wilcoxon_nonzero": nonzero, "difference": None}
+    pa, pb = a.get("paired") or {}, b.get("paired") or {}
+    speaker_of = {**pb.get("speaker", {}), **pa.get("speaker", {})}
+    if pa and pb and all(u in speaker_of for u in common):
+        reference = {u: pa["reference"][u] for u in common}
+        out["difference"] = paired_speaker_bootstrap(reference, pa["predicted"], pb["predicted"], speaker_of,
+                                                     weighted_and_unweighted_accuracy)
+    return out
 
 
 def baseline_summary(corpus_exp: str, scheme: str, text: bool = False) -> Optional[Dict]:
@@ -280,19 +307,21 @@ def baseline_summary(corpus_exp: str, scheme: str, text: bool = False) -> Option
     folds = [d for d in layout.fold_dirs(root) if os.path.isfile(os.path.join(d, layout.VOTED))]
     if not folds:
         return None
-    reference, predicted, per_fold = {}, {}, []
+    reference, predicted, per_fold, speaker_of = {}, {}, [], {}
     for d in folds:
         ref = read_emotions(os.path.join(d, layout.REF_EMOTIONS))
         pred = read_emotions(os.path.join(d, layout.VOTED))
         with open(os.path.join(d, layout.BASELINE_RECORD)) as f:
             info = json.load(f)
+        speaker_of.update(_test_speakers(info.get("fold_dir", "")))
         per_fold.append({"fold": os.path.basename(d), "test_group": info["test_group"],
                          **accuracy_from_confusion(confusion(ref, pred))})
         reference.update(ref)
         predicted.update(pred)
     return {"run": f"{layout.BASELINE_DIR}/{scheme}" + (f"/{layout.TEXT_BASELINE}" if text else ""), "folds": per_fold, "n": len(reference), "method": info["method"],
             "accuracy": accuracy_from_confusion(confusion(reference, predicted)),
-            "correct": {u: predicted[u] == e for u, e in reference.items()}}
+            "correct": {u: predicted[u] == e for u, e in reference.items()},
+            "paired": {"reference": reference, "predicted": predicted, "speaker": speaker_of}}
 
 
 def run_order(s: Dict):
@@ -362,9 +391,9 @@ def scheme_results(corpus_exp: str, scheme: str, runs: List[Dict]) -> Dict:
         "protocol": dict(p, train_seeds=seeds, texts=texts), "paper_table": paper_table,
         "paper_table1": next((paper.EXPERIMENTS[c["table"]]["figures"] for c in comparisons if c["comparable"]), {}),
         "synthetic": p["corpus"] in SYNTHETIC_CORPORA,
-        "runs": [{k: v for k, v in s.items() if k != "correct"} for s in runs],
-        "baseline": {k: v for k, v in baseline.items() if k != "correct"} if baseline else None,
-        "text_baseline": {k: v for k, v in text.items() if k != "correct"} if text else None,
+        "runs": [{k: v for k, v in s.items() if k not in PRIVATE} for s in runs],
+        "baseline": {k: v for k, v in baseline.items() if k not in PRIVATE} if baseline else None,
+        "text_baseline": {k: v for k, v in text.items() if k not in PRIVATE} if text else None,
         "paired_tests": tests, "over_seeds": _over_seeds(runs)}
 
 

@@ -8,6 +8,8 @@
   method="exact" would use the no-ties distribution even when per-fold accuracies tie, so the exact p comes from
   its permutation method, which enumerates the sign patterns of the ranks as they are. With 2 folds the smallest
   possible p is 0.5: fold-level tests need folds.
+- `paired_speaker_bootstrap`: the WA/UA difference of two systems with a 95 % interval from resampling test
+  speakers (both systems on each resample): the comparison stated as strongly as the speakers support it.
 - `mean_sd(values)`: mean and sample standard deviation (n - 1); `holm`: Holm's step-down correction.
 """
 import math
@@ -84,6 +86,45 @@ def speaker_bootstrap(reference: Dict[str, str], predicted: Dict[str, str], spea
             "speakers": len(speakers)}
 
 
+def paired_speaker_bootstrap(reference: Dict[str, str], predicted_a: Dict[str, str], predicted_b: Dict[str, str],
+                             speaker_of: Dict[str, str], accuracy, resamples: int = BOOTSTRAP_RESAMPLES,
+                             seed: int = 0) -> Dict:
+    """The difference A - B of pooled WA and UA on the same utterances, with a paired 95 % interval: speakers are
+    resampled with replacement and both systems are scored on the SAME resample, so what the two share (a hard
+    speaker) cancels. -> {WA: diff, UA: diff, WA_ci: [lo, hi], UA_ci: [lo, hi], resamples, seed, speakers}.
+    An interval that excludes 0 is a difference the test speakers support; utterances are not treated as
+    independent (McNemar does that)."""
+    import random
+    from collections import Counter
+
+    per: Dict[str, List[Counter]] = {}   # speaker -> [A correct, B correct, total] per class
+    for u, e in reference.items():
+        counts = per.setdefault(speaker_of[u], [Counter(), Counter(), Counter()])
+        counts[0][e] += predicted_a[u] == e
+        counts[1][e] += predicted_b[u] == e
+        counts[2][e] += 1
+    speakers = sorted(per)
+
+    def difference(chosen):
+        a, b, t = Counter(), Counter(), Counter()
+        for spk in chosen:
+            a.update(per[spk][0])
+            b.update(per[spk][1])
+            t.update(per[spk][2])
+        acc_a, acc_b = accuracy(a, t), accuracy(b, t)
+        return {key: acc_a[key] - acc_b[key] for key in ("WA", "UA")}
+
+    observed = difference(speakers)
+    rng = random.Random(seed)
+    draws = [difference([rng.choice(speakers) for _ in speakers]) for _ in range(resamples)]
+    out = {"WA": observed["WA"], "UA": observed["UA"], "resamples": resamples, "seed": seed,
+           "speakers": len(speakers)}
+    for key in ("WA", "UA"):
+        values = sorted(d[key] for d in draws)
+        out[f"{key}_ci"] = [values[int(0.025 * (len(values) - 1))], values[int(round(0.975 * (len(values) - 1)))]]
+    return out
+
+
 def speaker_bootstrap_shares(counts: Dict[str, Dict[str, List[int]]], resamples: int = BOOTSTRAP_RESAMPLES,
                              seed: int = 0) -> Dict[str, List[float]]:
     """95 % intervals (in %) of shares k/n pooled over speakers, by resampling speakers with replacement:
@@ -112,8 +153,12 @@ def speaker_bootstrap_shares(counts: Dict[str, Dict[str, List[int]]], resamples:
 
 def paired_tests_text(pairs: int) -> str:
     """What the paired tests are, for the reports (one family of `pairs` comparisons per test)."""
-    return ("Exact McNemar test on the utterances both tested (pooled over folds: A right & B wrong vs A wrong & B "
-            "right, two-sided binomial); Wilcoxon signed-rank test on the per-fold WA (exact, two-sided, zero "
+    return ("A - B: the difference of pooled WA and UA in points, with a paired speaker-bootstrap 95 % interval "
+            f"({BOOTSTRAP_RESAMPLES} resamples of the test speakers, both systems scored on each resample): the "
+            "headline comparison, since test speakers, not utterances, are the independent units. "
+            "Exact McNemar test on the utterances both tested (pooled over folds: A right & B wrong vs A wrong & B "
+            "right, two-sided binomial; it treats utterances as independent, which utterances of one speaker are "
+            "not, so its p is optimistic); Wilcoxon signed-rank test on the per-fold WA (exact, two-sided, zero "
             "differences dropped). With few folds the Wilcoxon p cannot be small (2 folds: p ≥ 0.5). Holm: each p "
             f"corrected by Holm's step-down method over the {pairs} pair(s) of this table (one family per test).")
 

@@ -45,8 +45,9 @@ def main(argv=None) -> int:
                              f"syllable-pyphen (= --bpc-set/--syllabifier)")
     parser.add_argument("--folds", choices=SCHEMES, default="speaker",
                         help="speaker: one speaker per test fold (default); dialog: by dialog prefix, as the "
-                             "authors' code (mixes speakers); session: leave one session out; all: one fold, "
-                             "no test split (cross-corpus models)")
+                             "authors' code (mixes speakers); session: leave one session out; scenario: one "
+                             "session on one group of scenario types, neither in training (IEMOCAP's lexical "
+                             "control); all: one fold, no test split (cross-corpus models)")
     parser.add_argument("--num-folds", type=int, help="speaker scheme: deal the speakers into this many folds "
                                                       "(Mandarin Affective Speech: 7) instead of one per speaker")
     parser.add_argument("--eval-only", action="store_true",

@@ -37,7 +37,8 @@
 #
 # Options: --stage N --stop-stage N --corpus NAME (default demo; any registered corpus with transcripts:
 #   python scripts/prepare.py --list) --data DIR --work DIR (default: the repo)
-#   --units 'u1 u2' --folds 'speaker dialog session official' (fold schemes; official: the release's own split,
+#   --units 'u1 u2' --folds 'speaker dialog session scenario official' (fold schemes; scenario: speaker and
+#     scenario held out together, the lexical control; official: the release's own split,
 #   ESD) --num-folds K --bpc-set 'NAME ...' (several: one BPC run per set, ranked in the report)
 #   --syllabifier phonetic|pyphen --per-emotion N (demo) --w2v CKPT --train-units 'u1 u2'
 #   --train-folds '1 2'|all (fold numbers) --config NAME --launcher local|slurm|submitit_local
@@ -145,15 +146,15 @@ for scheme in $schemes; do
   case "$scheme" in
     all) die "--folds all has no test fold: it trains the cross-corpus models of scripts/run_cross_corpus.sh" ;;
     speaker) ;;
-    dialog|session)
-       [[ " $corpus_schemes " == *" $scheme "* ]] || die "--folds $scheme: corpus $corpus has no IEMOCAP sessions or" \
-         "dialogs; its fold schemes: $corpus_schemes (registry)"
+    dialog|session|scenario)
+       [[ " $corpus_schemes " == *" $scheme "* ]] || die "--folds $scheme: corpus $corpus has no IEMOCAP sessions," \
+         "dialogs or scenarios; its fold schemes: $corpus_schemes (registry)"
        [ -n "$requested_num_folds" ] && die "--num-folds applies to the speaker scheme only, not --folds $scheme" ;;
     official)
        [[ " $corpus_schemes " == *" $scheme "* ]] || die "--folds official: corpus $corpus has no split of its own;" \
          "its fold schemes: $corpus_schemes (registry)"
        [ "$valid_policy" = monitor ] || die "--folds official uses the release's own valid set: no --valid-policy" ;;
-    *) die "unknown fold scheme '$scheme' (speaker, dialog, session, official)" ;;
+    *) die "unknown fold scheme '$scheme' (speaker, dialog, session, scenario, official)" ;;
   esac
 done
 check_words --units '^[A-Za-z0-9_-]+$' "unit (variant) names" $units

@@ -259,7 +259,14 @@ for unit in $units; do
       "$(for d in $(layout fold-dirs "$data_root"); do echo -n "${d##*/} "; done))"
   done
   labels=${unit%%-*}   # 'bpc-cv2' folds carry bpc labels
-  cfg=${config:-paper_$labels}
+  # a variant defined by its recipe (pooled-light) has its own config, paper_<variant>; the others paper_<unit>
+  if [ -f "$repo/configs/paper_$unit.yaml" ]; then
+    [ -n "$config" ] && die "--units $unit is defined by its config (configs/paper_$unit.yaml): with --config" \
+      "$config it would train the same model as $labels; leave it out or drop --config"
+    cfg=paper_$unit
+  else
+    cfg=${config:-paper_$labels}
+  fi
   for seed in ${seeds:-default}; do
     [ "$seed" = default ] && seed=""
     run_name=$(layout exp-name --variant "$unit" --scheme-dir "$scheme_dir" ${seed:+--seed "$seed"}) || exit 2

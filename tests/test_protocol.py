@@ -225,7 +225,7 @@ def test_run_sh_refuses_dialog_folds_on_mandarin(tmp_path):
     proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--corpus", "mandarin", "--data",
                            str(tmp_path), "--stop-stage", "2", "--folds", "dialog"],
                           capture_output=True, text=True, env=env)
-    assert proc.returncode == 2 and "no IEMOCAP sessions or dialogs" in proc.stderr
+    assert proc.returncode == 2 and "no IEMOCAP sessions, dialogs or scenarios" in proc.stderr
 
 
 def test_g2p_provenance_is_counted_and_kept_beside_the_table(table, tmp_path):

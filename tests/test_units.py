@@ -43,14 +43,17 @@ def test_pyphen_syllables_are_letters_only():
 
 def test_variant_names_round_trip():
     for spec in (UnitSpec("bpc"), UnitSpec("bpc", bpc_set="cv2"), UnitSpec("syllable", syllabifier="pyphen"),
-                 UnitSpec("initfinal")):
+                 UnitSpec("initfinal"), UnitSpec("pooled", pooled_recipe="light")):
         assert UnitSpec.from_variant(spec.variant) == spec
     with pytest.raises(ValueError, match="write 'bpc'"):
         UnitSpec.from_variant("bpc-manner6")
     with pytest.raises(ValueError, match="unknown BPC set"):
         UnitSpec.from_variant("bpc-nosuchset")
-    with pytest.raises(ValueError, match="only bpc-<set> and syllable-<syllabifier>"):
+    with pytest.raises(ValueError, match="only bpc-<set>, syllable-<syllabifier> and pooled-<recipe>"):
         UnitSpec.from_variant("phoneme-x")
+    with pytest.raises(ValueError, match="pooled recipe 'heavy'"):
+        UnitSpec.from_variant("pooled-heavy")
+    assert UnitSpec.from_variant("pooled-light").unit == "pooled"   # the same labels as pooled
 
 
 def test_suffix_grammar():

@@ -2,8 +2,8 @@
 
 The backbone's output layer averaged over each utterance's valid frames (= a linear head on the mean-pooled
 encoder output: fairseq_emo/pooled.py says why), restricted to the 4 emotion tokens, cross-entropy against the
-utterance's emotion. The SUPERB/SpeechBrain-style SER baseline under the paper's recipe (updates, freezing, lr,
-max_tokens, masking), not the paper's method.
+utterance's emotion. The pooled head under the units' recipe (`pooled`: updates, freezing, lr, max_tokens,
+masking) or a classifier's usual one (`pooled-light`); not the paper's method.
 Validation logs what emotion_ctc logs, so the recipe's checkpoint settings apply unchanged: emo_wa, emo_ua and
 uer_emo / uer_noemo, where the hypothesis is one utterance unit carrying the predicted emotion (uer_emo = the
 share of wrong emotions; uer_noemo = 0).

@@ -29,6 +29,9 @@ UTTERANCE_BODY = "UTT"
 # same-backbone classifier `pooled` (cross-entropy on the mean-pooled encoder output: fairseq_emo/pooled.py). They
 # share labels and dictionary; the objective is the fine-tune's criterion (scripts/run_folds.sh sets it).
 WHOLE_UTTERANCE = ("utterance", "pooled")
+# Training recipes of the pooled classifier, beside the units' own (the default): 'light' = a classifier's usual
+# fine-tune (light masking, no frozen phase), configs/paper_pooled-light.yaml. The variant name is pooled-<recipe>.
+POOLED_RECIPES = ("light",)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class UnitSpec:
     unit: str
     bpc_set: str = DEFAULT_BPC_SET
     syllabifier: str = "phonetic"
+    pooled_recipe: str = ""     # pooled only: '' = the units' recipe, or one of POOLED_RECIPES
 
     def __post_init__(self):
         if self.unit not in UNIT_TYPES:
@@ -44,6 +48,9 @@ class UnitSpec:
         bpc_mapping(self.bpc_set)   # an unknown name, or a user-defined file that does not validate, stops here
         if self.syllabifier not in SYLLABIFIERS:
             raise ValueError(f"unknown syllabifier {self.syllabifier!r}; choose one of {', '.join(SYLLABIFIERS)}")
+        if self.pooled_recipe and (self.unit != "pooled" or self.pooled_recipe not in POOLED_RECIPES):
+            raise ValueError(f"pooled recipe {self.pooled_recipe!r}: only pooled-<recipe> with a recipe of "
+                             f"{', '.join(POOLED_RECIPES)} exists")
 
     @property
     def variant(self) -> str:
@@ -52,19 +59,24 @@ class UnitSpec:
             return f"bpc-{self.bpc_set}"
         if self.unit == "syllable" and self.syllabifier != "phonetic":
             return f"syllable-{self.syllabifier}"
+        if self.pooled_recipe:
+            return f"pooled-{self.pooled_recipe}"
         return self.unit
 
     @classmethod
     def from_variant(cls, name: str) -> "UnitSpec":
-        """The inverse of .variant: 'bpc' -> default BPC set, 'bpc-cv2', 'syllable-pyphen'. Directory and unit
+        """The inverse of .variant: 'bpc' -> default BPC set, 'bpc-cv2', 'syllable-pyphen', 'pooled-light'. Directory and unit
         names downstream (manifests, exp dirs) are variants, so a variant name must be the canonical one."""
         unit, _, option = name.partition("-")
         if unit == "bpc" and option:
             spec = cls(unit, bpc_set=option)
         elif unit == "syllable" and option:
             spec = cls(unit, syllabifier=option)
+        elif unit == "pooled" and option:
+            spec = cls(unit, pooled_recipe=option)
         elif option:
-            raise ValueError(f"unit {name!r}: only bpc-<set> and syllable-<syllabifier> variants exist")
+            raise ValueError(f"unit {name!r}: only bpc-<set>, syllable-<syllabifier> and pooled-<recipe> variants "
+                             f"exist")
         else:
             spec = cls(unit)
         if spec.variant != name:
