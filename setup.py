@@ -23,6 +23,7 @@ RECIPE_DEPS = FAIRSEQ_RUNTIME_DEPS + [
     # the espeak-ng program, a Debian package setup.sh installs (fairseq_emo/ipa_g2p.py says why not phonemizer)
     "panphon==0.22.2",
     "scipy>=1.12",  # the paired tests (stats.py): binomtest, wilcoxon with an exact permutation method
+    "jsonschema",  # a results.json given to report.py --from-results is checked against docs/schema/ first
     "opensmile",  # the eGeMAPS baseline (scripts/baseline.py); its wheel ships the openSMILE library
     "hydra-submitit-launcher",  # run_folds.sh --launcher submitit_local
 ]

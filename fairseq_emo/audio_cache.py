@@ -84,6 +84,10 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
     if not needs_conversion(header, policy):
         return source, header.frames
     target = os.path.abspath(os.path.join(cache_dir, os.path.splitext(relpath)[0] + ".wav"))
+    cache_root = os.path.abspath(cache_dir)
+    if os.path.commonpath([cache_root, target]) != cache_root:   # '../x' in a table must never write elsewhere
+        raise ValueError(f"{source}: its converted copy would be written to {target}, outside the audio cache "
+                         f"{cache_root} (the name {relpath!r} climbs out of it); refused")
     stat = os.stat(source)
     key = json.dumps({"source": os.path.abspath(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                       "policy": policy, "rate": FAIRSEQ_SAMPLE_RATE, "converter": CONVERTER}, sort_keys=True)

@@ -36,7 +36,7 @@ def _predict(args) -> int:
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
     from fairseq_emo.predict import Predictor, ctm_lines, plot_timeline
-    from fairseq_emo.predict_inputs import InputError, expand_inputs, file_name_part
+    from fairseq_emo.predict_inputs import InputError, clobbers, expand_inputs, file_name_part, protected_files
 
     if not (os.path.isfile(args.checkpoint) or os.path.isfile(os.path.join(args.checkpoint, "config.json"))):
         print(f"error: checkpoint {args.checkpoint} not found (a fold's checkpoint_last.pt, or a directory made "
@@ -62,13 +62,15 @@ def _predict(args) -> int:
     except (OSError, InputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    inputs = {os.path.realpath(path) for _, path in files}
+    # what this run reads, by file identity: no output may land on it under any name (predict_inputs.py)
+    protected = protected_files(args.audio, [path for _, path in files], args.checkpoint)
     for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
         if path and os.path.isdir(path):
             print(f"error: {flag} {path} is a directory; give a file name", file=sys.stderr)
             return 2
-        if path and os.path.realpath(path) in inputs:
-            print(f"error: {flag} {path} is one of the input recordings; writing it would destroy it", file=sys.stderr)
+        hit = clobbers(path, protected) if path else None
+        if hit:
+            print(f"error: {flag} {path} is {hit}; writing it would destroy it", file=sys.stderr)
             return 2
     if skipped:
         print(f"note: {len(skipped)} file(s) in the given folders are not audio and were skipped: "
@@ -110,9 +112,10 @@ def _predict(args) -> int:
                 name = f"{stem}_{file_name_part(ident)}_{n}.png"
             taken.add(name)
             plot_names[ident] = name
-        clash = inputs & {os.path.realpath(p) for p in plot_names.values()}
+        clash = sorted(p for p in plot_names.values() if clobbers(p, protected))
         if clash:
-            print(f"error: --plot {args.plot}: would overwrite the input {sorted(clash)[0]}", file=sys.stderr)
+            print(f"error: --plot {args.plot}: would overwrite {clobbers(clash[0], protected)} {clash[0]}",
+                  file=sys.stderr)
             return 2
     embedding_files = {}
     if args.embeddings:   # checked before decoding: a folder we can write, and no file of the user's overwritten

@@ -101,7 +101,7 @@ def cell_results(cell: str) -> Dict:
 
 def _cells(cross_dir: str) -> List[str]:
     """The unit cells <target>/<variant>/ of a cross-corpus folder (the baselines beside them are not cells)."""
-    return [c for c in sorted(glob.glob(os.path.join(cross_dir, "*", "*")))
+    return [c for c in sorted(glob.glob(os.path.join(glob.escape(cross_dir), "*", "*")))
             if os.path.isdir(c) and os.path.basename(c) != layout.BASELINE_DIR]
 
 

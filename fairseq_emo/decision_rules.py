@@ -27,18 +27,23 @@ RULES = ("majority", "posterior_mass", "posterior_weighted", "duration", "vowels
 SEGMENT_RULES = ("vowels_only", "consonants_only")
 
 
-def vowel_test(variant: str) -> Optional[Callable[[str], Optional[bool]]]:
+def vowel_test(variant: str, classes: Optional[Dict[str, List[str]]] = None
+               ) -> Optional[Callable[[str], Optional[bool]]]:
     """A unit variant -> body -> True (a vowel), False (a consonant), None (the non-speech unit); None when the
-    unit type has no vowel/consonant split (syllables, utterance units)."""
+    unit type has no vowel/consonant split (syllables, utterance units). `classes`: a BPC set's definition as the
+    fold recorded it (fold.json's bpc_classes), which decides over the set file's current contents: a file edited
+    after training must not change an old run's rules."""
     from fairseq_emo.units import NONSPEECH_BODY
 
-    spec = UnitSpec.from_variant(variant)
+    # a recorded definition needs no set file (it may be gone); otherwise the variant names a known set
+    spec = UnitSpec("bpc") if classes and variant.partition("-")[0] == "bpc" else UnitSpec.from_variant(variant)
     if spec.unit == "phoneme":
         from fairseq_emo.units.phoneme import VOWELS as vowels
     elif spec.unit == "bpc":
         from fairseq_emo.units.bpc import bpc_mapping
         from fairseq_emo.units.phoneme import VOWELS
-        mapping = bpc_mapping(spec.bpc_set)
+        mapping = ({p: c for c, phones in classes.items() for p in phones} if classes
+                   else bpc_mapping(spec.bpc_set))
         vowels = {c for c in set(mapping.values()) if all(p in VOWELS for p, cls in mapping.items() if cls == c)}
     elif spec.unit == "initfinal":   # an initial is a consonant, a final carries the vowel
         from fairseq_emo.units.initfinal import INITIALS
@@ -80,9 +85,11 @@ def decide(line: Dict, rule: str, is_vowel: Optional[Callable[[str], Optional[bo
     raise ValueError(f"unknown decision rule {rule!r}; rules: {', '.join(RULES)}")
 
 
-def decide_all(lines: Sequence[Dict], variant: str) -> Dict[str, Dict[str, str]]:
-    """units.jsonl lines of a run -> {rule: {utt_id: emotion}} for every rule the unit type allows."""
-    is_vowel = vowel_test(variant)
+def decide_all(lines: Sequence[Dict], variant: str, classes: Optional[Dict[str, List[str]]] = None
+               ) -> Dict[str, Dict[str, str]]:
+    """units.jsonl lines of a run -> {rule: {utt_id: emotion}} for every rule the unit type allows (`classes`: the
+    recorded BPC definition, vowel_test)."""
+    is_vowel = vowel_test(variant, classes)
     rules: List[str] = [r for r in RULES if (is_vowel is not None or r not in SEGMENT_RULES)
                         and (r != "ctc_likelihood" or all("ctc_scores" in line for line in lines))]
     return {rule: {line["utt_id"]: decide(line, rule, is_vowel) for line in lines} for rule in rules}

@@ -49,7 +49,7 @@ def resume_state(checkpoint_dir: str, target_max_update: Optional[int] = None) -
     message = ""
     progress = checkpoint_progress(last) if os.path.isfile(last) else None
     if progress is None:
-        periodic = sorted(glob.glob(os.path.join(checkpoint_dir, "checkpoint_*_*.pt")),
+        periodic = sorted(glob.glob(os.path.join(glob.escape(checkpoint_dir), "checkpoint_*_*.pt")),
                           key=lambda p: int(re.search(r"_(\d+)\.pt$", p).group(1)), reverse=True)
         if os.path.isfile(last):
             broken = f"{last}.broken-{time.strftime('%Y%m%d%H%M%S')}"
@@ -101,8 +101,8 @@ def finalize(checkpoint_dir: str, keep_optimizer: bool = False, record: Optional
     import torch
 
     removed = 0
-    for path in glob.glob(os.path.join(checkpoint_dir, "checkpoint_*_*.pt")) + \
-            glob.glob(os.path.join(checkpoint_dir, "checkpoint_best.pt")):
+    for path in glob.glob(os.path.join(glob.escape(checkpoint_dir), "checkpoint_*_*.pt")) + \
+            glob.glob(os.path.join(glob.escape(checkpoint_dir), "checkpoint_best.pt")):
         removed += os.path.getsize(path)
         os.remove(path)
     last = os.path.join(checkpoint_dir, layout.TEST_CHECKPOINT)
@@ -144,8 +144,9 @@ def done_facts(fold_dir: str, facts: Dict[str, str]) -> Dict[str, str]:
 def write_done(fold_dir: str, done: Dict[str, str]) -> str:
     """<fold>/DONE written atomically from done_facts(); -> its path."""
     path = os.path.join(fold_dir, layout.DONE)
+    on_disk = layout.relative_done_paths(fold_dir, done)   # a copied or moved work dir reads its own model and data
     with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write("".join(f"{k}={v}\n" for k, v in done.items()))
+        f.write("".join(f"{k}={v}\n" for k, v in on_disk.items()))
     os.replace(path + ".tmp", path)
     return path
 

@@ -150,7 +150,7 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
                          f"CTC unit model for transformers, which would decode it as one; use it with `fairseq-emo "
                          f"predict --checkpoint {checkpoint}` or scripts/decode.py")
     w2v = dict(cfg["model"]["w2v_args"]["model"])
-    dicts = glob.glob(os.path.join(os.path.dirname(os.path.abspath(checkpoint)), "dict.*.txt"))
+    dicts = glob.glob(os.path.join(glob.escape(os.path.dirname(os.path.abspath(checkpoint))), "dict.*.txt"))
     if len(dicts) != 1:
         raise FileNotFoundError(f"need exactly one dict.<unit>.txt beside {checkpoint} (run_folds.sh copies it "
                                 f"there); found {len(dicts)}")
@@ -207,10 +207,12 @@ class ExportedCtc(torch.nn.Module):
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()   # a bar per load on every predict run is noise, not progress
-        # the directory's own model class (its model type is fairseq_emo's); exports made before the shipped
-        # code existed are plain Wav2Vec2ForCTC
+        # the model class of fairseq_emo's exports (its model type is fairseq_emo's), taken from THIS package's
+        # hf_code, never from the directory: a model folder's .py file is code anyone could have edited, and
+        # predict/info run without a trust flag (transformers users opt in with trust_remote_code=True). Exports
+        # made before the shipped code existed are plain Wav2Vec2ForCTC.
         if os.path.isfile(os.path.join(directory, f"{MODELING}.py")):
-            model_class = shipped_module(directory).FairseqEmoForCTC
+            model_class = shipped_module().FairseqEmoForCTC
         else:
             from transformers import Wav2Vec2ForCTC as model_class
         self.hf = model_class.from_pretrained(directory, local_files_only=True).eval()

@@ -16,10 +16,13 @@ Backends:
   back to spelling, and reads pinyin with tone digits as English letters ('ni3' -> n ɪ θ ɹ iː).
   Provenance: `lexicon` (pypinyin's dictionary; it has no rules fallback).
 A word that yields no phone, or a phone units/ipa.py cannot classify, is an error naming the word and language.
+Every word's tokens then follow units/ipa.py's cross-language conventions (`conventional`): affricates other than
+tʃ dʒ as stop + fricative, German post-vocalic r vocalised to ɐ.
 Arabic: espeak-ng reads unvocalised Arabic script with its own rules; the short vowels it supplies are its
 guesses (KSUEmotions' transcripts, where they exist, are unvocalised too): a limit, stated in docs/recipe.md.
 """
 import functools
+import os
 import shutil
 import subprocess
 from collections import Counter
@@ -28,6 +31,7 @@ from typing import Dict, List, Sequence, Tuple
 VOICES = {"de": "de", "en": "en-us", "ar": "ar"}   # language (ISO 639-1, as the corpus registry) -> espeak voice
 BACKENDS = {"de": "espeak", "en": "espeak", "ar": "espeak", "zh": "pinyin"}
 SOURCES = ("lexicon", "rules")
+ESPEAK_TIMEOUT_SECONDS = 60.0   # one word takes milliseconds; a hung espeak-ng must not stall prepare forever
 
 
 def _espeak() -> str:
@@ -68,8 +72,14 @@ def espeak_word(word: str, language: str) -> Tuple[Tuple[str, ...], str]:
     voice = VOICES.get(language, language)
 
     def espeak(*options: str) -> str:
-        proc = subprocess.run([_espeak(), "-q", *options, "-v", voice, word], capture_output=True, text=True,
-                              check=False)
+        timeout = float(os.environ.get("FAIRSEQ_EMO_ESPEAK_TIMEOUT", ESPEAK_TIMEOUT_SECONDS))
+        try:
+            proc = subprocess.run([_espeak(), "-q", *options, "-v", voice, word], capture_output=True, text=True,
+                                  check=False, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"espeak-ng -v {voice} gave no answer within {timeout:g} s on the word {word!r} "
+                               f"(it hangs: check the espeak-ng install, e.g. `espeak-ng -v {voice} test`); "
+                               f"stopped instead of waiting forever") from None
         if proc.returncode != 0:
             raise ValueError(f"espeak-ng -v {voice} failed on the word {word!r}: {proc.stderr.strip()}")
         return proc.stdout
@@ -92,7 +102,7 @@ def pinyin_word(word: str) -> Tuple[str, ...]:
 def words_to_ipa(words: Sequence[str], language: str) -> List[List[str]]:
     """Words of one language -> IPA tokens per word; every token classified (units/ipa.py) or an error naming the
     word."""
-    from fairseq_emo.units.ipa import describe
+    from fairseq_emo.units.ipa import conventional, describe
 
     backend = BACKENDS.get(language, "espeak")
     out = []
@@ -105,7 +115,7 @@ def words_to_ipa(words: Sequence[str], language: str) -> List[List[str]]:
                 describe(t)
             except ValueError as err:
                 raise ValueError(f"word {word!r} ({language}): {err}; it is in no phone set here") from None
-        out.append(list(tokens))
+        out.append(conventional(tokens, language))   # affricates and German r as every language writes them
     return out
 
 

@@ -198,7 +198,7 @@ class Predictor:
             from fairseq_emo.decode import load_model
 
             folder = os.path.dirname(os.path.abspath(checkpoint))
-            data = folder if glob.glob(os.path.join(folder, "dict.*.txt")) else None
+            data = folder if glob.glob(os.path.join(glob.escape(folder), "dict.*.txt")) else None
             self.model, task = load_model(checkpoint, data, device)
             self.dictionary = task.target_dictionary
             self.normalize = bool(getattr(task.cfg, "normalize", False))

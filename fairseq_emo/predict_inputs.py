@@ -11,7 +11,7 @@ can list them instead of dropping them silently.
 """
 import os
 import re
-from typing import Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import soundfile
 
@@ -93,6 +93,45 @@ def _unique_ids(paths: List[str]) -> List[str]:
         if seen[ident] > 1:
             ids[k] = f"{ident}_{seen[ident]}"
     return ids
+
+
+def list_files(items: Iterable[str]) -> List[str]:
+    """The list and scp files among the command-line items (what expand_inputs reads paths from)."""
+    return [item.lstrip("@") for item in items
+            if item.endswith(".scp") or item.startswith("@") or item.endswith(".lst")]
+
+
+def protected_files(items: Iterable[str], recordings: Iterable[str], checkpoint: str) -> Dict[Tuple[int, int], str]:
+    """Every file a predict run reads -> what it is, keyed by file identity (device, inode), so that an output
+    reaching one of them under any name (a link, '..', another spelling) is recognised: the recordings, the list
+    and scp files, the checkpoint and its dictionaries (a fold's checkpoint folder), or every file of an exported
+    model folder."""
+    named: List[Tuple[str, str]] = [(p, "one of the input recordings") for p in recordings]
+    named += [(p, "the list of inputs") for p in list_files(items)]
+    if os.path.isdir(checkpoint):
+        named += [(os.path.join(checkpoint, n), "a file of the model folder") for n in os.listdir(checkpoint)]
+    else:
+        folder = os.path.dirname(os.path.abspath(checkpoint))
+        named += [(checkpoint, "the checkpoint")]
+        named += [(os.path.join(folder, n), "the model's dictionary") for n in os.listdir(folder)
+                  if n.startswith("dict.") and n.endswith(".txt")] if os.path.isdir(folder) else []
+    out: Dict[Tuple[int, int], str] = {}
+    for path, what in named:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        out.setdefault((st.st_dev, st.st_ino), what)
+    return out
+
+
+def clobbers(path: str, protected: Dict[Tuple[int, int], str]) -> Optional[str]:
+    """What an output path would destroy (protected_files), or None; a path that does not exist yet is safe."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return protected.get((st.st_dev, st.st_ino))
 
 
 def expand_inputs(items: Iterable[str]) -> Tuple[List[Tuple[str, str]], List[str]]:

@@ -108,7 +108,7 @@ PRIVATE = ("correct", "paired")
 
 
 def _dict_tokens(fold_data: str) -> Optional[int]:
-    paths = glob.glob(os.path.join(fold_data, "dict.*.txt"))
+    paths = glob.glob(os.path.join(glob.escape(fold_data), "dict.*.txt"))
     if not paths:
         return None
     with open(paths[0]) as f:
@@ -217,10 +217,11 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         w2v_arch=read_done(folds[0]).get("w2v_arch", "")))
     if protocol.pop("mixed", False):
         comparison.differences.append("its folds were trained with different configs or overrides")
-    summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"]))
+    summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"], info.bpc_classes))
     summary["unit_definition"] = _unit_definition(names["variant"], info.bpc_classes)
     from fairseq_emo.unit_emotion import unit_emotion
-    summary["unit_emotion"] = unit_emotion([l for l in unit_lines if l["utt_id"] in reference], names["variant"])
+    summary["unit_emotion"] = unit_emotion([l for l in unit_lines if l["utt_id"] in reference], names["variant"],
+                                           info.bpc_classes)
     summary["paper_comparison"] = comparison.as_dict()
     # the paper's figures travel with the run only where it is the paper's experiment (paper.compare said so)
     summary["paper_figure"] = comparison.figure(names["unit"])
@@ -245,7 +246,8 @@ def _unit_definition(variant: str, recorded: Optional[Dict[str, List[str]]] = No
         return None
 
 
-def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dict[str, str], variant: str) -> Dict:
+def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dict[str, str], variant: str,
+                    classes: Optional[Dict[str, List[str]]] = None) -> Dict:
     """The decision rules on the run's own decodes (decision_rules.py), each against the majority vote (exact
     McNemar), and the speaker-bootstrap intervals of WA/UA; {} when the folds have no units.jsonl."""
     lines = [line for line in lines if line["utt_id"] in reference]
@@ -258,7 +260,7 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
     bootstrap = speaker_bootstrap(reference, predicted, speaker_of, weighted_and_unweighted_accuracy)
     if variant.split("-")[0] == "pooled":   # one decision per utterance (the pooled argmax): there are no units to count
         return {"decision_rules": None, "bootstrap": bootstrap}
-    decided = decide_all(lines, variant)
+    decided = decide_all(lines, variant, classes)
     majority_right = {u: decided["majority"][u] == e for u, e in reference.items()}
     rules = {}
     for rule, pred in decided.items():
@@ -335,7 +337,7 @@ def discover_runs(corpus_exp: str):
     'all' models and the baseline are not runs of this report; any other unreadable name is listed, not dropped."""
     by_scheme: Dict[str, List[str]] = {}
     ignored: List[str] = []
-    for d in sorted(glob.glob(os.path.join(corpus_exp, "*"))):
+    for d in sorted(glob.glob(os.path.join(glob.escape(corpus_exp), "*"))):
         name = os.path.basename(d)
         if not os.path.isdir(d) or name in layout.NOT_RUNS or name.startswith("w2v"):
             continue
@@ -441,12 +443,45 @@ def to_json(results: Dict) -> str:
     return json.dumps(clean(results), indent=1, sort_keys=True, default=str, allow_nan=False) + "\n"
 
 
+SCHEMA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "schema",
+                      "results.schema.json")
+
+
 def load(path: str) -> Dict:
-    """A results.json -> results (what the renderers take)."""
+    """A results.json -> results (what the renderers take), checked first (`check`): a hand-edited or damaged
+    file is an error, never re-rendered as if the recipe had measured it."""
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
+            results = json.load(f)
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} not found: write it with scripts/report.py --exp exp/<corpus>") from None
     except ValueError as err:
         raise ValueError(f"{path}: not JSON ({err}); write it again with scripts/report.py") from None
+    if "schemes" in results:   # a cross-validation report's results (cross-corpus ones have schemas of their own)
+        check(results, path)
+    return results
+
+
+def check(results: Dict, path: str) -> None:
+    """results.json against its schema (docs/schema/results.schema.json, where the checkout has it) and against
+    itself: every run's n and WA/UA must be what its own confusion matrix gives. ValueError naming what differs."""
+    again = "write it again with scripts/report.py --exp exp/<corpus> (an edited results.json is not re-rendered)"
+    if os.path.isfile(SCHEMA):
+        import jsonschema
+
+        with open(SCHEMA, encoding="utf-8") as f:
+            schema = json.load(f)
+        try:
+            jsonschema.validate(results, schema)
+        except jsonschema.ValidationError as err:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top)"
+            raise ValueError(f"{path}: {where}: {err.message[:200]}; {again}") from None
+    for scheme, sec in results.get("schemes", {}).items():
+        for run in sec.get("runs", []):
+            matrix = run["confusion"]
+            n = sum(sum(row) for row in matrix)
+            derived = accuracy_from_confusion(matrix)
+            if n != run["n"] or any(abs(derived[k] - run["accuracy"][k]) > 0.05 for k in ("WA", "UA")):
+                raise ValueError(f"{path}: scheme {scheme}, run {run['run']}: n {run['n']}, WA {run['accuracy']['WA']}, "
+                                 f"UA {run['accuracy']['UA']}, but its confusion matrix gives n {n}, WA "
+                                 f"{derived['WA']:.1f}, UA {derived['UA']:.1f}; {again}")

@@ -104,11 +104,39 @@ def recorded_job(fold: str) -> Optional[str]:
     return words[0] if words else None
 
 
-def job_state(job: str) -> str:
-    """squeue's state of a job that is still known to the controller, else sacct's, else 'ENDED'."""
-    if shutil.which("squeue"):
+class QueryFailed(RuntimeError):
+    """squeue could not say (the controller unreachable, a timeout): never read as 'the job ended'."""
+
+
+QUERY_TRIES = 3            # squeue is asked this often before the run stops
+QUERY_PAUSE_SECONDS = 5.0  # between tries (FAIRSEQ_EMO_SLURM_RETRY_SECONDS overrides it: the tests' stand-in)
+# what squeue says of a job id the controller no longer knows (it has ended and been purged): an answer, not a failure
+UNKNOWN_JOB = "Invalid job id"
+
+
+def _squeue_state(job: str) -> str:
+    """squeue's state of the job, '' when the controller no longer knows it; QueryFailed when squeue fails."""
+    import time
+
+    pause = float(os.environ.get("FAIRSEQ_EMO_SLURM_RETRY_SECONDS", QUERY_PAUSE_SECONDS))
+    for attempt in range(1, QUERY_TRIES + 1):
         proc = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T"], capture_output=True, text=True)
-        state = proc.stdout.strip().split("\n")[0].strip() if proc.returncode == 0 else ""
+        if proc.returncode == 0:
+            return proc.stdout.strip().split("\n")[0].strip()
+        if UNKNOWN_JOB in proc.stderr:
+            return ""
+        if attempt < QUERY_TRIES:
+            time.sleep(pause)
+    raise QueryFailed(f"squeue -j {job} failed {QUERY_TRIES} times (exit {proc.returncode}: "
+                      f"{proc.stderr.strip()[:200] or 'no message'}); the job's state is unknown, so nothing is "
+                      f"resubmitted: run the same command again when squeue answers")
+
+
+def job_state(job: str) -> str:
+    """squeue's state of a job that is still known to the controller, else sacct's, else 'ENDED'. A failing
+    squeue is QueryFailed (after QUERY_TRIES tries), never 'ENDED': a pending job must not be submitted twice."""
+    if shutil.which("squeue"):
+        state = _squeue_state(job)
         if state:
             return state
     if shutil.which("sacct"):
@@ -194,7 +222,7 @@ def main(argv=None) -> int:
             return 0 if is_active(args.fold) else 1
         else:
             print("\n".join(status(args.exp)))
-    except (ValueError, RuntimeError, FileNotFoundError) as err:
+    except (ValueError, RuntimeError, FileNotFoundError) as err:   # QueryFailed too: exit 2, never 'not active'
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

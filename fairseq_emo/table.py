@@ -97,6 +97,8 @@ def write_table(path: str, utterances: Sequence[Utterance]) -> None:
 
 def read_table(path: str) -> List[Utterance]:
     """Read and validate a table; errors name the file and line."""
+    if os.path.isdir(path):
+        raise ValueError(f"utterance table {path} is a directory, not a table file (give its utterances.tsv)")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"utterance table {path} not found (write it with scripts/prepare_*.py)")
     with open(path, encoding="utf-8", newline="") as f:

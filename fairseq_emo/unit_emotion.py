@@ -37,7 +37,7 @@ def _share(k: int, n: int, ci: Optional[List[float]] = None) -> Dict:
             "wilson": wilson(k, n)}
 
 
-def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
+def unit_emotion(lines: Sequence[Dict], variant: str, classes: Optional[Dict[str, List[str]]] = None) -> Optional[Dict]:
     """-> {bodies: {body: share}, emotions: {emo: share}, classes: {vowel|consonant: {emo|all: share}},
     top: [...], bottom: [...]} or None (no reference units, or utterance/pooled units)."""
     from fairseq_emo.decision_rules import vowel_test
@@ -45,7 +45,7 @@ def unit_emotion(lines: Sequence[Dict], variant: str) -> Optional[Dict]:
 
     if variant.split("-")[0] in WHOLE_UTTERANCE or not any(line.get("ref") for line in lines):
         return None
-    is_vowel = vowel_test(variant)
+    is_vowel = vowel_test(variant, classes)   # the BPC classes the fold recorded, not today's set file
     body_counts: Dict[str, List[int]] = {}
     body_emotion_counts: Dict[str, Dict[str, List[int]]] = {e: {} for e in EMOTIONS}
     emotion_counts = {e: [0, 0] for e in EMOTIONS}

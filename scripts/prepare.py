@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     try:
         result = registry.read(args.corpus, args.data, audio_options(args) if corpus.audio_options else None,
                                **options)
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, RuntimeError) as err:   # RuntimeError: a G2P program missing or hung
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.g2p == "espeak":

@@ -296,7 +296,8 @@ for sd in $scheme_dirs; do
       ${train_folds:+--train-folds "$train_folds"} ${seeds:+--seeds "$seeds"} ${pool[@]+"${pool[@]}"} \
       ${overrides[@]+-- "${overrides[@]}"} || rc=$?
     # 3: folds trained earlier with another command were refused. Decoding and reporting them would present the
-    # old models as this command's: stop here. 1: some folds failed (listed above); the others go on.
+    # old models as this command's: stop here; so does 2, a refused command. 1: some folds failed (listed
+    # above); the others go on.
     if [ "$rc" -eq 4 ]; then   # folds on Slurm: their jobs train and decode; this run ends here
       log "stage 4: folds are training on Slurm (listed above); run this same command again when their jobs end" \
         "(state: bash scripts/run.sh ... --status, or fairseq-emo status $exp); finished folds are then scored," \
@@ -306,6 +307,9 @@ for sd in $scheme_dirs; do
       die "stage 4: folds trained earlier with another command (listed above) were not retrained; nothing is" \
         "decoded or reported for this command. Rerun with --force (moves them to fold<k>.replaced-<time>/) or" \
         "use another --work"
+    elif [ "$rc" -eq 2 ]; then   # a refused override, a --config typo, bad paths: the command itself is wrong
+      die "stage 4: the fold loop refused this command (its message above); nothing is decoded or reported," \
+        "so no result of earlier trainings is shown as this command's"
     elif [ "$rc" -ne 0 ]; then train_failed=1; fi
   fi
   if want 5; then
@@ -315,7 +319,9 @@ for sd in $scheme_dirs; do
         # finished, and made from this training of the fold (layout.is_decoded): else decoded (again)
         if layout is-decoded "$dec" --model-fold "$d"; then log "stage 5: $dec exists, skipped"; continue; fi
         if [ "$launcher" = slurm ]; then   # decoding is a GPU job, not the login node's work
-          if "$PYTHON" -m fairseq_emo.slurm active "$d"; then log "stage 5: $d: its Slurm job is still running"
+          active=0; "$PYTHON" -m fairseq_emo.slurm active "$d" || active=$?
+          [ "$active" -eq 2 ] && die "stage 5: $d: the state of its Slurm job is unknown (above); nothing submitted"
+          if [ "$active" -eq 0 ]; then log "stage 5: $d: its Slurm job is still running"
           else
             decode_cmd=("$PYTHON" "$repo/scripts/decode.py" --fold-exp "$d" --split test --no-progress)
             job=$("$PYTHON" -m fairseq_emo.slurm submit --config "$repo/configs/slurm/$slurm_config.yaml" --dir "$d" \

@@ -260,7 +260,7 @@ for unit in $units; do
   done
   labels=${unit%%-*}   # 'bpc-cv2' folds carry bpc labels
   # a variant defined by its recipe (pooled-light) has its own config, paper_<variant>; the others paper_<unit>
-  if [ -f "$repo/configs/paper_$unit.yaml" ]; then
+  if [ "$unit" != "$labels" ] && [ -f "$repo/configs/paper_$unit.yaml" ]; then
     [ -n "$config" ] && die "--units $unit is defined by its config (configs/paper_$unit.yaml): with --config" \
       "$config it would train the same model as $labels; leave it out or drop --config"
     cfg=paper_$unit
@@ -288,9 +288,13 @@ for unit in $units; do
         log "$run_name fold$k: --force: the fold trained with another command moved to $old"
       fi
       mkdir -p "$out"
-      if [ "$launcher" = slurm ] && "$PYTHON" -m fairseq_emo.slurm active "$out"; then
-        log "$run_name fold$k: its Slurm job $(cut -d' ' -f1 "$out/$slurm_job_file") is queued or running, left alone"
-        queued+=("$out"); continue
+      if [ "$launcher" = slurm ]; then   # 0 queued/running, 1 not; 2 squeue failed: stop, never submit twice
+        active=0; "$PYTHON" -m fairseq_emo.slurm active "$out" || active=$?
+        [ "$active" -eq 2 ] && die "$run_name fold$k: the state of its Slurm job is unknown (above); nothing submitted"
+        if [ "$active" -eq 0 ]; then
+          log "$run_name fold$k: its Slurm job $(cut -d' ' -f1 "$out/$slurm_job_file") is queued or running, left alone"
+          queued+=("$out"); continue
+        fi
       fi
       if [ "$launcher" = slurm ]; then
         # no lock here: the job takes the fold's lock when it starts (a second job of the same fold then skips it)

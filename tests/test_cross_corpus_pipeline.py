@@ -158,13 +158,14 @@ def test_run_sh_trains_german_units_on_emodb(tiny_w2v, tmp_path):
     results = [l for l in proc.stdout.splitlines() if l.startswith("RESULT corpus=emodb")]
     assert [l.split()[2] for l in results] == ["unit=bpc"], proc.stdout
     # the references are German: 'Der Lappen liegt auf dem Eisschrank' (a01), classes written out by hand from
-    # its IPA d ɛ ɾ | l a p ə n | l iː k t | aʊ f | d eː m | aɪ s ç r a ŋ k
+    # its IPA d ɛ ɾ | l a p ə n | l iː k t | aʊ f | d eː m | aɪ s ç r a ŋ k, the word-final r of 'der'
+    # vocalised (ɐ, a vowel: the cross-language convention of units/ipa.py)
     fold = tmp_path / "w" / "manifests" / "emodb" / "bpc" / "speaker" / "fold1"
     ids = [l.split("\t")[0] for l in open(fold / "test.utt")]
     labels = open(fold / "test.bpc").read().splitlines()
     a01 = labels[next(k for k, u in enumerate(ids) if u[2:5] == "a01")].split()
     assert [t.rsplit("_", 1)[0] for t in a01] == (
-        "STOP V APPR APPR V STOP V NAS APPR V STOP STOP V FRIC STOP V NAS V FRIC FRIC APPR V NAS STOP").split()
+        "STOP V V APPR V STOP V NAS APPR V STOP STOP V FRIC STOP V NAS V FRIC FRIC APPR V NAS STOP").split()
     syllables = open(tmp_path / "w" / "manifests" / "emodb" / "syllable" / "speaker" / "fold1" / "dict.syllable.txt").read()
     assert "pən_sad" in syllables and "çraŋk_hap" in syllables
     sources = open(tmp_path / "w" / "data" / "emodb" / "g2p_sources.tsv").read()

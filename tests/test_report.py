@@ -298,6 +298,18 @@ def test_report_rendered_again_from_results_json_alone_is_the_same(experiment, t
     # the RESULT lines too come from the results alone
     assert [l for l in again.stdout.splitlines() if l.startswith("RESULT ")] == [
         l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    # a hand-edited results.json is refused, not rendered as if measured: a figure, and a count's type
+    edited = json.loads(saved.read_text())
+    edited["schemes"]["speaker"]["runs"][0]["accuracy"]["WA"] = 99.9
+    saved.write_text(json.dumps(edited))
+    proc = run_script("report.py", "--from-results", saved, "--out", tmp_path / "edited", check=False)
+    assert proc.returncode == 2 and "WA 99.9" in proc.stderr and "its confusion matrix gives" in proc.stderr
+    edited = json.loads((exp / "report" / "results.json").read_text())
+    edited["schemes"]["speaker"]["runs"][0]["n"] = "fourteen"
+    saved.write_text(json.dumps(edited))
+    proc = run_script("report.py", "--from-results", saved, "--out", tmp_path / "edited", check=False)
+    assert proc.returncode == 2 and "'fourteen' is not of type 'integer'" in proc.stderr, proc.stderr
+    assert not (tmp_path / "edited" / "report.md").exists()
 
 
 def test_decision_rules_and_speaker_intervals_from_the_same_decodes(experiment):

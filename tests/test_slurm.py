@@ -73,6 +73,31 @@ def test_status_names_every_fold_state(tmp_path, monkeypatch):
     assert slurm.is_active(str(exp / "fold1")) and not slurm.is_active(str(exp / "fold3"))
 
 
+def test_a_failing_squeue_is_an_error_never_an_ended_job(tmp_path, monkeypatch):
+    """squeue failing (controller unreachable) while a job is pending: retried, then an error (exit 2 from
+    `active`, which run_folds.sh turns into a stop); a job id squeue no longer knows is an ended job."""
+    fold = tmp_path / "exp" / "demo" / "bpc" / "fold1"
+    fold.mkdir(parents=True)
+    (fold / "slurm.job").write_text("4242 2026-12-01T00:00:00Z\n")
+    monkeypatch.setenv("PATH", FAKE + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("FAKE_SLURM_SQUEUE_FAIL", "1")
+    monkeypatch.setenv("FAIRSEQ_EMO_SLURM_RETRY_SECONDS", "0")
+    with pytest.raises(slurm.QueryFailed, match="failed 3 times.*Unable to contact slurm controller"):
+        slurm.is_active(str(fold))
+    assert slurm.main(["active", str(fold)]) == 2
+    # the bash side: exit 2 stops the loop before any sbatch (run_folds.sh reads the code, not just true/false)
+    script = open(os.path.join(REPO, "scripts", "run_folds.sh")).read()
+    assert 'active=0; "$PYTHON" -m fairseq_emo.slurm active "$out" || active=$?' in script
+    assert '[ "$active" -eq 2 ] && die' in script
+    monkeypatch.delenv("FAKE_SLURM_SQUEUE_FAIL")
+    unknown = tmp_path / "squeue_unknown"
+    unknown.mkdir()
+    (unknown / "squeue").write_text("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n")
+    (unknown / "squeue").chmod(0o755)
+    monkeypatch.setenv("PATH", str(unknown) + os.pathsep + FAKE + os.pathsep + os.environ["PATH"])
+    assert slurm.job_state("4242") == "ENDED" and slurm.main(["active", str(fold)]) == 1
+
+
 @pytest.mark.e2e
 def test_run_sh_on_slurm_trains_and_decodes_in_the_job_then_reports(tiny_w2v, tmp_path):
     """First run: one job per fold (training + its decode) is submitted and run.sh returns; the same command again

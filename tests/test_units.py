@@ -121,9 +121,13 @@ def test_a_user_defined_bpc_set_file_is_read_checked_and_recorded(tmp_path, monk
         "missing.tsv": ("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW\n", r"missing.tsv: phone\(s\) B D G K .* are in no class"),
         "foreign.tsv": ("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW Q\n", r"foreign.tsv:1: 'Q' is not one of"),
         "bad.tsv": ("V_x AA\n", r"bad.tsv:1: class name 'V_x' cannot be a unit body"),
+        # a class named like the non-speech unit would merge its phones with word-less utterances' NSN
+        "nsn.tsv": ("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW\nNSN M N NG L R W Y B D G K P T CH JH DH F HH S "
+                    "SH TH V Z ZH\n", r"nsn.tsv:2: class name 'NSN' is reserved"),
+        "latin1.tsv": ("V AA AE # voyelles \xe9\n", r"latin1.tsv: not UTF-8"),
     }
     for name, (text, message) in cases.items():
-        (tmp_path / name).write_text(text)
+        (tmp_path / name).write_bytes(text.encode("latin-1" if name == "latin1.tsv" else "utf-8"))
         with pytest.raises(ValueError, match=message):
             bpc_mapping(name[:-4])
     with pytest.raises(ValueError, match="unknown BPC set 'nosuch'.*configs/bpc_sets/"):

@@ -29,9 +29,14 @@ class CorpusRead:
     other_files: int = 0  # files that are not audio where audio was expected (counted, reported, not read)
     tolerated: Dict[str, int] = field(default_factory=dict)  # harmless irregularities, counted and reported
     notices: List[str] = field(default_factory=list)  # what the table lacks that the release has (printed)
+    skipped: Dict[str, List[str]] = field(default_factory=dict)  # why -> paths a reader passed over (reported)
 
     def tolerate(self, what: str, count: int = 1) -> None:
         self.tolerated[what] = self.tolerated.get(what, 0) + count
+
+    def skip(self, why: str, path: str) -> None:
+        """A path the reader did not read, by reason: never dropped without a count (prepare reports them)."""
+        self.skipped.setdefault(why, []).append(path)
 
     def drop(self, raw: str, count: int = 1) -> None:
         self.dropped_labels[raw] = self.dropped_labels.get(raw, 0) + count
@@ -44,9 +49,24 @@ def audio_files(folder: str, result: CorpusRead, recursive: bool = False,
                 extensions=AUDIO_EXTENSIONS) -> List[str]:
     """Sorted audio files of a folder; other files are counted in result.other_files. '._*' files (macOS resource
     forks found in many copies of corpora) are neither audio nor counted."""
-    pattern = os.path.join(folder, "**", "*") if recursive else os.path.join(folder, "*")
-    files = [p for p in glob.glob(pattern, recursive=recursive)
-             if os.path.isfile(p) and not os.path.basename(p).startswith("._")]
+    # the folder's name is a name, never a pattern: a corpus root called 'data[1]' or 'take*' reads itself only
+    pattern = os.path.join(glob.escape(folder), "**", "*") if recursive else os.path.join(glob.escape(folder), "*")
+    files = []
+    for p in glob.glob(pattern, recursive=recursive):
+        if os.path.basename(p).startswith("._"):
+            continue
+        named_audio = p.lower().endswith(extensions)
+        if os.path.islink(p) and not os.path.exists(p):
+            result.skip("dangling links (their target is missing)", p)
+        elif os.path.isdir(p):
+            if named_audio:
+                result.skip("folders named like audio files", p)
+        elif not os.path.isfile(p):
+            result.skip("not regular files (devices, pipes)", p)
+        elif named_audio and not os.access(p, os.R_OK):
+            result.skip("audio files without read permission", p)
+        else:
+            files.append(p)
     audio = sorted(p for p in files if p.lower().endswith(extensions))
     result.other_files += len(files) - len(audio)
     return audio
@@ -62,7 +82,9 @@ class AudioOptions:
 def audio_fields(utt_id: str, source: str, root: str, options: AudioOptions,
                  problems: List[Problem]) -> Optional[Dict]:
     """Corpus audio file -> the table's audio columns (16 kHz wav, frames, rates), or None after recording
-    a Problem (missing, unreadable or empty file)."""
+    a Problem (missing, unreadable or empty file). A file outside the corpus root (a label table naming
+    '../../x.wav' or an absolute path) is an error: it is never read, and its conversion never written."""
+    check_inside(source, root, utt_id)
     try:
         header = read_header(source)
         wav, frames = fairseq_audio(source, header, options.cache_dir, os.path.relpath(source, root),
@@ -72,6 +94,15 @@ def audio_fields(utt_id: str, source: str, root: str, options: AudioOptions,
         return None
     return dict(wav=os.path.abspath(wav), frames=frames, sample_rate=FAIRSEQ_SAMPLE_RATE,
                 source_wav=os.path.abspath(source), source_rate=header.sample_rate)
+
+
+def check_inside(path: str, root: str, what: str) -> None:
+    """A path a corpus file names must lie inside the corpus root, by its name (a link inside the tree may point
+    elsewhere: the user made it); ValueError naming it otherwise."""
+    root_abs, path_abs = os.path.abspath(root), os.path.abspath(path)
+    if os.path.commonpath([root_abs, path_abs]) != root_abs:
+        raise ValueError(f"{what}: {path} is outside the corpus folder {root_abs} (a table names a path that "
+                         f"climbs out of it); refused: fix that line of the corpus's table")
 
 
 class EnglishText:
@@ -97,7 +128,7 @@ def find_dir(root: str, candidates, pattern: str, what: str) -> str:
     layout was expected."""
     for c in candidates:
         folder = os.path.join(root, c) if c else root
-        if glob.glob(os.path.join(folder, pattern)):
+        if glob.glob(os.path.join(glob.escape(folder), pattern)):
             return folder
     raise FileNotFoundError(f"no {what} under {root}")
 

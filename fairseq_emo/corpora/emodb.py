@@ -38,7 +38,7 @@ MALE_SPEAKERS = frozenset({"03", "10", "11", "12", "15"})
 
 def find_wav_dir(root: str) -> str:
     for candidate in (os.path.join(root, "wav"), root):
-        if glob.glob(os.path.join(candidate, "*.wav")):
+        if glob.glob(os.path.join(glob.escape(candidate), "*.wav")):
             return candidate
     raise FileNotFoundError(f"no EmoDB tree under {root}: expected {root}/wav/<name>.wav (e.g. 03a01Fa.wav)")
 

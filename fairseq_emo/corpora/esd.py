@@ -32,7 +32,7 @@ HALVES = {"esd": range(11, 21), "esdzh": range(1, 11)}
 
 def find_root(root: str) -> str:
     for candidate in (root, os.path.join(root, "Emotion Speech Dataset")):
-        if glob.glob(os.path.join(candidate, "00[0-2][0-9]", "*")):
+        if glob.glob(os.path.join(glob.escape(candidate), "00[0-2][0-9]", "*")):
             return candidate
     raise FileNotFoundError(f"no ESD tree under {root}: expected <root>/0011/Angry/train/0011_000351.wav and "
                             f"<root>/0011/0011.txt")
@@ -79,7 +79,7 @@ def read_esd(root: str, audio: AudioOptions, corpus: str = "esd") -> CorpusRead:
         if not os.path.isfile(listing):
             raise FileNotFoundError(f"{listing} not found: ESD's transcripts, '<utt>\\t<text>\\t<emotion>' lines")
         texts = read_transcripts(listing, result)
-        for emo_dir in sorted(glob.glob(os.path.join(folder, "*"))):
+        for emo_dir in sorted(glob.glob(os.path.join(glob.escape(folder), "*"))):
             if not os.path.isdir(emo_dir):
                 continue
             raw = os.path.basename(emo_dir)

@@ -41,7 +41,7 @@ DEMO_MARKER = "DEMO_CORPUS.txt"  # written by the demo generator; lets tables sa
 def find_release_root(root: str) -> str:
     """The folder holding Session1..5 (accepts the release folder or its parent)."""
     for candidate in (root, os.path.join(root, "IEMOCAP_full_release")):
-        if glob.glob(os.path.join(candidate, "Session[1-5]", "dialog", "EmoEvaluation")):
+        if glob.glob(os.path.join(glob.escape(candidate), "Session[1-5]", "dialog", "EmoEvaluation")):
             return candidate
     raise FileNotFoundError(
         f"no IEMOCAP tree under {root}: expected {root}/Session1/dialog/EmoEvaluation/<dialog>.txt "
@@ -50,7 +50,7 @@ def find_release_root(root: str) -> str:
 
 def _text_files(folder: str) -> List[str]:
     # '._*' are macOS resource forks found in many copies of the release; they are not transcripts.
-    return sorted(p for p in glob.glob(os.path.join(folder, "*.txt")) if not os.path.basename(p).startswith("._"))
+    return sorted(p for p in glob.glob(os.path.join(glob.escape(folder), "*.txt")) if not os.path.basename(p).startswith("._"))
 
 
 def read_evaluations(session_dir: str, result: CorpusRead) -> List[Tuple[str, str, str]]:
@@ -131,7 +131,7 @@ def _dialogs_without_labels(session_dir: str, result: CorpusRead) -> None:
     if not labelled:
         return  # the whole folder is missing: read_evaluations reports the session
     seen = {os.path.basename(p)[:-4] for p in _text_files(os.path.join(dialog, "transcriptions"))}
-    seen |= {os.path.basename(p) for p in glob.glob(os.path.join(session_dir, "sentences", "wav", "*"))
+    seen |= {os.path.basename(p) for p in glob.glob(os.path.join(glob.escape(session_dir), "sentences", "wav", "*"))
              if os.path.isdir(p) and not os.path.basename(p).startswith(".")}
     for name in sorted(seen - labelled):
         result.problems.append(Problem(name, os.path.join(dialog, "EmoEvaluation", name + ".txt"),
@@ -144,7 +144,7 @@ def read_iemocap(root: str) -> CorpusRead:
     release = find_release_root(root)
     corpus = "demo" if os.path.isfile(os.path.join(release, DEMO_MARKER)) else "iemocap"
     result = CorpusRead(utterances=[], corpus=corpus)
-    sessions = sorted(glob.glob(os.path.join(release, "Session[1-5]")))
+    sessions = sorted(glob.glob(os.path.join(glob.escape(release), "Session[1-5]")))
     missing = [f"Session{k}" for k in range(1, 6) if not os.path.isdir(os.path.join(release, f"Session{k}"))]
     if missing and corpus == "iemocap":
         result.notices.append(f"{release}: {', '.join(missing)} not found; IEMOCAP has five sessions, this table "

@@ -25,7 +25,7 @@ EMOTION_DIR = re.compile(r"^E\d\d$")
 
 def find_speech_dir(root: str) -> str:
     for candidate in (os.path.join(root, "data", "SPEECH"), os.path.join(root, "SPEECH"), root):
-        if glob.glob(os.path.join(candidate, "Phase_*", "E*")):
+        if glob.glob(os.path.join(glob.escape(candidate), "Phase_*", "E*")):
             return candidate
     raise FileNotFoundError(f"no KSUEmotions tree under {root}: expected {root}/data/SPEECH/Phase_1/E00/"
                             f"<name>.wav (names like D05E03P104S01T01.wav)")
@@ -35,7 +35,7 @@ def read_ksu(root: str, audio: AudioOptions) -> CorpusRead:
     speech = find_speech_dir(root)
     result = CorpusRead(utterances=[], corpus="ksu")
     policy = POLICIES["ksu"]
-    for emo_dir in sorted(glob.glob(os.path.join(speech, "Phase_*", "*"))):
+    for emo_dir in sorted(glob.glob(os.path.join(glob.escape(speech), "Phase_*", "*"))):
         if not os.path.isdir(emo_dir):
             result.other_files += 1  # a file beside the emotion folders: not audio of any class
             continue

@@ -16,7 +16,8 @@ utt_id = msp_<FileName stem> with '-' as '_' (sclite ids split on '-').
 import csv
 import os
 
-from fairseq_emo.corpora.common import AudioOptions, CorpusRead, Problem, audio_fields, kept_emotion
+from fairseq_emo.corpora.common import (AudioOptions, CorpusRead, Problem, audio_fields, check_inside,
+                                        kept_emotion)
 from fairseq_emo.emotions import POLICIES
 from fairseq_emo.table import Utterance
 
@@ -44,6 +45,7 @@ def read_msppodcast(root: str, audio: AudioOptions) -> CorpusRead:
             stem = os.path.splitext(name)[0]
             utt_id = f"msp_{stem.replace('-', '_')}"
             path = os.path.join(audios, name)
+            check_inside(path, audios, f"{labels}:{lineno}")   # a FileName of '../../x.wav' names no file of ours
             if not os.path.isfile(path):
                 result.problems.append(Problem(utt_id, path, f"{labels}:{lineno} names it, the file is missing"))
                 continue

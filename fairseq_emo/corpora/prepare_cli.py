@@ -46,7 +46,7 @@ def run_reader(doc: str, flag: str, what: str, reader: Callable[[str, AudioOptio
     root = getattr(args, flag)
     try:
         result = reader(root, audio_options(args))
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, RuntimeError) as err:   # RuntimeError: a G2P program missing or hung
         print(f"error: {err}", file=sys.stderr)
         return 2
     return finish(result, args, root)
@@ -105,6 +105,8 @@ def finish(result: CorpusRead, args, source: str, item: str = "file") -> int:
         print(f"warning: {notice}")
     if result.other_files:
         print(f"not read: {result.other_files} non-audio file(s) in the audio folders (documents, lists, ...)")
+    for why, paths in sorted(result.skipped.items()):
+        print(f"skipped: {len(paths)} {why}, e.g. {paths[0]}")
     return 0
 
 

@@ -38,8 +38,14 @@ def read_ravdess(root: str, audio: AudioOptions, calm: str = "drop") -> CorpusRe
     policy, text_of = POLICIES["ravdess"], EnglishText()
     for actor_dir in sorted(os.path.join(base, d) for d in os.listdir(base)):
         folder = os.path.basename(actor_dir)
-        if not os.path.isdir(actor_dir) or not re.fullmatch(r"Actor_\d\d", folder):
+        if not os.path.isdir(actor_dir):
             result.other_files += 1
+            continue
+        if not re.fullmatch(r"Actor_\d\d", folder):   # e.g. Actor_2 for Actor_02: named, never silently passed
+            result.skip("folders not named Actor_NN (two digits: Actor_02, not Actor_2)", actor_dir)
+            continue
+        if not os.access(actor_dir, os.R_OK | os.X_OK):
+            result.skip("actor folders without read permission", actor_dir)
             continue
         for path in audio_files(actor_dir, result, extensions=(".wav",)):
             stem = os.path.splitext(os.path.basename(path))[0]

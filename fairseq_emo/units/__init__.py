@@ -19,12 +19,10 @@ from typing import List, Sequence
 from fairseq_emo.units.bpc import DEFAULT_BPC_SET, bpc_mapping, bpc_units
 from fairseq_emo.units.initfinal import INITIALS, initfinal_units
 from fairseq_emo.units.phoneme import PHONES, phoneme_units
-from fairseq_emo.units.suffix import DELIMITER, add_emotion, check_body
+from fairseq_emo.units.suffix import DELIMITER, NONSPEECH_BODY, UTTERANCE_BODY, add_emotion, check_body
 from fairseq_emo.units.syllable import SYLLABIFIERS, phonetic_syllable_units, pyphen_syllable_units
 
 UNIT_TYPES = ("phoneme", "bpc", "syllable", "utterance", "pooled", "initfinal")
-NONSPEECH_BODY = "NSN"
-UTTERANCE_BODY = "UTT"
 # Unit types labelled by one UTT_<emo> token per utterance: the paper's utterance unit (CTC on that token) and the
 # same-backbone classifier `pooled` (cross-entropy on the mean-pooled encoder output: fairseq_emo/pooled.py). They
 # share labels and dictionary; the objective is the fine-tune's criterion (scripts/run_folds.sh sets it).
@@ -120,15 +118,17 @@ def phone_set(word_phones: Sequence[Sequence[str]]) -> str:
 
 
 def ipa_tokens(word_phones: Sequence[Sequence[str]], phones_in: str) -> List[List[str]]:
-    """Phones per word in any set -> IPA tokens per word (units/ipa.py)."""
-    from fairseq_emo.units.ipa import arpabet_to_ipa, clean
+    """Phones per word in any set -> IPA tokens per word (units/ipa.py), under its cross-language conventions
+    (`conventional`: IPA tables are written so by the G2P; tables written before are split here the same way)."""
+    from fairseq_emo.units.ipa import arpabet_to_ipa, clean, conventional
     from fairseq_emo.units.phoneme import strip_stress
 
     if phones_in == "arpabet":
         return [arpabet_to_ipa([strip_stress(p) for p in word]) for word in word_phones]
     if phones_in == "ipa":
-        return [[clean(p) for p in word] for word in word_phones]
-    return [[t for syllable in _ipa_syllables_of_pinyin(word) for t in syllable] for word in word_phones]
+        return [conventional([clean(p) for p in word], "") for word in word_phones]
+    return [conventional([t for syllable in _ipa_syllables_of_pinyin(word) for t in syllable], "zh")
+            for word in word_phones]
 
 
 def _pinyin_syllables(word: Sequence[str]):

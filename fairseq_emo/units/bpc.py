@@ -62,7 +62,7 @@ def user_set_files() -> Dict[str, str]:
     folders = [_REPO_SETS] + [d for d in os.environ.get(USER_SETS_ENV, "").split(":") if d]
     files: Dict[str, str] = {}
     for folder in folders:
-        for path in sorted(glob.glob(os.path.join(folder, "*.tsv"))):
+        for path in sorted(glob.glob(os.path.join(glob.escape(folder), "*.tsv"))):
             name = os.path.splitext(os.path.basename(path))[0]
             if name in BPC_SETS:
                 raise ValueError(f"{path}: {name!r} is a built-in BPC set; give the file another name")
@@ -74,7 +74,7 @@ def user_set_files() -> Dict[str, str]:
 
 def read_set_file(path: str) -> Dict[str, str]:
     """A user-defined set file -> {phone: class}, validated (module docstring); errors name file and line."""
-    from fairseq_emo.units.suffix import check_body
+    from fairseq_emo.units.suffix import RESERVED_BODIES, check_body
 
     name = os.path.splitext(os.path.basename(path))[0]
     if not _SET_NAME.match(name):
@@ -83,26 +83,33 @@ def read_set_file(path: str) -> Dict[str, str]:
         raise ValueError(f"{path}: {name!r} is a built-in BPC set; give the file another name")
     mapping: Dict[str, str] = {}
     where: Dict[str, int] = {}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            words = line.split("#", 1)[0].split()
-            if not words:
-                continue
-            if len(words) < 2:
-                raise ValueError(f"{path}:{lineno}: class {words[0]!r} has no phones ('CLASS PHONE PHONE ...')")
-            cls = words[0]
-            try:
-                check_body(cls)
-            except ValueError:
-                raise ValueError(f"{path}:{lineno}: class name {cls!r} cannot be a unit body (no '_' in it)") from None
-            for phone in words[1:]:
-                if phone not in PHONES:
-                    raise ValueError(f"{path}:{lineno}: {phone!r} is not one of the 39 stress-free ARPAbet phones "
-                                     f"({' '.join(PHONES)})")
-                if phone in mapping:
-                    raise ValueError(f"{path}:{lineno}: {phone} is already in class {mapping[phone]} (line "
-                                     f"{where[phone]}); every phone belongs to exactly one class")
-                mapping[phone], where[phone] = cls, lineno
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 ({err.reason} at byte {err.start}); save it as UTF-8") from None
+    for lineno, line in enumerate(lines, start=1):
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if len(words) < 2:
+            raise ValueError(f"{path}:{lineno}: class {words[0]!r} has no phones ('CLASS PHONE PHONE ...')")
+        cls = words[0]
+        try:
+            check_body(cls)
+        except ValueError:
+            raise ValueError(f"{path}:{lineno}: class name {cls!r} cannot be a unit body (no '_' in it)") from None
+        if cls in RESERVED_BODIES:   # NSN would merge these phones with the non-speech unit of word-less turns
+            raise ValueError(f"{path}:{lineno}: class name {cls!r} is reserved ({', '.join(RESERVED_BODIES)}: "
+                             f"non-speech and whole-utterance units); name the class otherwise")
+        for phone in words[1:]:
+            if phone not in PHONES:
+                raise ValueError(f"{path}:{lineno}: {phone!r} is not one of the 39 stress-free ARPAbet phones "
+                                 f"({' '.join(PHONES)})")
+            if phone in mapping:
+                raise ValueError(f"{path}:{lineno}: {phone} is already in class {mapping[phone]} (line "
+                                 f"{where[phone]}); every phone belongs to exactly one class")
+            mapping[phone], where[phone] = cls, lineno
     missing = [p for p in PHONES if p not in mapping]
     if missing:
         raise ValueError(f"{path}: phone(s) {' '.join(missing)} are in no class; every phone belongs to exactly one")

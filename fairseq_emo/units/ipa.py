@@ -2,8 +2,9 @@
 classes and syllables, so that every named BPC set applies to any language.
 
 Phone tokens. A token is one phoneme as the G2P gives it (ipa_g2p.py): stress marks removed, length kept (German
-`iː` and `ɪ` are different phonemes), a diphthong one token (`aɪ`, as espeak-ng writes it), an affricate one token
-(`tʃ`, `ts`, `pf`). English ARPAbet maps onto IPA by ARPABET_TO_IPA (AH -> ə: stress is removed and CMUdict's
+`iː` and `ɪ` are different phonemes), a diphthong one token (`aɪ`, as espeak-ng writes it), the affricates tʃ dʒ
+one token; then the cross-language conventions (`conventional`): other affricates as stop + fricative (`ts` ->
+t s, as CMUdict writes English /ts/), German post-vocalic r vocalised to ɐ. English ARPAbet maps onto IPA by ARPABET_TO_IPA (AH -> ə: stress is removed and CMUdict's
 unstressed AH0 is the schwa; ER -> ɝ), Mandarin pinyin by PINYIN_INITIALS / PINYIN_FINALS (a broad phonemic
 transcription: medial glides j w ɥ are their own tokens, the apical vowel of zi/zhi is ɹ̩ / ɻ̩).
 
@@ -47,10 +48,14 @@ VOWEL_BACKNESS = {
     **{v: "front" for v in "i y ɪ ʏ e ø ɛ œ æ a ɶ".split()},
     **{v: "central" for v in "ɨ ʉ ɘ ɵ ə ɜ ɞ ɐ ɝ ɚ ä".split()},
     **{v: "back" for v in "ɯ u ʊ ɤ o ʌ ɔ ɑ ɒ".split()}}
+_AFFRICATE_LIGATURES = "ʦʣʧʤʨʥ"    # one-character affricates (a two-character one is stop + fricative)
 MANNERS = ("vowel", "stop", "fricative", "affricate", "nasal", "approximant")
 _MARKS = "ˈˌ"                      # stress: removed from tokens
 _IGNORED = "ːˑ̯͡‿ʰʷʲ̩̥̬̃"             # length, non-syllabic, ties, aspiration, labial/palatal, nasal, voicing marks
-_PANPHON_MISSING = {"ɝ": "ɜ", "ɚ": "ə", "g": "ɡ"}   # symbols the feature table lacks -> the nearest it has
+# symbols the feature table lacks -> the nearest it has. ᵻ (U+1D7B) is espeak-ng's English reduced vowel between ɪ
+# and ə (the second vowel of "roses", "wanted"): the close central ɨ, a central vowel as both neighbours' classes
+# agree (ɪ front and ə central differ only in vowel_place9, where ᵻ is central like the schwa CMUdict writes, AH0).
+_PANPHON_MISSING = {"ɝ": "ɜ", "ɚ": "ə", "g": "ɡ", "ᵻ": "ɨ"}
 
 
 @dataclass(frozen=True)
@@ -115,11 +120,59 @@ def describe(token: str) -> Phone:
         manner = "stop"            # includes the glottal stop, [-consonantal]
     elif f["son"] == 1:
         manner = "approximant"     # liquids, glides, taps and trills
-    elif f["delrel"] == 1:
-        manner = "affricate"
+    elif f["delrel"] == 1 and segments[0] in _AFFRICATE_LIGATURES:
+        manner = "affricate"       # panphon marks the alveolo-palatal fricative ɕ [+delayed release] too
     else:
         manner = "fricative"
     return Phone(manner, voiced, None)
+
+
+# The conventions that make one language's phones mean the same classes as another's (G2P output of every
+# language passes through `conventional`), so that an English-trained model's units can be scored on German speech:
+# - Affricates: one token only where English has the affricate as one phoneme, tʃ and dʒ (CMUdict CH, JH; German
+#   and Mandarin have them too). Every other affricate (German ts, pf; Arabic, Mandarin ts tɕ ʈʂ and their
+#   aspirated forms) is written as its stop and its fricative, as CMUdict writes English /ts/ ("cats": T S): an
+#   English model has learnt STOP FRIC there, never AFFR, and a German model's units follow the same convention.
+#   espeak-ng's German writes /tʃ/ and /dʒ/ as two tokens ("deutsch": d ɔø t ʃ): they are joined into one.
+# - Post-vocalic r in German: vocalised, written ɐ (a central vowel), as German's non-rhotic codas are spoken and
+#   as EmoDB's hand labels write them (SAMPA 6); espeak-ng writes a tap ɾ (an approximant class) there. An r
+#   before a vowel stays a consonant. English keeps its r (rhotic; CMUdict's R).
+ONE_TOKEN_AFFRICATES = ("tʃ", "dʒ")
+MERGED_AFFRICATE_LANGUAGES = ("de",)   # where the G2P writes tʃ dʒ as two tokens (espeak-ng's German)
+VOCALISED_R_LANGUAGES = ("de",)
+_R_TOKENS = ("ɾ", "r", "ʁ", "ʀ")
+
+
+def conventional(tokens: Sequence[str], language: str) -> List[str]:
+    """One word's IPA tokens -> the same word under the conventions above ('ts' -> 't', 's'; German 'v ɪ ɾ t' ->
+    'v ɪ ɐ t'). Tokens are classified first, so anything unknown is still an error (describe)."""
+    out: List[str] = []
+    for token in tokens:
+        p = describe(token)
+        base = unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", clean(token))
+                                                     if c not in _IGNORED))
+        segments = _segments(clean(token))
+        if p.manner == "affricate" and base not in ONE_TOKEN_AFFRICATES and len(segments) == 2:
+            stop, fricative = segments
+            rest = clean(token)[len(stop):]          # the fricative keeps the token's marks (aspiration: tsʰ -> t sʰ)
+            out += [stop, rest if rest.startswith(fricative) else fricative]
+        else:
+            out.append(token)
+    if language in MERGED_AFFRICATE_LANGUAGES:   # espeak-ng's German writes /tʃ/ ("deutsch") as two tokens t ʃ
+        merged: List[str] = []
+        for token in out:
+            if merged and clean(merged[-1]) + clean(token) in ONE_TOKEN_AFFRICATES:
+                merged[-1] = clean(merged[-1]) + clean(token)
+            else:
+                merged.append(token)
+        out = merged
+    if language in VOCALISED_R_LANGUAGES:
+        for i, token in enumerate(out):
+            before = i > 0 and describe(out[i - 1]).manner == "vowel"
+            after = i + 1 < len(out) and describe(out[i + 1]).manner == "vowel"
+            if clean(token) in _R_TOKENS and before and not after:
+                out[i] = "ɐ"
+    return out
 
 
 def _manner6(p: Phone) -> str:

@@ -8,6 +8,11 @@ from typing import Optional, Tuple
 from fairseq_emo.emotions import EMOTIONS
 
 DELIMITER = "_"
+# Bodies with a meaning of their own, never a phone class's name: non-speech (an utterance without words) and the
+# whole utterance (utterance and pooled units)
+NONSPEECH_BODY = "NSN"
+UTTERANCE_BODY = "UTT"
+RESERVED_BODIES = (NONSPEECH_BODY, UTTERANCE_BODY)
 
 
 def check_body(body: str, delimiter: str = DELIMITER) -> str:

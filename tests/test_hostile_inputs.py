@@ -1,0 +1,212 @@
+"""Round three of the silently-wrong and hostile cases: each one a clear error, a counted skip or correct
+behaviour, never a silent result or code run from data (fast tier)."""
+import os
+
+import pytest
+
+
+def tiny_export(directory):
+    """A tiny model folder in the shape `fairseq-emo export` writes (this package's FairseqEmoForCTC)."""
+    from fairseq_emo.hf_export import shipped_module
+
+    modeling = shipped_module()
+    config = modeling.FairseqEmoConfig(
+        vocab_size=8, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+        conv_dim=(16, 16), conv_kernel=(10, 3), conv_stride=(5, 2), num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2, unit_emotion=[-1, -1, -1, -1, 0, 1, 2, 3], nspecial=4)
+    modeling.FairseqEmoForCTC(config).save_pretrained(str(directory))
+    return directory
+
+
+def test_loading_a_model_folder_never_runs_the_python_file_inside_it(tmp_path):
+    """An edited export's modeling_fairseq_emo.py is not imported by predict/info (no trust flag there); the
+    package's own copy of the model class is used."""
+    from fairseq_emo.hf_export import MODELING, ExportedCtc
+
+    folder = tiny_export(tmp_path / "export")
+    marker = tmp_path / "payload_ran"
+    (folder / f"{MODELING}.py").write_text(f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit(3)\n")
+    model = ExportedCtc(str(folder))
+    assert not marker.exists()
+    assert type(model.hf).__module__.startswith("fairseq_emo_shipped_")
+
+
+def test_a_label_table_naming_a_file_outside_the_corpus_is_refused_and_nothing_is_written(tmp_path):
+    """MSP-Podcast's labels_consensus.csv naming ../../x/src.wav: never read from outside the corpus tree, and its
+    16 kHz conversion never written through the same relative path (onto the source recording)."""
+    from corpus_trees import msppodcast, tone
+    from fairseq_emo.corpora import registry
+    from fairseq_emo.corpora.common import AudioOptions
+
+    root, _ = msppodcast(str(tmp_path / "msp"))
+    victim = tmp_path / "x" / "src.wav"
+    tone(str(victim), 44100)                       # would be converted (not 16 kHz)
+    before = victim.read_bytes()
+    labels = tmp_path / "msp" / "Labels" / "labels_consensus.csv"
+    with open(labels, "a") as f:
+        f.write("../../x/src.wav,A,3.0,4.0,4.5,100,Male,Train\n")
+    cache = tmp_path / "msp" / "cache" / "audio"
+    with pytest.raises(ValueError, match=r"labels_consensus.csv:12: .*src.wav is outside the corpus folder"):
+        registry.read("msppodcast", root, AudioOptions(cache_dir=str(cache)))
+    assert victim.read_bytes() == before and not (tmp_path / "x" / "src.wav.key").exists()
+
+
+def test_the_audio_cache_never_writes_outside_itself(tmp_path):
+    from corpus_trees import tone
+    from fairseq_emo.audio import read_header
+    from fairseq_emo.audio_cache import fairseq_audio
+
+    source = tmp_path / "corpus" / "a.wav"
+    tone(str(source), 44100)
+    with pytest.raises(ValueError, match="outside the audio cache"):
+        fairseq_audio(str(source), read_header(str(source)), str(tmp_path / "cache"), "../../elsewhere/a.wav",
+                      "resample")
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_corpus_root_named_like_a_pattern_reads_itself_only_and_skips_are_counted_by_reason(tmp_path):
+    """RAVDESS under 'data[1]' beside 'data1': the root is a name, not a glob pattern. A dangling link, a folder
+    named like a wav and a misspelled actor folder (Actor_2) are reported by reason, never dropped silently."""
+    from corpus_trees import ravdess, tone
+    from fairseq_emo.corpora import registry
+    from fairseq_emo.corpora.common import AudioOptions
+
+    ours, counts = ravdess(str(tmp_path / "data[1]"), actors=(1,))
+    ravdess(str(tmp_path / "data1"), actors=(1, 2, 3))          # what the pattern data[1] would also match
+    actor = os.path.join(ours, "Actor_01")
+    os.symlink(os.path.join(actor, "gone.wav"), os.path.join(actor, "03-01-05-01-01-02-01.wav"))
+    os.makedirs(os.path.join(actor, "03-01-05-01-02-02-01.wav"))
+    tone(os.path.join(ours, "Actor_2", "03-01-05-01-01-01-02.wav"), 48000)
+    read = registry.read("ravdess", ours, AudioOptions(cache_dir=str(tmp_path / "cache")))
+    assert len({u.speaker for u in read.utterances}) == 1 and len(read.utterances) == sum(counts)
+    assert set(read.skipped) == {"dangling links (their target is missing)", "folders named like audio files",
+                                 "folders not named Actor_NN (two digits: Actor_02, not Actor_2)"}
+    assert all(len(paths) == 1 for paths in read.skipped.values())
+
+
+def test_decision_rules_use_the_bpc_classes_the_fold_recorded_not_the_edited_set_file(tmp_path, monkeypatch):
+    """A user set file edited (or deleted) after training must not change an old run's vowel/consonant rules."""
+    from fairseq_emo.decision_rules import decide_all, vowel_test
+    from fairseq_emo.units.bpc import USER_SETS_ENV
+
+    monkeypatch.setenv(USER_SETS_ENV, str(tmp_path))
+    recorded = {"V": "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split(),
+                "SON": "M N NG L R W Y".split(), "OBS": "B D G K P T CH JH DH F HH S SH TH V Z ZH".split()}
+    # today's file puts the sonorants into V: by it, V is no longer a vowel-only class
+    (tmp_path / "vc3.tsv").write_text("V AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW\nSON M N NG L R W Y\n"
+                                      "OBS B D G K P T CH JH DH F HH S SH TH V Z ZH\n".replace("SON M", "V M"))
+    assert vowel_test("bpc-vc3")("V") is False
+    assert vowel_test("bpc-vc3", recorded)("V") is True and vowel_test("bpc-vc3", recorded)("SON") is False
+    line = {"utt_id": "u1", "emotion_mass": {"neu": 1.0, "hap": 1.0, "ang": 1.0, "sad": 1.0},
+            "units": [{"unit": "V_hap", "start": 0.0, "end": 0.1, "posterior": 0.9},
+                      {"unit": "SON_sad", "start": 0.1, "end": 0.2, "posterior": 0.9},
+                      {"unit": "SON_sad", "start": 0.2, "end": 0.3, "posterior": 0.9}]}
+    decided = decide_all([line], "bpc-vc3", recorded)
+    assert decided["vowels_only"]["u1"] == "hap" and decided["consonants_only"]["u1"] == "sad"
+    (tmp_path / "vc3.tsv").unlink()              # the file gone: the recorded definition still decides
+    assert decide_all([line], "bpc-vc3", recorded)["vowels_only"]["u1"] == "hap"
+
+
+def test_predict_refuses_any_output_that_is_a_file_it_reads_under_any_name(tmp_path):
+    """--out onto the @list file, the checkpoint, its dictionary or an export's model.safetensors (also through a
+    link or a '..' spelling) is refused before anything is loaded or written."""
+    import numpy as np
+    import soundfile
+    from test_silent_failures import predict_cli
+
+    talk = tmp_path / "talk.wav"
+    soundfile.write(str(talk), np.zeros(16000, dtype=np.float32), 16000)
+    listing = tmp_path / "inputs.lst"
+    listing.write_text(f"{talk}\n")
+    fold = tmp_path / "fold" / "checkpoints"
+    fold.mkdir(parents=True)
+    ckpt = fold / "checkpoint_last.pt"
+    ckpt.write_bytes(b"never loaded: each refusal comes first")
+    (fold / "dict.bpc.txt").write_text("V_hap 3\n")
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "config.json").write_text("{}")
+    (export / "model.safetensors").write_bytes(b"weights")
+    os.symlink(ckpt, tmp_path / "alias.pt")
+    cases = [(ckpt, f"@{listing}", listing, "the list of inputs"),
+             (ckpt, str(talk), tmp_path / "alias.pt", "the checkpoint"),
+             (ckpt, str(talk), tmp_path / "fold" / "x" / ".." / "checkpoints" / "dict.bpc.txt",
+              "the model's dictionary"),
+             (export, str(talk), export / "model.safetensors", "a file of the model folder")]
+    (tmp_path / "fold" / "x").mkdir()
+    for checkpoint, audio, out, says in cases:
+        before = {p: p.read_bytes() for p in (listing, ckpt, export / "model.safetensors")}
+        code, err = predict_cli("--checkpoint", checkpoint, audio, "--out", out)
+        assert code == 2 and f"is {says}; writing it would destroy it" in err, err
+        assert {p: p.read_bytes() for p in before} == before
+
+
+def test_a_refused_command_stops_run_sh_before_any_old_model_is_decoded_or_reported(tmp_path):
+    """run_folds.sh refusing an override (exit 2) is not 'some folds failed': run.sh stops, so no RESULT line of
+    folds trained earlier is printed as this command's."""
+    from test_silent_failures import run_sh
+
+    (tmp_path / "w2v.pt").write_bytes(b"")
+    (tmp_path / "data").mkdir()
+    proc = run_sh("--corpus", "iemocap", "--data", tmp_path / "data", "--w2v", tmp_path / "w2v.pt", "--work",
+                  tmp_path / "work", "--stage", "4", "--stop-stage", "9", "--", "task.data=/x")
+    assert proc.returncode == 2 and "the fold loop refused this command" in proc.stderr
+    assert "stage 5" not in proc.stdout + proc.stderr and "RESULT" not in proc.stdout
+
+
+@pytest.fixture()
+def emodb_tree(tmp_path):
+    from fairseq_emo.demo_corpora import make_emodb_tree
+    return make_emodb_tree(str(tmp_path / "emodb_src"), per_emotion=1, speakers=("03",))
+
+
+def _fake_tool(folder, name, body):
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(f"#!/bin/sh\n{body}\n")
+    (folder / name).chmod(0o755)
+
+
+def test_a_hanging_or_missing_espeak_stops_prepare_with_a_message(emodb_tree, tmp_path, monkeypatch):
+    from conftest import run_script
+    from fairseq_emo import ipa_g2p
+
+    bin_dir = tmp_path / "bin"
+    _fake_tool(bin_dir, "espeak-ng", "sleep 30")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAIRSEQ_EMO_ESPEAK_TIMEOUT", "0.5")
+    ipa_g2p.espeak_word.cache_clear()
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", emodb_tree, "--out", tmp_path / "t1", check=False)
+    assert proc.returncode == 2 and "gave no answer within 0.5 s" in proc.stderr, proc.stderr
+    monkeypatch.setenv("PATH", f"{tmp_path / 'empty'}")   # no espeak-ng at all
+    ipa_g2p.espeak_word.cache_clear()
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", emodb_tree, "--out", tmp_path / "t2", check=False)
+    assert proc.returncode == 2 and "espeak-ng is not installed" in proc.stderr, proc.stderr
+    ipa_g2p.espeak_word.cache_clear()
+
+
+def test_a_copied_work_dir_reads_its_own_model_and_folds_not_the_originals(tmp_path):
+    """DONE keeps the fold's data and test checkpoint relative to the fold: a work dir copied elsewhere (the
+    original then removed or changed) decodes and reports its own copy."""
+    import shutil
+
+    from fairseq_emo import layout
+    from fairseq_emo.fold_run import done_facts, write_done
+
+    work = tmp_path / "work"
+    fold = work / "exp" / "demo" / "bpc" / "fold1"
+    data = work / "manifests" / "demo" / "bpc" / "speaker" / "fold1"
+    fold.mkdir(parents=True)
+    data.mkdir(parents=True)
+    write_done(str(fold), done_facts(str(fold), {"config": "tiny", "data": str(data), "command": "train ..."}))
+    assert f"data={os.path.relpath(data, fold)}" in (fold / "DONE").read_text()
+    copy = tmp_path / "copy"
+    shutil.copytree(work, copy)
+    shutil.rmtree(work)
+    done = layout.read_done(str(copy / "exp" / "demo" / "bpc" / "fold1"))
+    assert done["data"] == str(copy / "manifests" / "demo" / "bpc" / "speaker" / "fold1")
+    assert done["test_checkpoint"] == layout.test_checkpoint(str(copy / "exp" / "demo" / "bpc" / "fold1"))
+    # a DONE written before (absolute paths) is still read as it says
+    (fold.parent).mkdir(parents=True)
+    (fold).mkdir()
+    (fold / "DONE").write_text(f"config=tiny\ndata={data}\n")
+    assert layout.read_done(str(fold))["data"] == str(data)
