@@ -5,6 +5,7 @@ half file under the real name; on an error the temporary file is removed too, an
 could not be written.
 """
 import os
+from typing import Callable
 
 
 class WriteError(OSError):
@@ -13,10 +14,19 @@ class WriteError(OSError):
 
 def write_text(path: str, text: str) -> str:
     """Write text to path atomically; -> path. Raises WriteError naming the file."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
+    def text_writer(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
+    return write_with(path, text_writer)
+
+
+def write_with(path: str, writer: Callable[[str], None], suffix: str = "") -> str:
+    """Any file written atomically: writer(temporary path) makes it, a rename puts it in place; -> path. The
+    temporary name ends with `suffix` (a library that picks the format by extension: '.wav', '.png'). Raises
+    WriteError naming the file; the temporary file never outlives a failure."""
+    tmp = f"{path}.tmp-{os.getpid()}{suffix}"
+    try:
+        writer(tmp)
         os.replace(tmp, path)
     except OSError as err:
         try:

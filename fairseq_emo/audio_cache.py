@@ -26,6 +26,7 @@ import numpy as np
 import soundfile
 import soxr
 
+from fairseq_emo.atomic import WriteError, write_text, write_with
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioHeader, read_samples
 
 RATE_POLICIES = ("resample", "relabel", "bandlimit8k")
@@ -99,14 +100,15 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
     samples, rate = read_samples(source)
     out = convert(samples, rate, policy)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = f"{target}.tmp-{os.getpid()}.wav"
-    soundfile.write(tmp, out, FAIRSEQ_SAMPLE_RATE, subtype="PCM_16")
     if os.path.isfile(key_path):
         os.remove(key_path)  # the old key must not outlive the file it described
-    os.replace(tmp, target)
-    with open(key_path + ".tmp", "w", encoding="utf-8") as f:
-        f.write(key)
-    os.replace(key_path + ".tmp", key_path)
+    try:   # whole or not at all: a full disk leaves neither a half wav nor its temporary (atomic.py)
+        write_with(target, lambda tmp: soundfile.write(tmp, out, FAIRSEQ_SAMPLE_RATE, subtype="PCM_16"),
+                   suffix=".wav")
+        write_text(key_path, key)
+    except WriteError as err:
+        raise RuntimeError(f"{err.strerror} (converting {source} into the audio cache {cache_root}; or choose "
+                           f"another --audio-cache)") from None
     return target, len(out)
 
 

@@ -5,6 +5,7 @@ every fold of every run (the paper's Figure 4), from the curves results.py read 
 """
 from typing import Dict
 
+from fairseq_emo.atomic import write_with
 from fairseq_emo.emotions import EMOTION_NAMES, EMOTIONS
 
 
@@ -32,8 +33,10 @@ def confusion_figure(run: Dict, path: str) -> None:
     acc = run["accuracy"]
     ax.set_title(f"{run['run']}: WA {acc['WA']:.1f}%  UA {acc['UA']:.1f}%", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:   # whole or not at all (a full disk): atomic.write_with names the file, leaves no temporary
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def unit_emotion_figure(run: Dict, path: str) -> bool:
@@ -57,8 +60,10 @@ def unit_emotion_figure(run: Dict, path: str) -> bool:
     ax.set_ylim(0, 100)
     ax.set_title(f"{run['run']}: emotion per unit", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:   # whole or not at all (a full disk): atomic.write_with names the file, leaves no temporary
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    finally:
+        plt.close(fig)
     return True
 
 
@@ -83,6 +88,8 @@ def loss_figure(results: Dict, path: str) -> bool:
         ax.set_yscale("log")  # a tiny run can log a loss of 0 at its last updates: then the scale stays linear
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:   # whole or not at all (a full disk): atomic.write_with names the file, leaves no temporary
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    finally:
+        plt.close(fig)
     return True

@@ -209,10 +209,13 @@ class ExportedCtc(torch.nn.Module):
         hf_logging.disable_progress_bar()   # a bar per load on every predict run is noise, not progress
         # the model class of fairseq_emo's exports (its model type is fairseq_emo's), taken from THIS package's
         # hf_code, never from the directory: a model folder's .py file is code anyone could have edited, and
-        # predict/info run without a trust flag (transformers users opt in with trust_remote_code=True). Exports
-        # made before the shipped code existed are plain Wav2Vec2ForCTC.
-        if os.path.isfile(os.path.join(directory, f"{MODELING}.py")):
-            model_class = shipped_module().FairseqEmoForCTC
+        # predict/info run without a trust flag (transformers users opt in with trust_remote_code=True). The
+        # config's model type decides; exports made before the shipped code existed are plain Wav2Vec2ForCTC.
+        with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
+            model_type = json.load(f).get("model_type")
+        modeling = shipped_module()
+        if model_type == modeling.FairseqEmoConfig.model_type:
+            model_class = modeling.FairseqEmoForCTC
         else:
             from transformers import Wav2Vec2ForCTC as model_class
         self.hf = model_class.from_pretrained(directory, local_files_only=True).eval()

@@ -210,3 +210,90 @@ def test_a_copied_work_dir_reads_its_own_model_and_folds_not_the_originals(tmp_p
     (fold).mkdir()
     (fold / "DONE").write_text(f"config=tiny\ndata={data}\n")
     assert layout.read_done(str(fold))["data"] == str(data)
+
+
+def test_esd_and_crema_d_label_files_that_contradict_themselves_or_are_misencoded_are_named(tmp_path):
+    from corpus_trees import cremad, esd
+    from fairseq_emo.corpora import registry
+    from fairseq_emo.corpora.common import AudioOptions
+
+    audio = AudioOptions(cache_dir=str(tmp_path / "cache"))
+    root, _ = esd(str(tmp_path / "esd"), speakers=("0011",))
+    listing = tmp_path / "esd" / "0011" / "0011.txt"
+    good = listing.read_text(encoding="utf-8")
+    first = good.splitlines()[0].split("\t")
+    listing.write_text(good + f"{first[0]}\tAnother text entirely.\t{first[2]}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"0011.txt:\d+: 0011_\d+ again, with another text"):
+        registry.read("esd", root, audio)
+    # an English file in Latin-1 is read as cp1252 (never as GB18030 into Chinese characters), counted
+    listing.write_bytes(good.replace(first[1], first[1] + " caf\u00e9").encode("latin-1"))
+    read = registry.read("esd", root, audio)
+    assert "caf\u00e9" in " ".join(u.text for u in read.utterances)
+    assert any("read as cp1252" in k for k in read.tolerated)
+    listing.write_bytes(good.encode("utf-16"))                 # UTF-16 with its byte-order mark: read, counted
+    assert len(registry.read("esd", root, audio).utterances) == len(read.utterances)
+    root, _ = cremad(str(tmp_path / "crema"))
+    demo = tmp_path / "crema" / "VideoDemographics.csv"
+    text = demo.read_text(encoding="utf-8")
+    row = text.splitlines()[1].split(",")
+    flipped = row[:]
+    flipped[2] = "Female" if row[2].strip() == "Male" else "Male"
+    demo.write_text(text + ",".join(flipped) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"VideoDemographics.csv:\d+: actor {row[0]} again"):
+        registry.read("cremad", root, audio)
+    demo.write_bytes((text.replace("Male", "M\u00e4le", 1)).encode("latin-1"))
+    with pytest.raises(ValueError, match="VideoDemographics.csv: not UTF-8"):
+        registry.read("cremad", root, audio)
+
+
+def test_an_edited_unit_emotion_table_in_an_export_is_refused_at_load(tmp_path):
+    """config.json's unit_emotion must agree with vocab.json, or predict and the transformers pipeline would vote
+    differently on one folder."""
+    import json
+
+    from fairseq_emo.hf_export import ExportedCtc
+
+    folder = tiny_export(tmp_path / "export")
+    vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>", "V_neu", "V_hap", "V_ang", "V_sad"])}
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    ExportedCtc(str(folder))                       # as exported: loads
+    config = json.loads((folder / "config.json").read_text())
+    config["unit_emotion"][5] = 3                  # V_hap voted as sad
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=r"unit_emotion\[5\] = 3, but vocab.json's token 'V_hap' carries hap"):
+        ExportedCtc(str(folder))
+
+
+def _disk_full(*args, **kwargs):
+    target = args[0] if args else kwargs.get("file") or kwargs.get("fname")
+    with open(target, "wb") as f:    # a partial file, as a full disk leaves it
+        f.write(b"RIFF")
+    raise OSError(28, "No space left on device")
+
+
+def test_a_full_disk_in_the_audio_cache_and_the_figures_leaves_no_half_file_and_names_it(tmp_path, monkeypatch):
+    import soundfile
+    from corpus_trees import tone
+    from fairseq_emo.audio import read_header
+    from fairseq_emo.audio_cache import fairseq_audio
+
+    source = tmp_path / "corpus" / "a.wav"
+    tone(str(source), 44100)
+    monkeypatch.setattr(soundfile, "write", _disk_full)
+    with pytest.raises(RuntimeError, match="the disk is full.*converting .*a.wav into the audio cache"):
+        fairseq_audio(str(source), read_header(str(source)), str(tmp_path / "cache"), "a.wav", "resample")
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []
+    monkeypatch.undo()
+
+    from matplotlib.figure import Figure
+
+    from fairseq_emo.atomic import WriteError
+    from fairseq_emo.figures import confusion_figure
+
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: _disk_full(*a, **k))
+    out = tmp_path / "report"
+    out.mkdir()
+    with pytest.raises(WriteError, match="confusion.png.*the disk is full"):
+        confusion_figure({"run": "bpc", "confusion": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+                          "accuracy": {"WA": 100.0, "UA": 100.0}}, str(out / "confusion.png"))
+    assert list(out.iterdir()) == []

@@ -34,17 +34,30 @@ DEMOGRAPHICS = "VideoDemographics.csv"
 
 
 def read_demographics(path: str) -> Dict[str, str]:
-    """VideoDemographics.csv -> actor id -> 'F'/'M'; errors name the file and line."""
-    genders = {}
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or not {"ActorID", "Sex"} <= set(reader.fieldnames):
-            raise ValueError(f"{path}: header lacks ActorID and Sex (has {reader.fieldnames})")
-        for lineno, row in enumerate(reader, start=2):
-            sex = (row["Sex"] or "").strip().lower()
-            if sex not in ("male", "female"):
-                raise ValueError(f"{path}:{lineno}: Sex {row['Sex']!r} is neither Male nor Female")
-            genders[row["ActorID"].strip()] = "M" if sex == "male" else "F"
+    """VideoDemographics.csv -> actor id -> 'F'/'M'; errors name the file and line (a file that is not UTF-8, an
+    actor listed twice with different sexes)."""
+    import io
+
+    genders: Dict[str, str] = {}
+    where: Dict[str, int] = {}
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 ({err.reason} at byte {err.start}); save it as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or not {"ActorID", "Sex"} <= set(reader.fieldnames):
+        raise ValueError(f"{path}: header lacks ActorID and Sex (has {reader.fieldnames})")
+    for lineno, row in enumerate(reader, start=2):
+        sex = (row["Sex"] or "").strip().lower()
+        if sex not in ("male", "female"):
+            raise ValueError(f"{path}:{lineno}: Sex {row['Sex']!r} is neither Male nor Female")
+        actor, gender = row["ActorID"].strip(), "M" if sex == "male" else "F"
+        if actor in genders and genders[actor] != gender:
+            raise ValueError(f"{path}:{lineno}: actor {actor} again, as {row['Sex'].strip()}, listed with the other "
+                             f"sex on line {where[actor]}; keep one line per actor")
+        genders[actor], where[actor] = gender, lineno
     return genders
 
 

@@ -11,7 +11,9 @@ release's own train (300) / evaluation (20) / test (30) split: the table's split
 directly in the emotion folder has no split: 'unsplit'), the `official` fold scheme beside speaker folds.
 The transcript line's emotion (English names, or 中立 生气 快乐 伤心 惊喜 in the Mandarin half) must agree with
 the folder, and every kept wav needs a line: else a Problem. Transcript files are read as UTF-8 (with or without
-BOM); one that is not UTF-8 is read as GB18030, counted and reported ("tolerated"). The release does not state
+BOM); one that is not is read in the half's other expected encoding (English cp1252, Mandarin GB18030), one with
+a UTF-16 byte-order mark as UTF-16, each counted and reported ("tolerated"); Chinese characters in an English
+transcript (a wrong decoding) and an utterance id listed twice with different text are errors naming the line. The release does not state
 speaker genders in its files: gender is 'U'. utt_id esd_<speaker>_<nnnnnn>.
 """
 import glob
@@ -38,23 +40,49 @@ def find_root(root: str) -> str:
                             f"<root>/0011/0011.txt")
 
 
-def read_transcripts(path: str, result: CorpusRead) -> Dict[str, Tuple[str, str]]:
+# Encodings a transcript file of each half is read in, in order (UTF-8 first: what the release ships); a file with a
+# UTF-16 byte-order mark is UTF-16 whatever the half. Decoded text must be in the half's script: an English file
+# read as GB18030 would turn Latin-1 accents into Chinese characters, silently.
+ENCODINGS = {"esd": ("utf-8-sig", "cp1252"), "esdzh": ("utf-8-sig", "gb18030")}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def read_transcripts(path: str, result: CorpusRead, corpus: str = "esd") -> Dict[str, Tuple[str, str]]:
     """<speaker>.txt -> utt id -> (text, emotion folder name, lower case); errors name the file and line."""
     with open(path, "rb") as f:
         raw = f.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030")
-        result.tolerate("ESD transcript file(s) not UTF-8, read as GB18030")
-    lines = {}
+    text = None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+        result.tolerate("ESD transcript file(s) in UTF-16 (byte-order mark), read as such")
+    else:
+        for encoding in ENCODINGS[corpus]:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if encoding != "utf-8-sig":
+                result.tolerate(f"ESD transcript file(s) not UTF-8, read as {encoding}")
+            break
+    if text is None:
+        raise ValueError(f"{path}: neither of {', '.join(ENCODINGS[corpus])} (the encodings of ESD's "
+                         f"{'English' if corpus == 'esd' else 'Mandarin'} transcripts); save it as UTF-8")
+    lines: Dict[str, Tuple[str, str]] = {}
+    where: Dict[str, int] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         fields = [x.strip() for x in line.split("\t")]
         if len(fields) != 3 or not NAME.match(fields[0]):
             raise ValueError(f"{path}:{lineno}: expected '<speaker>_<nnnnnn>\\t<text>\\t<emotion>', got {line!r}")
-        lines[fields[0]] = (fields[1], MANDARIN_LABELS.get(fields[2], fields[2].lower()))
+        if corpus == "esd" and _CJK.search(fields[1]):
+            raise ValueError(f"{path}:{lineno}: Chinese characters in an English transcript ({fields[1][:40]!r}): "
+                             f"the file's encoding is not what its bytes say; save it as UTF-8")
+        entry = (fields[1], MANDARIN_LABELS.get(fields[2], fields[2].lower()))
+        if fields[0] in lines and lines[fields[0]] != entry:
+            raise ValueError(f"{path}:{lineno}: {fields[0]} again, with another text or emotion than on line "
+                             f"{where[fields[0]]} ({lines[fields[0]]} vs {entry}); keep one line per utterance")
+        lines[fields[0]], where[fields[0]] = entry, lineno
     return lines
 
 
@@ -78,7 +106,7 @@ def read_esd(root: str, audio: AudioOptions, corpus: str = "esd") -> CorpusRead:
         listing = os.path.join(folder, f"{speaker}.txt")
         if not os.path.isfile(listing):
             raise FileNotFoundError(f"{listing} not found: ESD's transcripts, '<utt>\\t<text>\\t<emotion>' lines")
-        texts = read_transcripts(listing, result)
+        texts = read_transcripts(listing, result, corpus)
         for emo_dir in sorted(glob.glob(os.path.join(glob.escape(folder), "*"))):
             if not os.path.isdir(emo_dir):
                 continue

@@ -29,8 +29,45 @@ class FairseqEmoConfig(Wav2Vec2Config):
         self.nspecial = nspecial
 
 
+def check_unit_emotion(unit_emotion, vocab, where="this model folder"):
+    """config.json's unit_emotion against vocab.json: id i's emotion must be its token's suffix (-1 for a token
+    without one). An edited config would make the emotion pipeline vote differently from `fairseq-emo predict`
+    on the same folder, silently; a ValueError names the first id that disagrees instead."""
+    expected = [-1] * len(unit_emotion)
+    for token, i in vocab.items():
+        if 0 <= i < len(expected):
+            body, _, emo = token.rpartition("_")
+            expected[i] = EMOTIONS.index(emo) if body and emo in EMOTIONS else -1
+    if len(vocab) != len(unit_emotion):
+        raise ValueError(f"{where}: config.json's unit_emotion has {len(unit_emotion)} entries, vocab.json "
+                         f"{len(vocab)} tokens: the folder was edited; export it again")
+    for i, (got, want) in enumerate(zip(unit_emotion, expected)):
+        if got != want:
+            token = next(t for t, j in vocab.items() if j == i)
+            raise ValueError(f"{where}: config.json's unit_emotion[{i}] = {got}, but vocab.json's token {token!r} "
+                             f"carries {EMOTIONS[want] if want >= 0 else 'no emotion'} ({want}): the folder was "
+                             f"edited; export it again")
+
+
+def _checked(model, path):
+    """A loaded model whose folder's config and vocabulary agree (a local folder; others are not checked)."""
+    import json
+    import os
+
+    vocab_path = os.path.join(str(path), "vocab.json")
+    if os.path.isfile(vocab_path):
+        with open(vocab_path, encoding="utf-8") as f:
+            check_unit_emotion(list(model.config.unit_emotion), json.load(f), str(path))
+    return model
+
+
 class FairseqEmoForCTC(Wav2Vec2ForCTC):
     config_class = FairseqEmoConfig
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        return _checked(super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs),
+                        pretrained_model_name_or_path)
 
 
 def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int) -> torch.Tensor:
@@ -59,6 +96,11 @@ def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int)
 
 class FairseqEmoForEmotion(Wav2Vec2ForCTC):
     config_class = FairseqEmoConfig
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        return _checked(super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs),
+                        pretrained_model_name_or_path)
 
     def forward(self, input_values, attention_mask=None, labels=None, **kwargs):
         out = super().forward(input_values, attention_mask=attention_mask)
