@@ -88,15 +88,21 @@ def cell_results(cell: str) -> Dict:
         target_counts=[eval_info["counts"].get(e, 0) for e in EMOTIONS])
     with open(os.path.join(cell, layout.UNIT_TIMELINES), encoding="utf-8") as f:
         empty = sum(1 for line in f if not json.loads(line)["units"])
-    from fairseq_emo.cross_scoring import table_has_phones, why_not_scored
+    from fairseq_emo.cross_scoring import REFERENCE_FLOOR, table_has_phones, why_not_scored
     from fairseq_emo.scoring import read_scores_table
 
     scores = read_scores_table(layout.scores_table(cell, "test")).get("pooled")
     unscored = None if scores else why_not_scored(fold.unit_variant, table_has_phones(eval_info.get("table", ""))) \
         or "not scored yet (run_cross_corpus.sh stage 5)"
+    floor_path = os.path.join(cell, REFERENCE_FLOOR)
+    floor = None
+    if scores and os.path.isfile(floor_path):
+        with open(floor_path, encoding="utf-8") as f:
+            floor = json.load(f)
     return dict(accuracy_from_confusion(matrix), confusion=matrix, empty=empty, n=len(reference), protocol=protocol,
                 eval=eval_info, paper_comparison=comparison.as_dict(),
-                paper_WA=(comparison.figure(fold.unit) or {}).get("WA"), scores=scores, unscored=unscored)
+                paper_WA=(comparison.figure(fold.unit) or {}).get("WA"), scores=scores, unscored=unscored,
+                reference_floor=floor)
 
 
 def _cells(cross_dir: str) -> List[str]:

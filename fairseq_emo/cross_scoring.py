@@ -8,6 +8,9 @@ name the same thing. Phonemes and syllables are language-specific strings (an En
 occurs in German references): they are scored only within a language, and a cell of them is left unscored, said
 so. A target without transcripts (no phones in its table) has nothing to score against: its cells are voted only.
 A user-defined BPC set (a file of ARPAbet phones) has no IPA definition and is not scored on IPA targets.
+Where the target's release ships hand phone labels (EmoDB's lablaut/), the cell also gets its reference floor:
+the G2P references scored against the hand labels in the same classes (reference_floor.json), printed beside
+the cross-language rate: a model's error against the references includes this much that is the references'.
 
   python -m fairseq_emo.cross_scoring --cell exp/cross/emodb/bpc --table data/cross/emodb/utterances.tsv
 """
@@ -15,7 +18,8 @@ import argparse
 import json
 import os
 import sys
-from typing import List, Optional, Tuple
+from collections import Counter
+from typing import Dict, List, Optional, Tuple
 
 from fairseq_emo import layout
 
@@ -87,7 +91,60 @@ def score_cell(cell: str, table: str) -> Optional[str]:
                          os.path.join(cell, view), name="sclite")
         rows.append(("pooled", view, total))
     write_scores_table(layout.scores_table(cell, "test"), rows)
+    floor = reference_floor(table, variant, [u for _, u, _ in refs])
+    path = os.path.join(cell, REFERENCE_FLOOR)
+    if floor is not None:
+        from fairseq_emo.atomic import write_text
+        write_text(path, json.dumps(floor, indent=1, sort_keys=True) + "\n")
+    elif os.path.isfile(path):
+        os.remove(path)   # a floor of an earlier table must not outlive it
     return None
+
+
+REFERENCE_FLOOR = "reference_floor.json"   # <cell>/: the G2P references against hand labels, where a corpus ships them
+HAND_LABELLED = ("emodb",)                 # corpora whose release has hand phone labels (corpora/emodb_labels.py)
+
+
+def reference_floor(table: str, variant: str, utt_ids: List[str]) -> Optional[Dict]:
+    """How far the target's G2P references are from its own hand labels, in the cell's classes: the unit error
+    rate of the references scored against the hand labels (minimum edit distance, pooled), which no model scored
+    against those references can be expected to beat. None when the target ships no hand labels."""
+    import editdistance
+
+    from fairseq_emo.audio_cache import split_corpus
+    from fairseq_emo.corpora.emodb_labels import hand_ipa
+    from fairseq_emo.table import read_table
+    from fairseq_emo.units import UnitSpec, unit_bodies
+    from fairseq_emo.units.ipa import IPA_BPC_SETS, describe
+
+    rows = {u.utt_id: u for u in read_table(table)}
+    if not rows or split_corpus(next(iter(rows.values())).corpus)[0] not in HAND_LABELLED:
+        return None
+    spec = UnitSpec.from_variant(variant)
+    classes = IPA_BPC_SETS.get(spec.bpc_set)
+    if classes is None:
+        return None
+    counts: Counter = Counter()
+    cache: Dict[str, Dict[str, str]] = {}
+    errors = hand_units = scored = 0
+    for utt in utt_ids:
+        u = rows[utt]
+        hand = hand_ipa(u.source_wav or u.wav, cache, counts)
+        if hand is None or not u.word_list():
+            continue
+        reference = unit_bodies(spec, u.word_list(), u.word_phones())
+        labelled = [classes(describe(t)) for t in hand[1]]
+        errors += editdistance.eval(reference, labelled)
+        hand_units += len(labelled)
+        scored += 1
+    if not scored:
+        return {"source": "hand labels (lablaut)", "utterances": 0, "why": "no label file found for any utterance "
+                "(the release's lablaut/ folder beside wav/)", "left_out": dict(counts)}
+    unknown = {k.split(":", 1)[1]: n for k, n in counts.items() if k.startswith("unknown:")}
+    return {"source": "hand labels (lablaut, SAMPA)", "bpc_set": spec.bpc_set, "utterances": scored,
+            "hand_units": hand_units, "errors": errors, "rate": round(100.0 * errors / max(hand_units, 1), 1),
+            "pauses": counts.get("pause", 0), "no_label_file": counts.get("no label file", 0),
+            "unknown_labels": dict(sorted(unknown.items(), key=lambda kv: -kv[1]))}
 
 
 def main(argv=None) -> int:

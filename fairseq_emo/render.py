@@ -490,12 +490,17 @@ def cross_unit_errors(results: Dict) -> List[str]:
     if not scored:
         return []
     lines = ["", "## Unit error rates across languages (sclite, against each target's own transcripts)", "",
-             "| corpus | units | N | with emotion: Err (Sub, Del, Ins) % | without emotion: Err (Sub, Del, Ins) % |",
-             "|---|---|---|---|---|"]
+             "| corpus | units | N | with emotion: Err (Sub, Del, Ins) % | without emotion: Err (Sub, Del, Ins) % | "
+             "reference floor % |", "|---|---|---|---|---|---|"]
+    floors = []
     for c, u, cell in scored:
         emo, noemo = cell["scores"]["emo"], cell["scores"]["noemo"]
+        floor = cell.get("reference_floor") or {}
+        if floor.get("utterances"):
+            floors.append((results["targets"][c]["name"], u, floor))
         lines.append(f"| {results['targets'][c]['name']} | {u} | {emo['N']} | {emo['Err']} ({emo['Sub']}, "
-                     f"{emo['Del']}, {emo['Ins']}) | {noemo['Err']} ({noemo['Sub']}, {noemo['Del']}, {noemo['Ins']}) |")
+                     f"{emo['Del']}, {emo['Ins']}) | {noemo['Err']} ({noemo['Sub']}, {noemo['Del']}, {noemo['Ins']}) | "
+                     f"{floor['rate'] if floor.get('utterances') else '–'} |")
     not_scored = sorted({cell["unscored"] for _, _, cell in every if cell.get("unscored")})
     lines += ["", "The references are the target's words through its own G2P (German: espeak-ng IPA) into the "
               "model's broad phonetic classes, defined on articulatory features so that a class means the same in "
@@ -503,6 +508,16 @@ def cross_unit_errors(results: Dict) -> List[str]:
               "label. Without emotion: do the model's classes follow another language's phonetics at all; with "
               "emotion: and do they carry the right emotion."
               + (" Not scored: " + "; ".join(not_scored) + "." if not_scored else "")]
+    for name, u, floor in floors:
+        unknown = floor.get("unknown_labels") or {}
+        lines.append(f"Reference floor, {name} {u}: the G2P references scored against the release's own "
+                     f"{floor['source']} in the same classes ({floor['utterances']} utterances, {floor['hand_units']} "
+                     f"hand-labelled units): {floor['rate']} % of the rate without emotion is the references' own "
+                     f"distance from what was said, not the model's. Left out: {floor['pauses']} pause label(s)"
+                     + (f", {sum(unknown.values())} label(s) not in the SAMPA table ("
+                        + ", ".join(f"{k} {n}" for k, n in list(unknown.items())[:8]) + ")" if unknown else "")
+                     + (f", {floor['no_label_file']} utterance(s) without a label file" if floor["no_label_file"]
+                        else "") + ".")
     return lines
 
 

@@ -297,3 +297,28 @@ def test_a_full_disk_in_the_audio_cache_and_the_figures_leaves_no_half_file_and_
         confusion_figure({"run": "bpc", "confusion": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
                           "accuracy": {"WA": 100.0, "UA": 100.0}}, str(out / "confusion.png"))
     assert list(out.iterdir()) == []
+
+
+def test_the_reference_floor_scores_the_g2p_references_against_emodbs_hand_labels(emodb_tree, tmp_path):
+    """EmoDB's lablaut/ hand labels (ESPS xlabel, SAMPA) against the espeak-ng references in manner6 classes: the
+    hand count of differences for 'Der Lappen liegt auf dem Eisschrank' is 3 of 26 (two glottal stops the G2P
+    does not write, and the labellers' uvular R, a fricative, for espeak-ng's trill r, an approximant)."""
+    from conftest import run_script
+    from fairseq_emo.cross_scoring import reference_floor
+    from fairseq_emo.table import read_table
+
+    run_script("prepare.py", "--corpus", "emodb", "--data", emodb_tree, "--out", tmp_path / "t")
+    rows = read_table(str(tmp_path / "t" / "utterances.tsv"))
+    hand = "<p:> d e: 6 l a p @ n l i: k t ? aU f d e: m ? aI s S R a N k <p:> x_marker".split()
+    lablaut = os.path.join(emodb_tree, "lablaut")
+    os.makedirs(lablaut)
+    stems = sorted(os.path.splitext(os.path.basename(u.source_wav))[0] for u in rows)
+    for stem in stems[:-1]:                     # the last recording has no label file
+        with open(os.path.join(lablaut, f"{stem}.lablaut"), "w", encoding="latin-1") as f:
+            f.write("signal " + stem + "\ntype 0\ncolor 121\n#\n")
+            f.write("".join(f"    {0.1 * (k + 1):.6f}  121 {label}\n" for k, label in enumerate(hand)))
+    floor = reference_floor(str(tmp_path / "t" / "utterances.tsv"), "bpc", [u.utt_id for u in rows])
+    n = len(stems) - 1
+    assert floor["utterances"] == n and floor["hand_units"] == 26 * n and floor["errors"] == 3 * n
+    assert floor["rate"] == 11.5 and floor["pauses"] == 2 * n and floor["no_label_file"] == 1
+    assert floor["unknown_labels"] == {"x_marker": n}
