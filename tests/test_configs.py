@@ -23,3 +23,19 @@ def test_configs_compose(name):
         assert cfg["common"]["fp16"] is False
 
 
+
+
+def test_the_two_pooled_recipes_differ_only_in_masking_and_the_frozen_phase():
+    """pooled = the head under the units' recipe; pooled-light = a classifier's usual one (recipe/pooled_light.yaml):
+    every other value is the same, so losing to the units is not a handicap of masking or freezing."""
+    overrides = ["task.data=/data/fold1", "model.w2v_path=/models/libri960_big.pt", "common.user_dir=/x"]
+    units = OmegaConf.to_container(compose_recipe("paper_pooled", overrides), resolve=True)
+    light = OmegaConf.to_container(compose_recipe("paper_pooled-light", overrides), resolve=True)
+    assert units["criterion"]["_name"] == light["criterion"]["_name"] == "emotion_pooled_ce"
+    assert light["task"]["labels"] == units["task"]["labels"] == "pooled"
+    differ = {(k, key) for k in units for key in set(units[k] or {}) | set(light[k] or {})
+              if isinstance(units[k], dict) and units[k].get(key) != light[k].get(key)}
+    assert differ == {("model", "mask_prob"), ("model", "mask_channel_prob"), ("model", "freeze_finetune_updates")}
+    assert (units["model"]["mask_prob"], light["model"]["mask_prob"]) == (0.65, 0.05)
+    assert (units["model"]["freeze_finetune_updates"], light["model"]["freeze_finetune_updates"]) == (10000, 0)
+    assert light["model"]["mask_channel_prob"] == 0.0
