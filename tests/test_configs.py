@@ -39,3 +39,16 @@ def test_the_two_pooled_recipes_differ_only_in_masking_and_the_frozen_phase():
     assert (units["model"]["mask_prob"], light["model"]["mask_prob"]) == (0.65, 0.05)
     assert (units["model"]["freeze_finetune_updates"], light["model"]["freeze_finetune_updates"]) == (10000, 0)
     assert light["model"]["mask_channel_prob"] == 0.0
+
+
+def test_pooled_light_with_another_config_is_refused_not_trained_as_pooled(tmp_path):
+    from conftest import run_folds
+
+    manifest = tmp_path / "m" / "demo" / "pooled-light" / "speaker" / "fold1"
+    manifest.mkdir(parents=True)
+    (tmp_path / "w2v.pt").write_bytes(b"")
+    proc = run_folds("--corpus", "demo", "--units", "pooled-light", "--config", "tiny", "--w2v", tmp_path / "w2v.pt",
+                     "--manifests", tmp_path / "m", "--exp", tmp_path / "exp")
+    assert proc.returncode == 2 and "pooled-light is defined by its config (configs/paper_pooled-light.yaml)" in \
+        proc.stderr, proc.stderr
+    assert not (tmp_path / "exp" / "pooled-light").exists()

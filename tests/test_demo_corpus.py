@@ -36,12 +36,12 @@ def test_demo_tree_is_iemocap_shaped_and_deterministic(demo_tree, tmp_path):
 def test_run_sh_prepares_all_units_and_schemes(demo_tree, tmp_path):
     env = dict(os.environ, PYTHON=sys.executable)
     cmd = ["bash", os.path.join(REPO, "scripts", "run.sh"), "--data", os.path.dirname(demo_tree), "--work",
-           str(tmp_path), "--stop-stage", "2", "--folds", "speaker dialog session"]
+           str(tmp_path), "--stop-stage", "2", "--folds", "speaker dialog session scenario"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "stage 0" in proc.stderr and "skipped" in proc.stderr  # the corpus already existed
     for unit in ("phoneme", "bpc", "syllable", "utterance", "pooled"):
-        for scheme, n in (("speaker", 10), ("dialog", 10), ("session", 5)):
+        for scheme, n in (("speaker", 10), ("dialog", 10), ("session", 5), ("scenario", 10)):
             d = tmp_path / "manifests" / "demo" / unit / scheme
             assert len([x for x in os.listdir(d) if x.startswith("fold") and (d / x).is_dir()]) == n, d
             assert os.path.getsize(d / f"fold{n}" / f"test.{unit}") > 0

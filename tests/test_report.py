@@ -88,12 +88,14 @@ def experiment(tmp_path_factory):
         for scheme in ("speaker", "session"):
             run_script("make_manifests.py", "--table", table, "--unit", unit, "--folds", scheme,
                        "--manifest-root", tmp / "manifests")
+    run_script("make_manifests.py", "--table", table, "--unit", "bpc", "--folds", "scenario",
+               "--manifest-root", tmp / "manifests")
     exp = tmp / "exp" / "iemocap"
     rng = random.Random(7)
     truths = {}
     runs = [("bpc", "speaker", None, "bpc"), ("utterance", "speaker", None, "utterance"),
             ("bpc-cv2", "speaker", None, "bpc-cv2"), ("bpc", "session", 1, "bpc.session.seed1"),
-            ("bpc", "session", 2, "bpc.session.seed2")]
+            ("bpc", "session", 2, "bpc.session.seed2"), ("bpc", "scenario", None, "bpc.scenario")]
     for variant, scheme, seed, name in runs:
         folds = sorted(d for d in os.listdir(tmp / "manifests" / "iemocap" / variant / scheme) if d.startswith("fold") and d[4:].isdigit())
         truths[name] = {}
@@ -103,8 +105,9 @@ def experiment(tmp_path_factory):
                                            skill=0.9 if variant == "bpc" else 0.5)
         run_script("score.py", "--run", exp / name, "--scorer", "python")
     (exp / "notes.old").mkdir()  # a user's folder beside the runs
-    run_script("baseline.py", "--text", "--folds-dir", tmp / "manifests" / "iemocap" / "bpc" / "speaker",
-               "--out", exp / "baseline" / "speaker" / "text")   # the lexical control (transcripts alone)
+    for scheme in ("speaker", "scenario"):   # the lexical control (transcripts alone)
+        run_script("baseline.py", "--text", "--folds-dir", tmp / "manifests" / "iemocap" / "bpc" / scheme,
+                   "--out", exp / "baseline" / scheme / "text")
     proc = run_script("report.py", "--exp", exp)
     return exp, truths, proc
 
@@ -113,9 +116,9 @@ def test_results_per_scheme_with_protocol_and_result_lines(experiment):
     exp, truths, proc = experiment
     text = (exp / "report" / "report.md").read_text()
     assert "## Fold scheme `speaker`" in text and "## Fold scheme `session`" in text
-    assert text.count("Protocol:") == 2 and text.count("validation policy `monitor`") == 2
+    assert text.count("Protocol:") == 3 and text.count("validation policy `monitor`") == 3
     results = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
-    assert len(results) == 5
+    assert len(results) == 6
     pooled = {k: v for f in truths["bpc"].values() for k, v in f.items()}
     line = next(l for l in results if "unit=bpc folds=speaker " in l)
     assert f"WA={wa(pooled, 'vote'):.1f}" in line and f"strict_WA={wa(pooled, 'strict'):.1f}" in line
@@ -435,3 +438,41 @@ def test_emotion_per_unit_ranks_bodies_within_each_emotion():
     got = unit_emotion(lines, "phoneme")["per_emotion"]
     assert got["hap"]["top"][0] == ["AH", 100.0, MIN_COUNT + 2] and got["hap"]["bottom"][0] == ["K", 0.0, MIN_COUNT + 2]
     assert got["sad"]["top"] == []   # one sad unit: below the count that ranking needs
+
+
+def test_the_scenario_scheme_has_its_section_and_the_headline_comparison_has_paired_intervals(experiment):
+    """The scenario scheme is reported like the others, with its own lexical note; every unit run against the
+    controls (here the text baseline) as A - B with a paired speaker-bootstrap interval, recomputed here."""
+
+    exp, _, _ = experiment
+    report = (exp / "report" / "report.md").read_text()
+    scenario = report.split("## Fold scheme `scenario`")[1]
+    assert "one session on one group of scenario types" in scenario
+    assert "Under the `scenario` scheme no test scenario or script is in training" in scenario
+    speaker = report.split("## Fold scheme `speaker`")[1].split("## Fold scheme")[0]
+    assert "### Does the phonetic unit help?" in speaker and "recur in every session" in speaker
+    results = json.load(open(exp / "report" / "results.json"))
+    test = next(t for t in results["schemes"]["speaker"]["paired_tests"]
+                if t["a"] == "bpc" and t["b"].endswith("/text"))
+    d = test["difference"]
+    # the observed difference from the folds' own files
+    def pooled(root, pred_name="pred.txt"):
+        ref, pred = {}, {}
+        for fold in sorted(root.glob("fold*")):
+            base = fold / "decode_test" if (fold / "decode_test").is_dir() else fold
+            ref.update(dict(l.split() for l in (base / "ref_emotions.txt").read_text().splitlines()))
+            pred.update(dict(l.split() for l in (base / pred_name).read_text().splitlines()))
+        return ref, pred
+    ref, bpc = pooled(exp / "bpc")
+    _, text = pooled(exp / "baseline" / "speaker" / "text")
+    wa = lambda p: 100.0 * sum(p[u] == e for u, e in ref.items()) / len(ref)   # noqa: E731
+    assert d["WA"] == pytest.approx(wa(bpc) - wa(text))
+    assert d["WA_ci"][0] <= d["WA"] <= d["WA_ci"][1] and d["speakers"] == 4 and d["resamples"] == 1000
+    row = next(l for l in speaker.splitlines() if l.startswith("| bpc | baseline/speaker/text |"))
+    assert f"{d['WA']:+.1f} [{d['WA_ci'][0]:+.1f}, {d['WA_ci'][1]:+.1f}]" in row
+    # decision rules: Holm over the rules of a run, the CTC rule marked as an oracle
+    rules = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "bpc")["decision_rules"]
+    assert all("mcnemar_p_holm" in r for k, r in rules.items() if k != "majority")
+    assert "McNemar p (Holm)" in speaker
+    if "ctc_likelihood" in rules:
+        assert "ctc_likelihood (oracle: uses the test transcript)" in speaker
