@@ -254,17 +254,18 @@ def read_key_values(path: str) -> Dict[str, str]:
         return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
 
 
-# DONE's paths inside the work dir (the fold's manifest data, its test checkpoint) are stored relative to the fold
-# folder, so that a work dir copied or moved elsewhere decodes and reports ITS models and folds, not the original's
+# DONE's paths inside the work dir (the fold's manifest data, its test checkpoint) are also stored relative to the
+# fold folder (`<key>_relative`), so that a work dir copied or moved elsewhere decodes and reports ITS models and
+# folds, not the original's; the absolute path stays beside it for a fold copied out of its work dir alone
 DONE_RELATIVE = ("data", "test_checkpoint")
 
 
 def relative_done_paths(fold_dir: str, done: Dict[str, str]) -> Dict[str, str]:
-    """DONE's facts as written to disk: DONE_RELATIVE paths relative to the fold folder."""
+    """DONE's facts as written to disk: each DONE_RELATIVE path also as `<key>_relative` (to the fold folder)."""
     out = dict(done)
     for key in DONE_RELATIVE:
         if out.get(key) and os.path.isabs(out[key]):
-            out[key] = os.path.relpath(out[key], os.path.abspath(fold_dir))
+            out[f"{key}_relative"] = os.path.relpath(out[key], os.path.abspath(fold_dir))
     return out
 
 
@@ -274,9 +275,12 @@ def read_done(fold_dir: str) -> Dict[str, str]:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: the fold has not finished training")
     done = read_key_values(path)
-    for key in DONE_RELATIVE:   # written relative to the fold (relative_done_paths); older DONEs hold absolute paths
-        if done.get(key) and not os.path.isabs(done[key]):
-            done[key] = os.path.normpath(os.path.join(os.path.abspath(fold_dir), done[key]))
+    for key in DONE_RELATIVE:   # the path relative to this fold wins where it exists (relative_done_paths)
+        relative = done.pop(f"{key}_relative", "")
+        if relative:
+            here = os.path.normpath(os.path.join(os.path.abspath(fold_dir), relative))
+            if os.path.exists(here) or not os.path.exists(done.get(key, "")):
+                done[key] = here
     missing = [k for k in ("config",) if not done.get(k)]  # every DONE ever written has it (older ones lack the rest)
     if missing:
         raise ValueError(f"{path} lacks {', '.join(missing)} (empty or damaged: it was not written by "

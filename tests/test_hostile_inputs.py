@@ -185,8 +185,8 @@ def test_a_hanging_or_missing_espeak_stops_prepare_with_a_message(emodb_tree, tm
 
 
 def test_a_copied_work_dir_reads_its_own_model_and_folds_not_the_originals(tmp_path):
-    """DONE keeps the fold's data and test checkpoint relative to the fold: a work dir copied elsewhere (the
-    original then removed or changed) decodes and reports its own copy."""
+    """DONE keeps the fold's data and test checkpoint relative to the fold too: a work dir copied elsewhere
+    decodes and reports its own copy, the original still there or not."""
     import shutil
 
     from fairseq_emo import layout
@@ -198,9 +198,11 @@ def test_a_copied_work_dir_reads_its_own_model_and_folds_not_the_originals(tmp_p
     fold.mkdir(parents=True)
     data.mkdir(parents=True)
     write_done(str(fold), done_facts(str(fold), {"config": "tiny", "data": str(data), "command": "train ..."}))
-    assert f"data={os.path.relpath(data, fold)}" in (fold / "DONE").read_text()
+    assert f"data_relative={os.path.relpath(data, fold)}" in (fold / "DONE").read_text()
     copy = tmp_path / "copy"
     shutil.copytree(work, copy)
+    done = layout.read_done(str(copy / "exp" / "demo" / "bpc" / "fold1"))   # the original is still there
+    assert done["data"] == str(copy / "manifests" / "demo" / "bpc" / "speaker" / "fold1")
     shutil.rmtree(work)
     done = layout.read_done(str(copy / "exp" / "demo" / "bpc" / "fold1"))
     assert done["data"] == str(copy / "manifests" / "demo" / "bpc" / "speaker" / "fold1")
