@@ -250,6 +250,13 @@ def _format(results, fmt: str, header: bool = True) -> str:
 
 
 def main(argv=None) -> int:
+    """The fairseq-emo command; Ctrl-C ends it with one line, not a traceback (interrupt.py)."""
+    from fairseq_emo import interrupt
+
+    return interrupt.run(_main, argv)
+
+
+def _main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="fairseq-emo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"fairseq-emo {_version()}")

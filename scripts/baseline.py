@@ -17,6 +17,7 @@ import sys
 
 from fairseq_emo import layout
 from fairseq_emo.baseline import METHOD, run_cross, run_fold
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -93,4 +94,4 @@ def cross(parser, args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -16,6 +16,7 @@ import os
 import sys
 
 from fairseq_emo.label_check import LabelCheckError, check_audio, check_split
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -105,4 +106,4 @@ def check_backbone(w2v: str, cfg) -> list:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -18,6 +18,7 @@ import os
 import sys
 
 from fairseq_emo.cli import positive_int  # the same argparse check as fairseq-emo predict --batch-size
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -68,4 +69,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

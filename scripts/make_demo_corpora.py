@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from fairseq_emo.demo_corpora import make_emodb_tree, make_ksu_tree, make_mandarin_tree
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -28,4 +29,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

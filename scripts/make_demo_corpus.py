@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from fairseq_emo.demo_corpus import make_demo_corpus
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -26,4 +27,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

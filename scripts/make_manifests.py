@@ -33,6 +33,7 @@ from fairseq_emo.units import NONSPEECH_BODY, UNIT_TYPES, UnitSpec
 from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, bpc_classes, describe_bpc_sets
 from fairseq_emo.units.suffix import strip_emotion
 from fairseq_emo.units.syllable import SYLLABIFIERS
+from fairseq_emo import interrupt
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -182,4 +183,4 @@ def _eval_only(args, utterances) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

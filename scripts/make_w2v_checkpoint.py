@@ -12,6 +12,7 @@ import os
 import sys
 
 from fairseq_emo.w2v_checkpoint import FORMATS, SIZES, Architecture, save_random_checkpoint
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -38,4 +39,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -15,6 +15,7 @@ import sys
 
 from fairseq_emo.corpora import registry
 from fairseq_emo.corpora.prepare_cli import add_output_args, audio_options, finish
+from fairseq_emo import interrupt
 
 
 def listing() -> str:
@@ -87,4 +88,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -11,6 +11,7 @@ import sys
 
 from fairseq_emo.corpora.iemocap import read_iemocap
 from fairseq_emo.corpora.prepare_cli import add_output_args, finish
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -27,4 +28,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

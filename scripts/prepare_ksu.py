@@ -11,6 +11,7 @@ import sys
 
 from fairseq_emo.corpora.ksu import read_ksu
 from fairseq_emo.corpora.prepare_cli import run_reader
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -18,4 +19,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -14,6 +14,7 @@ import sys
 
 from fairseq_emo.corpora.mandarin import PATH_PATTERN, read_mandarin
 from fairseq_emo.corpora.prepare_cli import add_output_args, audio_options, finish
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -41,4 +42,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -14,6 +14,7 @@ from fairseq_emo import layout, render
 from fairseq_emo.atomic import WriteError
 from fairseq_emo.report import rerender, write_report
 from fairseq_emo.results import load
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -43,4 +44,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

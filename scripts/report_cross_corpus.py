@@ -17,6 +17,7 @@ from fairseq_emo import layout, render
 from fairseq_emo.atomic import WriteError
 from fairseq_emo.cross_report import rerender, write_cross_report, write_matrix
 from fairseq_emo.results import load
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -49,4 +50,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

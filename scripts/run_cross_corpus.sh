@@ -43,6 +43,8 @@
 set -euo pipefail
 me=run_cross_corpus.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Ctrl-C: one line (the Python stages print theirs, not tracebacks); finished work is kept, the same command resumes
+trap 'echo "$me: interrupted; finished stages and folds are kept: run the same command again to resume" >&2; exit 130' INT
 
 stage=0
 stop_stage=6

@@ -60,6 +60,8 @@
 set -euo pipefail
 me=run_folds.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Ctrl-C: one line (the Python stages print theirs, not tracebacks); finished work is kept, the same command resumes
+trap 'echo "$me: interrupted; finished stages and folds are kept: run the same command again to resume" >&2; exit 130' INT
 
 corpus=demo
 units="phoneme bpc syllable utterance pooled"
@@ -283,6 +285,16 @@ for unit in $units; do
             "train again, or use another --exp"
           differs+=("$out"); continue
         fi
+        # check first, move after: a fold whose new training cannot start (e.g. a moved work dir's table naming
+        # audio that is gone) keeps its trained model in place
+        check=$(mktemp)
+        if ! "$PYTHON" "$repo/scripts/check_fold.py" --data "$data_root/fold$k" --labels "$labels" --w2v "$w2v" \
+            --config "$cfg" --max-update-out "$check.max" -- ${extra[@]+"${extra[@]}"} > /dev/null 2> "$check"; then
+          cat "$check" >&2; rm -f "$check" "$check.max"
+          log "$run_name fold$k: --force: its data fails the check above, so the trained fold stays where it is"
+          differs+=("$out"); continue
+        fi
+        rm -f "$check" "$check.max"
         old=$out.replaced-$(date -u +%Y%m%dT%H%M%SZ)
         mv "$out" "$old"
         log "$run_name fold$k: --force: the fold trained with another command moved to $old"

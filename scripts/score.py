@@ -13,6 +13,7 @@ import sys
 
 from fairseq_emo import layout
 from fairseq_emo.scoring import SCLITE_INSTALL, score, score_run, sclite_command, write_scores_table
+from fairseq_emo import interrupt
 
 
 def main(argv=None) -> int:
@@ -51,4 +52,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

@@ -13,6 +13,7 @@ import sys
 
 from fairseq_emo.vote import (accuracy_from_confusion, confusion, format_confusion, read_emotions, vote_hypotheses,
                               weighted_votes, write_predictions)
+from fairseq_emo import interrupt
 
 
 def report(name, reference, predicted):
@@ -59,4 +60,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interrupt.run(main))

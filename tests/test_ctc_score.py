@@ -90,3 +90,25 @@ def test_the_report_counts_what_the_ctc_rule_could_not_score():
     got = _decision_rules(lines, reference, {"a": "hap", "b": "hap", "c": "neu"}, "bpc")["decision_rules"]
     assert got["ctc_likelihood"]["fallback"] == 1 and got["ctc_likelihood"]["partly_scored"] == 1
     assert abs(got["ctc_likelihood"]["WA"] - 100 * 2 / 3) < 0.1   # a and b right (b by the mass), c wrong
+
+
+def test_the_streamed_forward_pass_equals_torchs_ctc_loss_and_takes_over_for_long_utterances(monkeypatch):
+    """Long utterances are scored one frame at a time (memory O(tokens)): the same value as torch's ctc_loss,
+    repeats and impossible fits included; sequence_log_likelihood switches to it above STREAM_ABOVE_CELLS."""
+    import torch
+
+    from fairseq_emo import ctc_score
+
+    torch.manual_seed(3)
+    for frames, ids in ((60, [4, 5, 5, 6]), (120, [4, 4, 4, 7, 5, 5]), (25, [8]), (5, [4, 4, 4, 4])):
+        lp = torch.randn(frames, 9).log_softmax(-1)
+        streamed = ctc_score.streamed_log_likelihood(lp, ids)
+        whole = ctc_score.sequence_log_likelihood(lp, ids)
+        assert (streamed == whole == float("-inf")) or abs(streamed - whole) < 1e-3 * max(1.0, abs(whole))
+    lp = torch.randn(80, 9).log_softmax(-1)
+    calls = []
+    monkeypatch.setattr(ctc_score, "STREAM_ABOVE_CELLS", 100)
+    original = ctc_score.streamed_log_likelihood
+    monkeypatch.setattr(ctc_score, "streamed_log_likelihood", lambda *a, **k: calls.append(1) or original(*a, **k))
+    ctc_score.sequence_log_likelihood(lp, [4, 5])
+    assert calls

@@ -324,3 +324,52 @@ def test_the_reference_floor_scores_the_g2p_references_against_emodbs_hand_label
     assert floor["utterances"] == n and floor["hand_units"] == 26 * n and floor["errors"] == 3 * n
     assert floor["rate"] == 11.5 and floor["pauses"] == 2 * n and floor["no_label_file"] == 1
     assert floor["unknown_labels"] == {"x_marker": n}
+
+
+def test_ctrl_c_ends_a_stage_with_one_line_and_no_traceback(emodb_tree, tmp_path):
+    """prepare.py waiting on espeak-ng, interrupted as a terminal's Ctrl-C does (SIGINT to the process group):
+    one line saying the same command resumes, exit 130, no KeyboardInterrupt traceback."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    bin_dir, started = tmp_path / "bin", tmp_path / "espeak_started"
+    _fake_tool(bin_dir, "espeak-ng", f"touch {started}; sleep 30")
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.Popen([sys.executable, os.path.join(REPO, "scripts", "prepare.py"), "--corpus", "emodb",
+                             "--data", emodb_tree, "--out", str(tmp_path / "t")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    deadline = time.time() + 60
+    while not started.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert started.exists(), proc.communicate()[1]
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "prepare.py: interrupted" in err and "run the same command again" in err and "Traceback" not in err
+
+
+def test_force_checks_the_new_training_can_start_before_moving_a_trained_fold_aside(tmp_path):
+    """run_folds.sh --force over a fold trained with another command: when the fold's data fails check_fold (a
+    moved work dir's table naming audio that is gone), the trained fold is left in place, not moved aside."""
+    from conftest import run_folds
+
+    data = tmp_path / "m" / "demo" / "bpc" / "speaker" / "fold1"
+    data.mkdir(parents=True)
+    for split in ("train", "valid", "test"):
+        (data / f"{split}.tsv").write_text("/gone/audio\nSes01F_impro01_F000.wav\t16000\n")
+        (data / f"{split}.bpc").write_text("V_hap\n")
+        (data / f"{split}.utt").write_text("Ses01F_impro01_F000\tSes01F\thap\n")
+    (data / "dict.bpc.txt").write_text("V_hap 1\n")
+    fold = tmp_path / "exp" / "bpc" / "fold1"
+    (fold / "checkpoints").mkdir(parents=True)
+    (fold / "DONE").write_text(f"config=tiny\ndata={data}\ncommand=fairseq-hydra-train --config-name other\n")
+    (tmp_path / "w2v.pt").write_bytes(b"")
+    proc = run_folds("--corpus", "demo", "--units", "bpc", "--config", "tiny", "--w2v", tmp_path / "w2v.pt",
+                     "--manifests", tmp_path / "m", "--exp", tmp_path / "exp", "--force")
+    assert proc.returncode == 3, proc.stderr
+    assert "the trained fold stays where it is" in proc.stderr
+    assert (fold / "DONE").exists() and not list((tmp_path / "exp" / "bpc").glob("fold1.replaced-*"))
