@@ -78,6 +78,13 @@ def convert(samples: np.ndarray, rate: int, policy: str) -> np.ndarray:
     return np.clip(mono, -1.0, 1.0).astype(np.float32)
 
 
+def inside(path: str, root: str) -> bool:
+    """Does path lie inside root, by its name ('..' resolved, links not followed: a link the user put in a corpus
+    may point anywhere)? The one containment rule of readers and the audio cache."""
+    root_abs = os.path.abspath(root)
+    return os.path.commonpath([root_abs, os.path.abspath(path)]) == root_abs
+
+
 def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str, policy: str) -> Tuple[str, int]:
     """-> (path of the 16 kHz mono wav to train/decode on, its frame count)."""
     if policy not in RATE_POLICIES:
@@ -86,7 +93,7 @@ def fairseq_audio(source: str, header: AudioHeader, cache_dir: str, relpath: str
         return source, header.frames
     target = os.path.abspath(os.path.join(cache_dir, os.path.splitext(relpath)[0] + ".wav"))
     cache_root = os.path.abspath(cache_dir)
-    if os.path.commonpath([cache_root, target]) != cache_root:   # '../x' in a table must never write elsewhere
+    if not inside(target, cache_root):   # '../x' in a table must never write elsewhere
         raise ValueError(f"{source}: its converted copy would be written to {target}, outside the audio cache "
                          f"{cache_root} (the name {relpath!r} climbs out of it); refused")
     stat = os.stat(source)

@@ -144,6 +144,7 @@ def reference_floor(table: str, variant: str, utt_ids: List[str]) -> Optional[Di
     return {"source": "hand labels (lablaut, SAMPA)", "bpc_set": spec.bpc_set, "utterances": scored,
             "hand_units": hand_units, "errors": errors, "rate": round(100.0 * errors / max(hand_units, 1), 1),
             "pauses": counts.get("pause", 0), "no_label_file": counts.get("no label file", 0),
+            "other_files": counts.get("other files in lablaut", 0),
             "unknown_labels": dict(sorted(unknown.items(), key=lambda kv: -kv[1]))}
 
 

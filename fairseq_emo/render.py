@@ -214,12 +214,17 @@ def paper_notes(sec: Dict) -> List[str]:
                      f"test split (same folds); it tells how much of the task prosody and voice quality alone solve.")
     if sec.get("text_baseline"):
         lines.append(f"Lexical control: {sec['text_baseline']['method']}, same folds: how much of it the words alone "
-                     f"give. {lexical_note(sec['protocol']['scheme'])}")
+                     f"give. {lexical_note(sec['protocol']['scheme'], sec['protocol'].get('corpus', ''))}")
     return lines
 
 
-def lexical_note(scheme_dir_name: str) -> str:
-    """What the words can carry under a scheme (IEMOCAP's scenarios recur in every session)."""
+def lexical_note(scheme_dir_name: str, corpus: str = "") -> str:
+    """What the words can carry under a scheme (IEMOCAP's scenarios recur in every session); other corpora have
+    no scenario structure, and their text baseline alone says it."""
+    from fairseq_emo.folds import IEMOCAP_LAYOUT_CORPORA
+
+    if corpus and corpus not in IEMOCAP_LAYOUT_CORPORA:
+        return "The text baseline on the same folds says how much the words alone give away on this corpus."
     if scheme_dir_name.startswith("scenario"):
         return ("Under the `scenario` scheme no test scenario or script is in training, so the words carry no "
                 "scenario cue: a unit model's lead over `pooled` here is not transcript supervision.")
@@ -253,7 +258,7 @@ def headline(sec: Dict) -> List[str]:
     return ["", "### Does the phonetic unit help? (units minus the pooled classifiers and the baselines)", "",
             f"Points of pooled WA and UA, with paired speaker-bootstrap 95 % intervals ({boot['resamples']} resamples "
             f"of the {boot['speakers']} test speakers, both systems on each). UA verdict: higher or lower only where "
-            f"the interval excludes 0. {lexical_note(sec['protocol']['scheme'])}", "",
+            f"the interval excludes 0. {lexical_note(sec['protocol']['scheme'], sec['protocol'].get('corpus', ''))}", "",
             "| units (A) | against (B) | A − B WA [95 % CI] | A − B UA [95 % CI] | UA |", "|---" * 5 + "|"] + rows
 
 
@@ -517,7 +522,9 @@ def cross_unit_errors(results: Dict) -> List[str]:
                      + (f", {sum(unknown.values())} label(s) not in the SAMPA table ("
                         + ", ".join(f"{k} {n}" for k, n in list(unknown.items())[:8]) + ")" if unknown else "")
                      + (f", {floor['no_label_file']} utterance(s) without a label file" if floor["no_label_file"]
-                        else "") + ".")
+                        else "")
+                     + (f", {floor['other_files']} file(s) in lablaut/ named by no recording"
+                        if floor.get("other_files") else "") + ".")
     return lines
 
 

@@ -319,7 +319,10 @@ def test_the_reference_floor_scores_the_g2p_references_against_emodbs_hand_label
         with open(os.path.join(lablaut, f"{stem}.lablaut"), "w", encoding="latin-1") as f:
             f.write("signal " + stem + "\ntype 0\ncolor 121\n#\n")
             f.write("".join(f"    {0.1 * (k + 1):.6f}  121 {label}\n" for k, label in enumerate(hand)))
+    with open(os.path.join(lablaut, "README.txt"), "w") as f:   # not a label file: counted, not read
+        f.write("notes\n")
     floor = reference_floor(str(tmp_path / "t" / "utterances.tsv"), "bpc", [u.utt_id for u in rows])
+    assert floor["other_files"] == 1
     n = len(stems) - 1
     assert floor["utterances"] == n and floor["hand_units"] == 26 * n and floor["errors"] == 3 * n
     assert floor["rate"] == 11.5 and floor["pauses"] == 2 * n and floor["no_label_file"] == 1

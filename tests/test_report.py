@@ -473,6 +473,39 @@ def test_the_scenario_scheme_has_its_section_and_the_headline_comparison_has_pai
     # decision rules: Holm over the rules of a run, the CTC rule marked as an oracle
     rules = next(r for r in results["schemes"]["speaker"]["runs"] if r["run"] == "bpc")["decision_rules"]
     assert all("mcnemar_p_holm" in r for k, r in rules.items() if k != "majority")
-    assert "McNemar p (Holm)" in speaker
-    if "ctc_likelihood" in rules:
-        assert "ctc_likelihood (oracle: uses the test transcript)" in speaker
+    assert "McNemar p (Holm)" in speaker   # the oracle mark: test_the_oracle_rule_is_marked_... (no CTC scores here)
+
+
+def test_the_oracle_rule_is_marked_and_the_headline_verdict_follows_the_interval_only():
+    """Rendered from hand-made results: the CTC-likelihood row says it uses the test transcript; 'higher' or
+    'lower' only where the paired UA interval excludes 0, whichever side of the pair the unit run is on."""
+    from fairseq_emo import render
+
+    rule = dict(WA=50.0, UA=50.0, n=10, majority_only=1, rule_only=2, mcnemar_p=0.5, mcnemar_p_holm=1.0)
+    run = {"run": "bpc", "variant": "bpc", "unit": "bpc", "seed": None,
+           "decision_rules": {"majority": dict(rule), "ctc_likelihood": dict(rule, fallback=0, partly_scored=0)}}
+    rows = render.decision_rules({"runs": [run]})
+    assert any("| ctc_likelihood (oracle: uses the test transcript) |" in r for r in rows)
+    pooled = {"run": "pooled", "variant": "pooled", "unit": "pooled", "seed": None}
+    light = {"run": "pooled-light", "variant": "pooled-light", "unit": "pooled", "seed": None}
+
+    def diff(wa, lo, hi):
+        return {"WA": wa, "UA": wa, "WA_ci": [lo, hi], "UA_ci": [lo, hi], "resamples": 1000, "seed": 0,
+                "speakers": 10}
+    sec = {"runs": [run, pooled, light], "baseline": None, "text_baseline": None,
+           "protocol": {"scheme": "scenario"},
+           "paired_tests": [{"a": "bpc", "b": "pooled", "difference": diff(3.0, 0.5, 6.0)},
+                            {"a": "pooled-light", "b": "bpc", "difference": diff(2.0, -1.0, 5.0)},
+                            {"a": "pooled", "b": "pooled-light", "difference": diff(9.0, 8.0, 10.0)}]}
+    table = [l for l in render.headline(sec) if l.startswith("| bpc |")]
+    assert table == ["| bpc | pooled | +3.0 [+0.5, +6.0] | +3.0 [+0.5, +6.0] | higher |",
+                     "| bpc | pooled-light | -2.0 [-5.0, +1.0] | -2.0 [-5.0, +1.0] | no difference the speakers "
+                     "support |"]
+
+
+def test_the_lexical_note_speaks_of_iemocaps_scenarios_only_on_iemocap():
+    from fairseq_emo.render import lexical_note
+
+    assert "recur in every session" in lexical_note("speaker", "iemocap")
+    assert "Under the `scenario` scheme" in lexical_note("scenario", "demo")
+    assert "IEMOCAP" not in lexical_note("speaker", "emodb") and "this corpus" in lexical_note("speaker", "emodb")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE, AudioProblem, read_header
-from fairseq_emo.audio_cache import fairseq_audio
+from fairseq_emo.audio_cache import fairseq_audio, inside
 
 
 @dataclass
@@ -99,10 +99,9 @@ def audio_fields(utt_id: str, source: str, root: str, options: AudioOptions,
 def check_inside(path: str, root: str, what: str) -> None:
     """A path a corpus file names must lie inside the corpus root, by its name (a link inside the tree may point
     elsewhere: the user made it); ValueError naming it otherwise."""
-    root_abs, path_abs = os.path.abspath(root), os.path.abspath(path)
-    if os.path.commonpath([root_abs, path_abs]) != root_abs:
-        raise ValueError(f"{what}: {path} is outside the corpus folder {root_abs} (a table names a path that "
-                         f"climbs out of it); refused: fix that line of the corpus's table")
+    if not inside(path, root):
+        raise ValueError(f"{what}: {path} is outside the corpus folder {os.path.abspath(root)} (a table names a "
+                         f"path that climbs out of it); refused: fix that line of the corpus's table")
 
 
 class EnglishText:

@@ -30,17 +30,21 @@ SAMPA_TO_IPA = {
 STEM = re.compile(r"^(\d\d[ab]\d\d[A-Z][a-z])")
 
 
-def label_files(release: str) -> Dict[str, str]:
-    """<release>/lablaut -> {recording stem: label file}; {} when the release has no lablaut folder."""
+def label_files(release: str, counts: Optional[Counter] = None) -> Dict[str, str]:
+    """<release>/lablaut -> {recording stem: label file}; {} when the release has no lablaut folder. A file not
+    named by a recording stem, or a second file for one stem, is counted in `counts` ('other files in lablaut')."""
     folder = os.path.join(release, "lablaut")
     if not os.path.isdir(folder):
         return {}
-    out = {}
+    counts = counts if counts is not None else Counter()
+    out: Dict[str, str] = {}
     for name in sorted(os.listdir(folder)):
         m = STEM.match(name)
         path = os.path.join(folder, name)
-        if m and os.path.isfile(path):
-            out.setdefault(m.group(1), path)
+        if m and os.path.isfile(path) and m.group(1) not in out:
+            out[m.group(1)] = path
+        else:
+            counts["other files in lablaut"] += 1
     return out
 
 
@@ -91,7 +95,7 @@ def hand_ipa(source_wav: str, cache: Dict[str, Dict[str, str]], counts: Counter)
     it (counted as 'no label file')."""
     release = release_of(source_wav)
     if release not in cache:
-        cache[release] = label_files(release)
+        cache[release] = label_files(release, counts)
     stem = os.path.splitext(os.path.basename(source_wav))[0][:7]
     path = cache[release].get(stem)
     if path is None:
