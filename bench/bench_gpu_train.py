@@ -25,7 +25,7 @@ import time
 import numpy as np
 import soundfile
 
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE as RATE
+from fairseq_emo.core.audio import FAIRSEQ_SAMPLE_RATE as RATE
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAPER_UPDATES = (10000, 5000)  # frozen, then unfrozen (max_update 15,000, freeze_finetune_updates 10,000)
@@ -33,7 +33,7 @@ PAPER_UPDATES = (10000, 5000)  # frozen, then unfrozen (max_update 15,000, freez
 
 def make_fold(fold: str, n: int, seed: int = 0) -> float:
     """n utterances of noise shaped like speech loudness, labels ~8 BPC tokens per second; returns hours."""
-    from fairseq_emo.emotions import EMOTIONS
+    from fairseq_emo.core.emotions import EMOTIONS
     from fairseq_emo.units import UnitSpec
 
     rng = np.random.default_rng(seed)
@@ -106,7 +106,7 @@ def train(fold: str, w2v: str, updates: int, frozen: bool, cpu: bool, log_path: 
         text = f.read()
     if status != 0:
         raise RuntimeError(f"training failed ({status}); log {log_path}:\n{text[-4000:]}")
-    from fairseq_emo.fold_run import log_records
+    from fairseq_emo.training.fold_run import log_records
     inner = log_records(text.splitlines(), "train_inner")
     ups = [float(r["ups"]) for r in inner[3:]] or [float(r["ups"]) for r in inner]
     return {"updates": updates, "frozen": frozen, "ups_median": statistics.median(ups),
@@ -131,7 +131,7 @@ def main() -> int:
 
     import torch
 
-    from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
+    from fairseq_emo.training.w2v_checkpoint import SIZES, save_random_checkpoint
     os.makedirs(args.work, exist_ok=True)
     fold = os.path.join(args.work, "fold")
     hours = make_fold(fold, args.utterances)

@@ -50,7 +50,7 @@ def main() -> int:
     import torch
     from fairseq import checkpoint_utils  # noqa: F401
     from omegaconf import OmegaConf
-    from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
+    from fairseq_emo.training.w2v_checkpoint import SIZES, save_random_checkpoint
 
     cli = os.path.join(os.path.dirname(sys.executable), "fairseq-emo")
     with tempfile.TemporaryDirectory() as work:

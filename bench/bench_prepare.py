@@ -15,14 +15,14 @@ import sys
 import tempfile
 import time
 
-from fairseq_emo.demo_corpus import SENTENCES
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.fold_protocol import SchemeProtocol
-from fairseq_emo.folds import make_folds
-from fairseq_emo.g2p import words_to_phones
-from fairseq_emo.manifest import audio_root, build_dictionary, label_all, write_fold
-from fairseq_emo.table import Utterance, join_phones, read_table, write_table
-from fairseq_emo.transcript import transcript_words
+from fairseq_emo.data.demo_corpus import SENTENCES
+from fairseq_emo.core.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.data.fold_protocol import SchemeProtocol
+from fairseq_emo.data.folds import make_folds
+from fairseq_emo.data.g2p import words_to_phones
+from fairseq_emo.data.manifest import audio_root, build_dictionary, label_all, write_fold
+from fairseq_emo.data.table import Utterance, join_phones, read_table, write_table
+from fairseq_emo.data.transcript import transcript_words
 from fairseq_emo.units import UNIT_TYPES, UnitSpec
 
 CLASS_COUNTS = {"neu": 1708, "hap": 1636, "ang": 1103, "sad": 1084}

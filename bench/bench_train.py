@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from fairseq_emo.fold_run import log_records
+from fairseq_emo.training.fold_run import log_records
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAIN = os.path.join(os.path.dirname(sys.executable), "fairseq-hydra-train")
@@ -58,7 +58,7 @@ def main() -> int:
     results = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory() as work:
         if args.w2v is None:
-            from fairseq_emo.w2v_checkpoint import SIZES, save_random_checkpoint
+            from fairseq_emo.training.w2v_checkpoint import SIZES, save_random_checkpoint
             args.w2v = os.path.join(work, "w2v_tiny.pt")
             save_random_checkpoint(args.w2v, SIZES["tiny"])
         for r in range(args.rounds):

@@ -20,13 +20,13 @@ frozen=40
 unfrozen=40
 while [ $# -gt 0 ]; do
   case "$1" in
-    --work|--data|--frozen-updates|--unfrozen-updates) need_value "$1" $# ;;&
+    --work|--data|--frozen-updates|--unfrozen-updates) [ $# -ge 2 ] || die "$1 needs a value (see --help)" ;;&
     --work) work=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --cpu) cpu=true; shift ;;
     --frozen-updates) frozen=$2; shift 2 ;;
     --unfrozen-updates) unfrozen=$2; shift 2 ;;
-    -h|--help) print_header "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done

@@ -12,4 +12,4 @@ import sys
 logging.getLogger("fairseq.tasks.text_to_speech").setLevel(logging.WARNING)
 
 if "fairseq" in sys.modules:
-    from fairseq_emo import fairseq_plugin  # noqa: F401
+    from fairseq_emo.training import fairseq_plugin  # noqa: F401

@@ -22,166 +22,34 @@ import os
 import sys
 import time
 
-from fairseq_emo.safe_load import UnsafeCheckpoint
+from fairseq_emo.core import interrupt
+from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.safe_load import UnsafeCheckpoint
+from fairseq_emo.serving.audio_input import allocate_large_buffers_with_mmap
+from fairseq_emo.serving.outputs import ctm_lines, plot_timeline
+from fairseq_emo.serving.predict_inputs import clobbers, expand_inputs, file_name_part, InputError, protected_files
+from fairseq_emo.training import model_record, slurm
+
+
+class _Refused(Exception):
+    """A predict command that cannot run: printed as `error: <message>`, exit status 2, before any audio is decoded."""
 
 
 def _predict(args) -> int:
-    import logging
-
-    if not os.path.isdir(args.checkpoint):   # an exported directory needs no fairseq (an inference-only install)
-        import fairseq  # noqa: F401  (before the plugin registers)
-    from tqdm import tqdm
-
-    logging.getLogger().setLevel(logging.WARNING)  # fairseq/hydra imports leave the root logger chatty
-    logging.getLogger("matplotlib").setLevel(logging.WARNING)
-
-    from fairseq_emo.predict import Predictor, ctm_lines, plot_timeline
-    from fairseq_emo.predict_inputs import InputError, clobbers, expand_inputs, file_name_part, protected_files
-
-    if not (os.path.isfile(args.checkpoint) or os.path.isfile(os.path.join(args.checkpoint, "config.json"))):
-        print(f"error: checkpoint {args.checkpoint} not found (a fold's checkpoint_last.pt, or a directory made "
-              f"by fairseq-emo export)", file=sys.stderr)
-        return 2
-    # every output path is checked before any audio is decoded: a typo must not cost a whole batch
-    for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
-        folder = os.path.dirname(os.path.abspath(path)) if path else None
-        if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
-            print(f"error: {flag} {path}: folder {folder} does not exist or is not writable", file=sys.stderr)
-            return 2
-    from fairseq_emo.predict import resolve_device
-
+    """`fairseq-emo predict`: every check first (paths, device, inputs, outputs that would destroy a file), then the
+    model, then one result per file written and flushed as it finishes, then the summary."""
     try:
-        args.device = resolve_device(args.device)   # None: cuda when torch sees a GPU, else cpu
-    except ValueError as err:
-        print(f"error: --device {err}", file=sys.stderr)
-        return 2
-    if args.batch_size is None:
-        args.batch_size = 8 if args.device.startswith("cuda") else 1   # bench_predict.py --files: docs/benchmarks.md
-    try:
-        files, skipped = expand_inputs(args.audio)
-    except (OSError, InputError) as err:
+        files, protected = _predict_inputs(args)
+        plot_names = _plot_names(args.plot, files, protected) if args.plot and len(files) > 1 else {}
+        embedding_files = _embedding_files(args.embeddings, files) if args.embeddings else {}
+        predictor, model = _load_predictor(args)
+    except _Refused as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    # what this run reads, by file identity: no output may land on it under any name (predict_inputs.py)
-    protected = protected_files(args.audio, [path for _, path in files], args.checkpoint)
-    for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
-        if path and os.path.isdir(path):
-            print(f"error: {flag} {path} is a directory; give a file name", file=sys.stderr)
-            return 2
-        hit = clobbers(path, protected) if path else None
-        if hit:
-            print(f"error: {flag} {path} is {hit}; writing it would destroy it", file=sys.stderr)
-            return 2
-    if skipped:
-        print(f"note: {len(skipped)} file(s) in the given folders are not audio and were skipped: "
-              f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
-    if not files:
-        print("error: no audio files given or found", file=sys.stderr)
-        return 2
-    missing = [path for _, path in files if not os.path.isfile(path)]
-    for path in missing:   # said now, before the model loads; the others are still predicted
-        print(f"error: {path}: no such file", file=sys.stderr)
-    if len(missing) == len(files):
-        return 2
-    from fairseq_emo.predict import _allocate_large_buffers_with_mmap
-
-    _allocate_large_buffers_with_mmap()  # this process only: long batches keep memory bounded (predict.py)
-    try:
-        predictor = Predictor(args.checkpoint, args.device)
-    except UnsafeCheckpoint as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except Exception as err:  # a junk file or a checkpoint of another kind fails in many ways inside fairseq
-        print(f"error: {args.checkpoint} is not a usable fine-tuned fairseq_emo checkpoint "
-              f"({type(err).__name__}: {str(err)[:300]}); give the checkpoint_last.pt of a trained fold",
-              file=sys.stderr)
-        return 2
-    from fairseq_emo import model_record
-
-    record = model_record.read(args.checkpoint)
-    print(f"model: {model_record.describe(record)}", file=sys.stderr)
-    model = {k: record.get(k) for k in ("corpus", "unit_variant", "scheme", "test_group", "valid_policy",
-                                        "evaluation")} if record else None
-    plot_names = {}  # id -> its plot file: ids made file-name safe, and unique after that
-    if args.plot and len(files) > 1:
-        stem, taken = os.path.splitext(args.plot)[0], set()
-        for ident, _ in files:
-            name, n = f"{stem}_{file_name_part(ident)}.png", 1
-            while name in taken:
-                n += 1
-                name = f"{stem}_{file_name_part(ident)}_{n}.png"
-            taken.add(name)
-            plot_names[ident] = name
-        clash = sorted(p for p in plot_names.values() if clobbers(p, protected))
-        if clash:
-            print(f"error: --plot {args.plot}: would overwrite {clobbers(clash[0], protected)} {clash[0]}",
-                  file=sys.stderr)
-            return 2
-    embedding_files = {}
-    if args.embeddings:   # checked before decoding: a folder we can write, and no file of the user's overwritten
-        import numpy as np
-
-        taken = set()
-        for ident, _ in files:
-            name = file_name_part(ident)
-            while name in taken:
-                name += "_"
-            taken.add(name)
-            embedding_files[ident] = os.path.join(args.embeddings, f"{name}.npy")
-        existing = [p for p in embedding_files.values() if os.path.lexists(p)]
-        parent = os.path.dirname(os.path.abspath(args.embeddings))
-        if existing:
-            print(f"error: --embeddings {args.embeddings}: {existing[0]} exists ({len(existing)} file(s) would be "
-                  f"overwritten); choose another folder", file=sys.stderr)
-            return 2
-        if not (os.path.isdir(args.embeddings) or os.path.isdir(parent) and os.access(parent, os.W_OK)):
-            print(f"error: --embeddings {args.embeddings}: cannot create it ({parent} missing or not writable)",
-                  file=sys.stderr)
-            return 2
-        os.makedirs(args.embeddings, exist_ok=True)
     start = time.perf_counter()
-    results = []  # per file only what the summary needs; timelines go to the outputs as files finish
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
-    ctm = open(args.ctm, "w", encoding="utf-8") if args.ctm else None
-    try:
-        if args.format == "csv":
-            out.write(_format([], "csv"))  # the header
-        plotted = 0
-        bar = tqdm(total=len(files), unit="file", disable=args.no_progress, file=sys.stderr)
-        for result, envelope in predictor.stream_files(files, args.batch_size, args.chunk_seconds,
-                                                       embeddings=bool(args.embeddings)):
-            ident = result["id"]
-            bar.update(1)
-            if "embedding" in result:
-                np.save(embedding_files[ident], result.pop("embedding"))
-                result["embedding_file"] = embedding_files[ident]
-            if args.format == "jsonl":
-                result["model"] = model  # what made these predictions (None: a checkpoint without a record)
-            if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
-                plotted += 1   # one file: the name given; several: named after each input's id
-                target = args.plot if len(files) == 1 else plot_names[ident]
-                plot_timeline(result, target, envelope)
-            # written and flushed per file: an interrupted batch keeps every file it finished
-            out.write(_format([result], args.format, header=False))
-            out.flush()
-            if ctm:
-                ctm.write("".join(line + "\n" for line in ctm_lines([result])))
-                ctm.flush()
-            results.append({k: result.get(k) for k in ("file", "duration", "error", "mixed_to_mono", "channels")
-                            if k in result})
-        bar.close()
-    except OSError as err:  # a full disk or a vanished folder while writing: what was flushed is kept
-        print(f"error: writing the outputs failed ({err}); the files finished before it are in them; free space "
-              f"and rerun", file=sys.stderr)
+    results = _write_predictions(args, predictor, files, model, plot_names, embedding_files)
+    if results is None:
         return 2
-    finally:
-        try:
-            if args.out:
-                out.close()
-            if ctm:
-                ctm.close()
-        except OSError:
-            pass
     seconds = time.perf_counter() - start
     audio = sum(r.get("duration", 0.0) for r in results)
     failed = [r for r in results if "error" in r]
@@ -194,6 +62,161 @@ def _predict(args) -> int:
     print(f"{len(results) - len(failed)} of {len(results)} file(s) done, {audio:.1f} s of audio in {seconds:.1f} s "
           f"({speed}, {args.device})", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _predict_inputs(args):
+    """The checkpoint, output folders, device and inputs checked -> ([(id, path)], the files no output may land on)."""
+    import logging
+
+    logging.getLogger().setLevel(logging.WARNING)  # fairseq/hydra imports leave the root logger chatty
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    if not (os.path.isfile(args.checkpoint) or os.path.isfile(os.path.join(args.checkpoint, "config.json"))):
+        raise _Refused(f"checkpoint {args.checkpoint} not found (a fold's checkpoint_last.pt, or a directory made "
+                       f"by fairseq-emo export)")
+    # every output path is checked before any audio is decoded: a typo must not cost a whole batch
+    for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+            raise _Refused(f"{flag} {path}: folder {folder} does not exist or is not writable")
+    # torch: imported by the subcommands that run a model only, so `fairseq-emo info` and --help stay quick
+    from fairseq_emo.serving.predict import resolve_device
+
+    try:
+        args.device = resolve_device(args.device)   # None: cuda when torch sees a GPU, else cpu
+    except ValueError as err:
+        raise _Refused(f"--device {err}") from None
+    if args.batch_size is None:
+        args.batch_size = 8 if args.device.startswith("cuda") else 1   # bench_predict.py --files: docs/benchmarks.md
+    try:
+        files, skipped = expand_inputs(args.audio)
+    except (OSError, InputError) as err:
+        raise _Refused(str(err)) from None
+    # what this run reads, by file identity: no output may land on it under any name (predict_inputs.py)
+    protected = protected_files(args.audio, [path for _, path in files], args.checkpoint)
+    for flag, path in (("--out", args.out), ("--ctm", args.ctm), ("--plot", args.plot)):
+        if path and os.path.isdir(path):
+            raise _Refused(f"{flag} {path} is a directory; give a file name")
+        hit = clobbers(path, protected) if path else None
+        if hit:
+            raise _Refused(f"{flag} {path} is {hit}; writing it would destroy it")
+    if skipped:
+        print(f"note: {len(skipped)} file(s) in the given folders are not audio and were skipped: "
+              f"{', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
+    if not files:
+        raise _Refused("no audio files given or found")
+    missing = [path for _, path in files if not os.path.isfile(path)]
+    for path in missing[:-1] if len(missing) == len(files) else missing:   # said now, before the model loads
+        print(f"error: {path}: no such file", file=sys.stderr)
+    if len(missing) == len(files):
+        raise _Refused(f"{missing[-1]}: no such file")
+    return files, protected
+
+
+def _plot_names(plot: str, files, protected) -> dict:
+    """--plot NAME with several inputs -> {id: NAME_<id>.png}: ids made file-name safe, unique after that, and
+    never a file this run reads."""
+    names, stem, taken = {}, os.path.splitext(plot)[0], set()
+    for ident, _ in files:
+        name, n = f"{stem}_{file_name_part(ident)}.png", 1
+        while name in taken:
+            n += 1
+            name = f"{stem}_{file_name_part(ident)}_{n}.png"
+        taken.add(name)
+        names[ident] = name
+    clash = sorted(p for p in names.values() if clobbers(p, protected))
+    if clash:
+        raise _Refused(f"--plot {plot}: would overwrite {clobbers(clash[0], protected)} {clash[0]}")
+    return names
+
+
+def _embedding_files(folder: str, files) -> dict:
+    """--embeddings DIR -> {id: DIR/<id>.npy}, checked before decoding: a folder we can write, and no file of the
+    user's overwritten."""
+    names, taken = {}, set()
+    for ident, _ in files:
+        name = file_name_part(ident)
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        names[ident] = os.path.join(folder, f"{name}.npy")
+    existing = [p for p in names.values() if os.path.lexists(p)]
+    parent = os.path.dirname(os.path.abspath(folder))
+    if existing:
+        raise _Refused(f"--embeddings {folder}: {existing[0]} exists ({len(existing)} file(s) would be overwritten); "
+                       f"choose another folder")
+    if not (os.path.isdir(folder) or os.path.isdir(parent) and os.access(parent, os.W_OK)):
+        raise _Refused(f"--embeddings {folder}: cannot create it ({parent} missing or not writable)")
+    os.makedirs(folder, exist_ok=True)
+    return names
+
+
+def _load_predictor(args):
+    """-> (the Predictor, the model's record for the jsonl lines: None for a checkpoint without one)."""
+    if not os.path.isdir(args.checkpoint):   # an exported directory needs no fairseq (an inference-only install)
+        import fairseq  # noqa: F401  (before the plugin registers)
+    from fairseq_emo.serving.predict import Predictor  # torch: this subcommand only
+
+    allocate_large_buffers_with_mmap()  # this process only: long batches keep memory bounded (audio_input.py)
+    try:
+        predictor = Predictor(args.checkpoint, args.device)
+    except UnsafeCheckpoint as err:
+        raise _Refused(str(err)) from None
+    except Exception as err:  # a junk file or a checkpoint of another kind fails in many ways inside fairseq
+        raise _Refused(f"{args.checkpoint} is not a usable fine-tuned fairseq_emo checkpoint ({type(err).__name__}: "
+                       f"{str(err)[:300]}); give the checkpoint_last.pt of a trained fold") from None
+    record = model_record.read(args.checkpoint)
+    print(f"model: {model_record.describe(record)}", file=sys.stderr)
+    model = {k: record.get(k) for k in ("corpus", "unit_variant", "scheme", "test_group", "valid_policy",
+                                        "evaluation")} if record else None
+    return predictor, model
+
+
+def _write_predictions(args, predictor, files, model, plot_names, embedding_files):
+    """Each file's result written and flushed as it finishes (an interrupted batch keeps every file it finished),
+    with its CTM lines, plot and embedding -> per file what the summary needs; None when writing failed."""
+    import numpy as np
+    from tqdm import tqdm
+
+    results = []
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    ctm = open(args.ctm, "w", encoding="utf-8") if args.ctm else None
+    try:
+        if args.format == "csv":
+            out.write(_format([], "csv"))  # the header
+        bar = tqdm(total=len(files), unit="file", disable=args.no_progress, file=sys.stderr)
+        for result, envelope in predictor.stream_files(files, args.batch_size, args.chunk_seconds,
+                                                       embeddings=bool(args.embeddings)):
+            ident = result["id"]
+            bar.update(1)
+            if "embedding" in result:
+                np.save(embedding_files[ident], result.pop("embedding"))
+                result["embedding_file"] = embedding_files[ident]
+            if args.format == "jsonl":
+                result["model"] = model  # what made these predictions (None: a checkpoint without a record)
+            if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
+                # one file: the name given; several: named after each input's id
+                plot_timeline(result, args.plot if len(files) == 1 else plot_names[ident], envelope)
+            out.write(_format([result], args.format, header=False))
+            out.flush()
+            if ctm:
+                ctm.write("".join(line + "\n" for line in ctm_lines([result])))
+                ctm.flush()
+            results.append({k: result.get(k) for k in ("file", "duration", "error", "mixed_to_mono", "channels")
+                            if k in result})
+        bar.close()
+    except OSError as err:  # a full disk or a vanished folder while writing: what was flushed is kept
+        print(f"error: writing the outputs failed ({err}); the files finished before it are in them; free space "
+              f"and rerun", file=sys.stderr)
+        return None
+    finally:
+        try:
+            if args.out:
+                out.close()
+            if ctm:
+                ctm.close()
+        except OSError:
+            pass
+    return results
 
 
 def _version() -> str:
@@ -224,7 +247,6 @@ def positive_int(text: str) -> int:
 
 
 def _format(results, fmt: str, header: bool = True) -> str:
-    from fairseq_emo.emotions import EMOTIONS
 
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
@@ -251,7 +273,6 @@ def _format(results, fmt: str, header: bool = True) -> str:
 
 def main(argv=None) -> int:
     """The fairseq-emo command; Ctrl-C ends it with one line, not a traceback (interrupt.py)."""
-    from fairseq_emo import interrupt
 
     return interrupt.run(_main, argv)
 
@@ -304,7 +325,6 @@ def _main(argv=None) -> int:
         elif args.format == "jsonl" and out_csv:
             parser.error(f"--out {args.out} with --format jsonl: name the file .jsonl, or use --format csv")
     if args.command == "status":
-        from fairseq_emo import slurm
         return slurm.main(["status", args.exp])
     if args.command == "predict":
         return _predict(args)
@@ -333,7 +353,7 @@ def _export(args) -> int:
         print("error: transformers is not installed: pip install -e . (scripts/setup.sh installs it)",
               file=sys.stderr)
         return 2
-    from fairseq_emo.hf_export import export
+    from fairseq_emo.serving.hf_export import export  # torch and transformers: this subcommand only
 
     try:
         out = export(args.checkpoint, args.out, license=args.license)
@@ -346,7 +366,6 @@ def _export(args) -> int:
 
 
 def _info(args) -> int:
-    from fairseq_emo import model_record
 
     if not os.path.exists(args.checkpoint):
         print(f"error: checkpoint {args.checkpoint} not found", file=sys.stderr)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""eGeMAPS + logistic-regression baseline on the recipe's folds (method: fairseq_emo/baseline.py).
+"""eGeMAPS + logistic-regression baseline on the recipe's folds (method: fairseq_emo/evaluation/baseline.py).
 
   python scripts/baseline.py --folds-dir manifests/demo/bpc/speaker --out exp/demo/baseline/speaker \
       [--cache exp/demo/baseline/egemaps_features.npz] [--train-folds "1 2"]
@@ -15,16 +15,16 @@ import argparse
 import os
 import sys
 
-from fairseq_emo import layout
-from fairseq_emo.baseline import METHOD, run_cross, run_fold
-from fairseq_emo import interrupt
+from fairseq_emo.core import layout
+from fairseq_emo.evaluation.baseline import METHOD, run_cross, run_fold
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds-dir", help="a scheme's manifest dir holding fold<k>/")
     parser.add_argument("--text", action="store_true", help="the lexical control instead: word 1-2-grams of the "
-                        "transcripts + logistic regression on the same folds (fairseq_emo/text_baseline.py)")
+                        "transcripts + logistic regression on the same folds (fairseq_emo/evaluation/text_baseline.py)")
     parser.add_argument("--cross-train", help="cross-corpus: the training corpus's all-utterance fold dir")
     parser.add_argument("--eval", help="cross-corpus: the test-only set (make_manifests.py --eval-only)")
     parser.add_argument("--out", required=True, help="exp/<corpus>/baseline/<scheme dir>")
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
                 print(f"BASELINE fold{k}: done earlier, skipped ({out})")
                 continue
             if args.text:
-                from fairseq_emo import text_baseline
+                from fairseq_emo.evaluation import text_baseline
 
                 r = text_baseline.run_fold(os.path.join(args.folds_dir, f"fold{k}"), out)
             else:
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
             print(f"BASELINE fold{k} test={r['test_group']} WA={100 * r['correct'] / max(1, r['test']):.1f} "
                   f"(n={r['test']}, train={r['train']}, {r['method']})")
     except (FileNotFoundError, ValueError, RuntimeError) as err:
-        from fairseq_emo.text_baseline import NoTranscripts
+        from fairseq_emo.evaluation.text_baseline import NoTranscripts
 
         if isinstance(err, NoTranscripts):   # a corpus read without transcripts: nothing to control for
             print(f"note: text baseline skipped: {err}")

@@ -15,8 +15,8 @@ import argparse
 import os
 import sys
 
-from fairseq_emo.label_check import LabelCheckError, check_audio, check_split
-from fairseq_emo import interrupt
+from fairseq_emo.data.label_check import LabelCheckError, check_audio, check_split
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
 def compose(config: str, overrides, w2v: str):
     """The run's config as fairseq-hydra-train composes it (hydra.* overrides, launcher settings, left out), or None
     after a note when an override cannot be composed (fairseq-hydra-train will name it)."""
-    from fairseq_emo.recipe_config import compose_recipe
+    from fairseq_emo.training.recipe_config import compose_recipe
 
     keep = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
     try:
@@ -93,8 +93,8 @@ def check_lengths(data: str, split: str, cfg) -> list:
 
 
 def check_backbone(w2v: str, cfg) -> list:
-    """The composed config's model._name and task.normalize against the checkpoint (fairseq_emo/pretrained.py)."""
-    from fairseq_emo import pretrained
+    """The composed config's model._name and task.normalize against the checkpoint (fairseq_emo/training/pretrained.py)."""
+    from fairseq_emo.training import pretrained
 
     try:
         info = pretrained.check(w2v, str(cfg.model._name), bool(cfg.task.normalize))

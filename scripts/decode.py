@@ -18,7 +18,7 @@ import os
 import sys
 
 from fairseq_emo.cli import positive_int  # the same argparse check as fairseq-emo predict --batch-size
-from fairseq_emo import interrupt
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:
@@ -36,10 +36,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import fairseq  # noqa: F401  (before the plugin, so that it registers)
-    from fairseq_emo import layout
-    from fairseq_emo.atomic import WriteError
-    from fairseq_emo.decode import decode_to_dir, load_model
-    from fairseq_emo.fold_run import read_done
+    from fairseq_emo.core import layout
+    from fairseq_emo.core.atomic import WriteError
+    from fairseq_emo.evaluation.decode import decode_to_dir
+    from fairseq_emo.training.fine_tuned import load_model
+    from fairseq_emo.core.layout import read_done
 
     try:
         checkpoint, data_dirs = args.checkpoint, args.data or []

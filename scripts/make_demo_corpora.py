@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Write synthetic (espeak-ng) stand-ins for the cross-corpus test sets, each in its release's layout:
 EmoDB (German, 16 kHz), KSUEmotions (Arabic, 16 kHz, WAV and FLAC), Mandarin Affective Speech (8 kHz, with
-transcripts). See fairseq_emo/demo_corpora.py.
+transcripts). See fairseq_emo/data/demo_corpora.py.
 
   python scripts/make_demo_corpora.py --out data/xdemo     # -> data/xdemo/{EmoDB,KSUEmotions,MandarinAffectiveSpeech}
 """
 import argparse
 import sys
 
-from fairseq_emo.demo_corpora import make_emodb_tree, make_ksu_tree, make_mandarin_tree
-from fairseq_emo import interrupt
+from fairseq_emo.data.demo_corpora import make_emodb_tree, make_ksu_tree, make_mandarin_tree
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:

@@ -6,8 +6,8 @@
 import argparse
 import sys
 
-from fairseq_emo.demo_corpus import make_demo_corpus
-from fairseq_emo import interrupt
+from fairseq_emo.data.demo_corpus import make_demo_corpus
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:

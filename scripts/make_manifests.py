@@ -21,26 +21,27 @@ import os
 import sys
 from collections import Counter
 
-from fairseq_emo import paper
-from fairseq_emo.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.fold_protocol import SchemeProtocol
-from fairseq_emo.folds import SUBSETS, make_folds, select_subset
-from fairseq_emo.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir
-from fairseq_emo.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, check_removable,
+from fairseq_emo.reporting import paper
+from fairseq_emo.core.audio import FAIRSEQ_SAMPLE_RATE
+from fairseq_emo.data.fold_protocol import SchemeProtocol
+from fairseq_emo.data.folds import SUBSETS, make_folds, select_subset
+from fairseq_emo.core.layout import DEFAULT_VALID_POLICY, SCHEMES, VALID_POLICIES, scheme_dir
+from fairseq_emo.data.manifest import (ExistingFoldDiffers, audio_root, build_dictionary, label_all, check_removable,
                                   remove_orphans, remove_stale_folds, stale_folds, write_eval_set, write_fold, write_fold_index)
-from fairseq_emo.table import read_table
+from fairseq_emo.data.corpora.registry import iemocap_layout
+from fairseq_emo.data.table import read_table
 from fairseq_emo.units import NONSPEECH_BODY, UNIT_TYPES, UnitSpec
 from fairseq_emo.units.bpc import BPC_SETS, DEFAULT_BPC_SET, bpc_classes, describe_bpc_sets
 from fairseq_emo.units.suffix import strip_emotion
 from fairseq_emo.units.syllable import SYLLABIFIERS
-from fairseq_emo import interrupt
+from fairseq_emo.core import interrupt
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--table", help="utterances.tsv written by a prepare_* script")
+    parser.add_argument("--table", help="utterances.tsv written by scripts/prepare.py")
     parser.add_argument("--unit", default="phoneme",
                         help=f"unit type ({', '.join(UNIT_TYPES)}) or a variant name such as bpc-cv2 or "
                              f"syllable-pyphen (= --bpc-set/--syllabifier)")
@@ -71,20 +72,10 @@ def main(argv=None) -> int:
                         help="root of the default --out (default: the repo's manifests/)")
     parser.add_argument("--force", action="store_true", help="replace existing folds whose contents differ")
     parser.add_argument("--list-bpc-sets", action="store_true", help="print the BPC sets and exit")
-    parser.add_argument("--print-variant", action="store_true",
-                        help="print the variant name of --unit with --bpc-set/--syllabifier (the name of its "
-                             "manifest and exp/ dirs, e.g. bpc-cv2) and exit")
     args = parser.parse_args(argv)
 
     if args.list_bpc_sets:
         print(describe_bpc_sets())
-        return 0
-    if args.print_variant:
-        try:
-            print(_unit_spec(args).variant)
-        except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
         return 0
     if not args.table:
         parser.error("--table is required")
@@ -94,38 +85,10 @@ def main(argv=None) -> int:
         if wrong_rate:
             raise ValueError(f"{args.table}: {len(wrong_rate)} utterance(s) are not at {FAIRSEQ_SAMPLE_RATE} Hz "
                              f"(first: {wrong_rate[0].utt_id}, {wrong_rate[0].sample_rate} Hz); prepare the corpus "
-                             f"with a prepare_* script, which converts them")
+                             f"with scripts/prepare.py, which converts them")
         if args.eval_only:
             return _eval_only(args, utterances)
-        spec = _unit_spec(args)
-        corpus = args.corpus or utterances[0].corpus
-        utterances = select_subset(utterances, args.subset)
-        scheme_name = scheme_dir(args.folds, args.num_folds, args.valid_policy, args.subset)
-        out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_name)
-        folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds, args.valid_policy)
-        labels = label_all(utterances, spec)
-        dictionary = build_dictionary(labels, spec)
-        root = audio_root(utterances)
-        protocol = SchemeProtocol(corpus=corpus, table=os.path.abspath(args.table), scheme=scheme_name,
-                                  unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
-                                  syllabifier=spec.syllabifier, seed=args.seed, valid_fraction=args.valid_fraction,
-                                  subset=args.subset, bpc_classes=bpc_classes(spec.bpc_set)
-                                  if spec.unit == "bpc" and spec.bpc_set not in BPC_SETS else None)
-        os.makedirs(out, exist_ok=True)
-        for name in remove_orphans(out):
-            print(f"removed {os.path.join(out, name)}: left by an interrupted run whose process is gone")
-        stale = stale_folds(out, folds)
-        if stale and not args.force:
-            raise ExistingFoldDiffers(f"{out} holds {', '.join(stale)}, which this table does not make ({len(folds)} "
-                                      f"folds): written from another table? Move them away, or pass --force to "
-                                      f"replace the folds and remove those")
-        check_removable(out, stale)
-        reports = [write_fold(out, f, args.folds, spec, labels, dictionary, root, protocol, args.force)
-                   for f in folds]
-        if stale:
-            remove_stale_folds(out, stale)
-            print(f"removed {', '.join(stale)} from {out} (--force: folds of an earlier table)")
-        write_fold_index(out, folds)
+        made = _write_folds(args, utterances)
     except ExistingFoldDiffers as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
@@ -136,12 +99,53 @@ def main(argv=None) -> int:
         print(f"error: writing folds failed: {err}", file=sys.stderr)
         return 2
 
+    _print_summary(args, *made)
+    return 0
+
+
+def _write_folds(args, utterances):
+    """The table's utterances -> fold directories for --unit and --folds (identical folds left untouched, others
+    only with --force) -> (spec, corpus, folds, labels, dictionary, reports, out, the utterances after --subset)."""
+    spec = _unit_spec(args)
+    corpus = args.corpus or utterances[0].corpus
+    utterances = select_subset(utterances, args.subset)
+    scheme_name = scheme_dir(args.folds, args.num_folds, args.valid_policy, args.subset)
+    out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_name)
+    folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds, args.valid_policy)
+    labels = label_all(utterances, spec)
+    dictionary = build_dictionary(labels, spec)
+    root = audio_root(utterances)
+    protocol = SchemeProtocol(corpus=corpus, table=os.path.abspath(args.table), scheme=scheme_name,
+                              unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
+                              syllabifier=spec.syllabifier, seed=args.seed, valid_fraction=args.valid_fraction,
+                              subset=args.subset, bpc_classes=bpc_classes(spec.bpc_set)
+                              if spec.unit == "bpc" and spec.bpc_set not in BPC_SETS else None)
+    os.makedirs(out, exist_ok=True)
+    for name in remove_orphans(out):
+        print(f"removed {os.path.join(out, name)}: left by an interrupted run whose process is gone")
+    stale = stale_folds(out, folds)
+    if stale and not args.force:
+        raise ExistingFoldDiffers(f"{out} holds {', '.join(stale)}, which this table does not make ({len(folds)} "
+                                  f"folds): written from another table? Move them away, or pass --force to "
+                                  f"replace the folds and remove those")
+    check_removable(out, stale)
+    reports = [write_fold(out, f, args.folds, spec, labels, dictionary, root, protocol, args.force)
+               for f in folds]
+    if stale:
+        remove_stale_folds(out, stale)
+        print(f"removed {', '.join(stale)} from {out} (--force: folds of an earlier table)")
+    write_fold_index(out, folds)
+    return spec, corpus, folds, labels, dictionary, reports, out, utterances
+
+
+def _print_summary(args, spec, corpus, folds, labels, dictionary, reports, out, utterances) -> None:
+    """What was written: unit counts (beside the paper's Table 3 for IEMOCAP), the validation policy, each fold."""
     tokens = Counter(strip_emotion(t) for toks in labels.values() for t in toks)
     nonspeech = tokens.get(NONSPEECH_BODY, 0)
     print(f"{spec.variant} units over {len(utterances)} utterances: N={sum(tokens.values())} tokens "
           f"(of which {nonspeech} non-speech {NONSPEECH_BODY} for utterances without words), "
           f"{len(tokens)} distinct bodies, dictionary {len(dictionary)} tokens")
-    if corpus in ("iemocap", "demo") and spec.unit in paper.TABLE3:
+    if iemocap_layout(corpus) and spec.unit in paper.TABLE3:
         print(f"  (paper, IEMOCAP 4-class, Table 3: N={paper.TABLE3[spec.unit]['N']:,} {spec.unit} units)")
     if folds[0].valid_policy == "release":
         unused = len(utterances) - sum(len(p) for p in (folds[0].train, folds[0].valid, folds[0].test))
@@ -155,7 +159,6 @@ def main(argv=None) -> int:
         print(f"  fold{f.index:<3d} test {args.folds}={f.test_group:10s} train={r.counts['train']:5d} "
               f"valid={r.counts['valid']:4d} test={r.counts['test']:5d}  [{r.status}]")
     print(f"{args.table} -> {out}")
-    return 0
 
 
 def _unit_spec(args) -> UnitSpec:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Save a randomly initialised pre-trained model in a real checkpoint's exact format (fairseq_emo/w2v_checkpoint.py):
+"""Save a randomly initialised pre-trained model in a real checkpoint's exact format (fairseq_emo/training/w2v_checkpoint.py):
 --format libri960 (default; libri960_big.pt), lv60 (wav2vec 2.0 LV-60 / XLS-R) or hubert (HuBERT Large).
 
   python scripts/make_w2v_checkpoint.py --size tiny --out exp/w2v_tiny.pt
@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 
-from fairseq_emo.w2v_checkpoint import FORMATS, SIZES, Architecture, save_random_checkpoint
-from fairseq_emo import interrupt
+from fairseq_emo.training.w2v_checkpoint import FORMATS, SIZES, Architecture, save_random_checkpoint
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:

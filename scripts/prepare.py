@@ -6,16 +6,17 @@
   python scripts/prepare.py --corpus ravdess --data DIR --out data/ravdess-calm --set calm=neutral
   python scripts/prepare.py --list                           # the registry: corpora, languages, transcripts
 
-Layouts, label policies and every assumption: the reader modules (fairseq_emo/corpora/<corpus>.py) and
-fairseq_emo/corpora/registry.py. Unusable files stop the run with a list; --skip-bad skips them and lists them in
+Layouts, label policies and every assumption: the reader modules (fairseq_emo/data/corpora/<corpus>.py) and
+fairseq_emo/data/corpora/registry.py. Unusable files stop the run with a list; --skip-bad skips them and lists them in
 OUTDIR/skipped.tsv. Audio not at 16 kHz mono is converted once (--rate-policy, --audio-cache).
 """
 import argparse
 import sys
 
-from fairseq_emo.corpora import registry
-from fairseq_emo.corpora.prepare_cli import add_output_args, audio_options, finish
-from fairseq_emo import interrupt
+from fairseq_emo.data.corpora import registry
+from fairseq_emo.data.audio_cache import RATE_POLICIES
+from fairseq_emo.data.prepare import audio_options, finish
+from fairseq_emo.core import interrupt
 
 
 def listing() -> str:
@@ -29,8 +30,8 @@ def listing() -> str:
 
 def rephonemize(result, language: str) -> None:
     """Every utterance's phones again from its words by espeak-ng (IPA), once per distinct word list."""
-    from fairseq_emo.ipa_g2p import words_to_ipa
-    from fairseq_emo.table import join_phones
+    from fairseq_emo.data.ipa_g2p import words_to_ipa
+    from fairseq_emo.data.table import join_phones
 
     done = {}
     for u in result.utterances:
@@ -49,8 +50,19 @@ def main(argv=None) -> int:
                         help="a reader option of the corpus (see --list), e.g. calm=neutral for ravdess")
     parser.add_argument("--g2p", choices=("cmudict", "espeak"), default="cmudict",
                         help="English corpora: cmudict (default, as the paper: CMUdict + g2p_en, ARPAbet phones) or "
-                             "espeak (espeak-ng's IPA, fairseq_emo/ipa_g2p.py); other languages have one G2P each")
-    add_output_args(parser, required=False)
+                             "espeak (espeak-ng's IPA, fairseq_emo/data/ipa_g2p.py); other languages have one G2P each")
+    parser.add_argument("--out", help="output folder for utterances.tsv")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="skip unusable files (counted, listed in OUTDIR/skipped.tsv) instead of stopping")
+    parser.add_argument("--rate-policy", choices=RATE_POLICIES, default="resample",
+                        help="audio not at 16 kHz mono: 'resample' with soxr (default); 'relabel': keep the samples "
+                             "and declare them 16 kHz (on 8 kHz audio: the paper's 'tested directly on 8 kHz audio'; "
+                             "on a 22.05 kHz copy: slowed and lowered, not the paper's condition); 'bandlimit8k': "
+                             "down to 8 kHz and up to 16 kHz (the paper's Mandarin condition from a 22.05 kHz copy); "
+                             "see fairseq_emo/data/audio_cache.py")
+    parser.add_argument("--audio-cache", help="where converted audio is written once, in a folder per rate policy "
+                                              "(DIR/wav16k, DIR/wav_relabelled, DIR/wav_bandlimit8k), so one cache "
+                                              "shared by several policies never mixes them (default DIR = OUTDIR)")
     args = parser.parse_args(argv)
     if args.list:
         print(listing())
@@ -67,11 +79,11 @@ def main(argv=None) -> int:
     corpus = registry.get(args.corpus)
     if args.g2p == "espeak" and corpus.language != "en":   # before the corpus is read: nothing to wait for
         print(f"error: --g2p applies to English corpora; {args.corpus} is {corpus.language} (one G2P: "
-              f"fairseq_emo/ipa_g2p.py)", file=sys.stderr)
+              f"fairseq_emo/data/ipa_g2p.py)", file=sys.stderr)
         return 2
     try:
-        result = registry.read(args.corpus, args.data, audio_options(args) if corpus.audio_options else None,
-                               **options)
+        audio = audio_options(args.out, args.rate_policy, args.audio_cache) if corpus.audio_options else None
+        result = registry.read(args.corpus, args.data, audio, **options)
     except (FileNotFoundError, ValueError, RuntimeError) as err:   # RuntimeError: a G2P program missing or hung
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -84,7 +96,7 @@ def main(argv=None) -> int:
     if not corpus.audio_options and args.rate_policy != "resample":
         print(f"error: {args.corpus} is read as recorded (16 kHz); --rate-policy does not apply", file=sys.stderr)
         return 2
-    return finish(result, args, args.data, item="turn" if args.corpus in ("iemocap", "demo") else "file")
+    return finish(result, args.out, args.data, args.skip_bad, args.rate_policy)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ import argparse
 import os
 import sys
 
-from fairseq_emo import layout, render
-from fairseq_emo.atomic import WriteError
-from fairseq_emo.cross_report import rerender, write_cross_report, write_matrix
-from fairseq_emo.results import load
-from fairseq_emo import interrupt
+from fairseq_emo.core import layout
+from fairseq_emo.reporting import render
+from fairseq_emo.core.atomic import WriteError
+from fairseq_emo.reporting.cross_report import rerender, write_cross_report, write_matrix
+from fairseq_emo.reporting.results import load
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:

@@ -5,15 +5,15 @@
       prints  N=<ref tokens> Corr=<%> Sub=<%> Del=<%> Ins=<%> Err=<%>
   python scripts/score.py --run exp/demo/bpc [--split test]
       scores emo/ and noemo/ of every fold's decode_<split>/, keeps sclite's reports there, prints one row per
-      fold and the pooled row (counts summed over folds), and writes <run>/scores_<split>.tsv
-(the scoring and the table: fairseq_emo/scoring.py)
+      fold and the `all` row (counts summed over folds), and writes <run>/scores_<split>.tsv
+(the scoring and the table: fairseq_emo/decoding/scoring.py)
 """
 import argparse
 import sys
 
-from fairseq_emo import layout
-from fairseq_emo.scoring import SCLITE_INSTALL, score, score_run, sclite_command, write_scores_table
-from fairseq_emo import interrupt
+from fairseq_emo.core import layout
+from fairseq_emo.decoding.scoring import SCLITE_INSTALL, score, score_run, sclite_command, write_scores_table
+from fairseq_emo.core import interrupt
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Majority vote of decoded units into one emotion per utterance (rules: fairseq_emo/vote.py).
+"""Majority vote of decoded units into one emotion per utterance (rules: fairseq_emo/decoding/vote.py).
 
   python scripts/vote.py --hyp decode_test/emo/hyp.trn --out pred.txt [--ref decode_test/ref_emotions.txt]
       [--units-json decode_test/units.jsonl] [--weighted]
@@ -11,9 +11,9 @@ hypotheses (without it: the fixed order neutral, happy, angry, sad). --weighted 
 import argparse
 import sys
 
-from fairseq_emo.vote import (accuracy_from_confusion, confusion, format_confusion, read_emotions, vote_hypotheses,
+from fairseq_emo.decoding.vote import (accuracy_from_confusion, confusion, format_confusion, read_emotions, vote_hypotheses,
                               weighted_votes, write_predictions)
-from fairseq_emo import interrupt
+from fairseq_emo.core import interrupt
 
 
 def report(name, reference, predicted):

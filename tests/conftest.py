@@ -65,7 +65,7 @@ def require_tool(name, install):
 def demo_tree(tmp_path_factory):
     """A small espeak-ng demo corpus (2 utterances per speaker and emotion), made once per test session."""
     require_tool("espeak-ng", "apt-get install espeak-ng")
-    from fairseq_emo.demo_corpus import make_demo_corpus
+    from fairseq_emo.data.demo_corpus import make_demo_corpus
 
     out = tmp_path_factory.mktemp("demo")
     return make_demo_corpus(str(out), per_emotion=2)
@@ -83,7 +83,7 @@ def tiny_w2v(tmp_path_factory):
 def demo_manifests(demo_tree, tmp_path_factory):
     """The small demo corpus prepared into bpc speaker folds: returns the manifests root (<root>/demo/bpc/speaker)."""
     work = tmp_path_factory.mktemp("demo_work")
-    run_script("prepare_iemocap.py", "--iemocap", demo_tree, "--out", work / "data")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", demo_tree, "--out", work / "data")
     for unit in ("bpc", "utterance"):
         run_script("make_manifests.py", "--table", work / "data" / "utterances.tsv", "--unit", unit,
                    "--manifest-root", work / "manifests")

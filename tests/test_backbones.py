@@ -22,8 +22,8 @@ def pretrained_files(tmp_path_factory):
 
 
 def test_the_checkpoint_decides_model_and_normalize(pretrained_files):
-    from fairseq_emo import pretrained
-    from fairseq_emo.recipe_config import compose_recipe
+    from fairseq_emo.training import pretrained
+    from fairseq_emo.training.recipe_config import compose_recipe
 
     facts = {fmt: pretrained.read(str(pretrained_files / f"{fmt}.pt")) for fmt in BACKBONE_OF}
     assert [(f.kind, f.normalize, f.layer_norm_first) for f in facts.values()] == \
@@ -83,9 +83,9 @@ def test_backbone_fine_tunes_decodes_and_predicts(fmt, pretrained_files, demo_ma
     import fairseq  # noqa: F401
     import torch
 
-    from fairseq_emo import inference
-    from fairseq_emo.hf_export import export
-    from fairseq_emo.predict import Predictor
+    from fairseq_emo.decoding import inference
+    from fairseq_emo.serving.hf_export import export
+    from fairseq_emo.serving.predict import Predictor
 
     record = Predictor.from_checkpoint(str(ckpt), "cpu").predict_file(str(audio))
     # a verdict either way: an emotion, or (noise through a 40-update model) no unit decoded and no emotion
@@ -117,8 +117,8 @@ def test_mismatched_backbone_stops_before_training(pretrained_files, demo_manife
     import fairseq  # noqa: F401
     from fairseq import tasks
 
-    from fairseq_emo.fairseq_plugin.task import EmotionTaskError
-    from fairseq_emo.recipe_config import compose_recipe
+    from fairseq_emo.training.fairseq_plugin.task import EmotionTaskError
+    from fairseq_emo.training.recipe_config import compose_recipe
 
     data = os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1")
     cfg = compose_recipe("tiny", [f"task.data={data}", f"model.w2v_path={pretrained_files / 'hubert.pt'}",

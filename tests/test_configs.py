@@ -3,7 +3,7 @@ hold the paper's values. Fast tier; test_training.py checks once that the in-pro
 import pytest
 from omegaconf import OmegaConf
 
-from fairseq_emo.recipe_config import compose_recipe
+from fairseq_emo.training.recipe_config import compose_recipe
 
 
 @pytest.mark.parametrize("name", ["paper_phoneme", "paper_bpc", "paper_syllable", "paper_utterance", "paper_initfinal",

@@ -9,9 +9,9 @@ import soundfile
 
 import corpus_trees
 from conftest import REPO, run_script
-from fairseq_emo.corpora import registry
-from fairseq_emo.emotions import EMOTIONS, POLICIES
-from fairseq_emo.table import read_table
+from fairseq_emo.data.corpora import registry
+from fairseq_emo.core.emotions import EMOTIONS, POLICIES
+from fairseq_emo.data.table import read_table
 
 
 def prepare(corpus, data, out, *extra, check=True):
@@ -29,14 +29,13 @@ def test_every_registered_corpus_has_a_policy_a_reader_and_its_facts():
         assert c.label_policy.keep, c.name
         assert callable(c.load_reader()), c.name
         assert c.trainable == bool(c.units), c.name  # a corpus with transcripts names the units they allow
-    import subprocess
-    import sys
-    names = subprocess.run([sys.executable, "-m", "fairseq_emo.corpora.registry", "names", "--trainable"],
-                           capture_output=True, text=True, check=True).stdout.split()
+    names = [c.name for c in registry.CORPORA.values() if c.trainable]
     assert "ravdess" in names and "emodb" in names and "savee" not in names   # EmoDB: German IPA units
-    shown = subprocess.run([sys.executable, "-m", "fairseq_emo.corpora.registry", "show", "nosuch"],
-                           capture_output=True, text=True)
-    assert shown.returncode == 2 and "registered: iemocap" in shown.stderr
+    from fairseq_emo.recipe.options import parse, RecipeError
+    from fairseq_emo.recipe.plan import run_plan
+
+    with pytest.raises(RecipeError, match="registered: iemocap.*trainable here: iemocap demo mandarin emodb"):
+        run_plan(parse("run.sh", ["--corpus", "nosuch"]))
 
 
 @pytest.mark.parametrize("corpus, maker, speakers, rate", [
@@ -114,9 +113,9 @@ def test_esd_mandarin_half_gets_pinyin_and_the_split_is_kept(tmp_path):
 
 
 def test_emodb_sentences_are_its_german_texts_and_words_without_phones_are_refused(tmp_path):
-    from fairseq_emo.corpora.emodb import SENTENCES
-    from fairseq_emo.manifest import label_all
-    from fairseq_emo.table import Utterance
+    from fairseq_emo.data.corpora.emodb import SENTENCES
+    from fairseq_emo.data.manifest import label_all
+    from fairseq_emo.data.table import Utterance
     from fairseq_emo.units import UnitSpec
 
     assert list(SENTENCES) == ["a01", "a02", "a04", "a05", "a07", "b01", "b02", "b03", "b09", "b10"]
@@ -170,10 +169,10 @@ def test_bad_trees_get_a_clear_message(tmp_path):
 
 
 def test_the_old_prepare_scripts_and_the_generic_one_write_the_same_table(tmp_path):
-    from fairseq_emo.demo_corpora import make_emodb_tree
+    from fairseq_emo.data.demo_corpora import make_emodb_tree
 
     root = make_emodb_tree(str(tmp_path / "emodb"), per_emotion=1, speakers=("03",))
-    run_script("prepare_emodb.py", "--emodb", root, "--out", tmp_path / "a")
+    run_script("prepare.py", "--corpus", "emodb", "--data", root, "--out", tmp_path / "a")
     prepare("emodb", root, tmp_path / "b")
     a, b = (open(tmp_path / d / "utterances.tsv").read() for d in ("a", "b"))
     assert a == b and "Der Lappen liegt auf dem Eisschrank." in a
@@ -187,15 +186,15 @@ def test_each_training_corpus_has_its_cross_folder_and_the_matrix_reads_them_all
     import json
 
     from conftest import check_schema
-    from fairseq_emo import layout
-    from fairseq_emo.cross_report import write_matrix
+    from fairseq_emo.core import layout
+    from fairseq_emo.reporting.cross_report import write_matrix
 
     exp = tmp_path / "exp"
-    assert layout.cross_dir(str(exp)) == str(exp / "cross") == layout.cross_dir(str(exp), "demo")
+    assert layout.cross_dir(str(exp)) == str(exp / "cross") and registry.iemocap_layout("demo")
     assert layout.cross_dir(str(exp), "ravdess") == str(exp / "cross-from-ravdess")
     cell = {"WA": 50.0, "UA": 40.0, "n": 10, "empty": 1}
     for train, wa in (("iemocap", 61.0), ("ravdess", 44.0)):
-        d = layout.cross_dir(str(exp), train)
+        d = layout.cross_dir(str(exp), None if registry.iemocap_layout(train) else train)
         os.makedirs(d)
         json.dump({"train_corpus": train, "cells": {"emodb": {"bpc": dict(cell, WA=wa)},
                                                     "tess": {"bpc": dict(cell, WA=wa + 1)}},
@@ -215,7 +214,7 @@ def test_the_release_split_is_a_fold_scheme_of_its_own(tmp_path):
     training (validation policy 'release'); a table without a split is refused, and so is --valid-policy."""
     import json
 
-    from fairseq_emo.folds import make_folds
+    from fairseq_emo.data.folds import make_folds
 
     root, _ = corpus_trees.esd(str(tmp_path / "e"), speakers=("0011", "0012"))
     listing = os.path.join(root, "0011", "0011.txt")

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 import torch
 from fairseq.data import Dictionary
 
-import fairseq_emo.fairseq_plugin  # noqa: F401  registers the plugin
-from fairseq_emo.fairseq_plugin.criterion import EmotionCtcCriterion, EmotionCtcCriterionConfig
+import fairseq_emo.training.fairseq_plugin  # noqa: F401  registers the plugin
+from fairseq_emo.training.fairseq_plugin.criterion import EmotionCtcCriterion, EmotionCtcCriterionConfig
 
 
 class Posteriors:

@@ -8,18 +8,18 @@ import pytest
 import soundfile
 
 from conftest import require_tool, run_script
-from fairseq_emo.audio_cache import convert
-from fairseq_emo.emotions import POLICIES, UnknownLabelError
-from fairseq_emo.folds import make_folds
-from fairseq_emo.pinyin import words_and_phones
-from fairseq_emo.table import read_table
+from fairseq_emo.data.audio_cache import convert
+from fairseq_emo.core.emotions import POLICIES, UnknownLabelError
+from fairseq_emo.data.folds import make_folds
+from fairseq_emo.data.pinyin import words_and_phones
+from fairseq_emo.data.table import read_table
 from fairseq_emo.units import UnitSpec, emotion_units
 
 
 @pytest.fixture(scope="module")
 def trees(tmp_path_factory):
     require_tool("espeak-ng", "apt-get install espeak-ng")
-    from fairseq_emo.demo_corpora import make_emodb_tree, make_ksu_tree, make_mandarin_tree
+    from fairseq_emo.data.demo_corpora import make_emodb_tree, make_ksu_tree, make_mandarin_tree
 
     out = tmp_path_factory.mktemp("trees")
     return {"emodb": make_emodb_tree(str(out), per_emotion=2, speakers=("03", "08")),
@@ -43,7 +43,7 @@ def test_label_policies():
 
 
 def test_emodb_reader_counts_and_errors(trees, tmp_path):
-    proc = run_script("prepare_emodb.py", "--emodb", trees["emodb"], "--out", tmp_path / "out")
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", trees["emodb"], "--out", tmp_path / "out")
     assert "per class: neu=4  hap=4  ang=4  sad=4" in proc.stdout and "L=4" in proc.stdout
     assert "counts for the full EmoDB: neu=79  hap=71  ang=127  sad=62" in proc.stdout
     table = read_table(str(tmp_path / "out" / "utterances.tsv"))
@@ -53,22 +53,22 @@ def test_emodb_reader_counts_and_errors(trees, tmp_path):
 
     bad = copy_tree(trees["emodb"], tmp_path / "bad")
     shutil.copy(os.path.join(bad, "wav", "03a01Fa.wav"), os.path.join(bad, "wav", "recording1.wav"))
-    proc = run_script("prepare_emodb.py", "--emodb", bad, "--out", tmp_path / "bad_out", check=False)
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", bad, "--out", tmp_path / "bad_out", check=False)
     assert proc.returncode == 2 and "recording1.wav" in proc.stderr and "--skip-bad" in proc.stderr
-    proc = run_script("prepare_emodb.py", "--emodb", bad, "--out", tmp_path / "bad_out", "--skip-bad")
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", bad, "--out", tmp_path / "bad_out", "--skip-bad")
     assert "skipped 1 unusable file(s)" in proc.stdout and "neu=4  hap=4" in proc.stdout
     assert "recording1" in open(tmp_path / "bad_out" / "skipped.tsv").read()
 
     shutil.copy(os.path.join(bad, "wav", "03a01Fa.wav"), os.path.join(bad, "wav", "03a01Xa.wav"))
-    proc = run_script("prepare_emodb.py", "--emodb", bad, "--out", tmp_path / "bad_out", "--skip-bad", check=False)
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", bad, "--out", tmp_path / "bad_out", "--skip-bad", check=False)
     assert proc.returncode == 2 and "03a01Xa.wav" in proc.stderr and "'X'" in proc.stderr
 
-    proc = run_script("prepare_emodb.py", "--emodb", tmp_path / "nothing", "--out", tmp_path / "o", check=False)
+    proc = run_script("prepare.py", "--corpus", "emodb", "--data", tmp_path / "nothing", "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "wav/<name>.wav" in proc.stderr
 
 
 def test_ksu_reader_counts_flac_and_errors(trees, tmp_path):
-    proc = run_script("prepare_ksu.py", "--ksu", trees["ksu"], "--out", tmp_path / "out")
+    proc = run_script("prepare.py", "--corpus", "ksu", "--data", trees["ksu"], "--out", tmp_path / "out")
     assert "per class: neu=4  hap=4  ang=4  sad=4" in proc.stdout and "E03=4, E04=4" in proc.stdout
     table = read_table(str(tmp_path / "out" / "utterances.tsv"))
     assert {u.speaker: u.gender for u in table} == {"P001": "M", "P101": "F"}
@@ -80,18 +80,18 @@ def test_ksu_reader_counts_flac_and_errors(trees, tmp_path):
     bad = copy_tree(trees["ksu"], tmp_path / "bad")
     src = os.path.join(bad, "data", "SPEECH", "Phase_1", "E00", "D01E00P001S01T01.wav")
     shutil.copy(src, os.path.join(bad, "data", "SPEECH", "Phase_1", "E00", "D01E05P001S09T01.wav"))
-    proc = run_script("prepare_ksu.py", "--ksu", bad, "--out", tmp_path / "b", check=False)
+    proc = run_script("prepare.py", "--corpus", "ksu", "--data", bad, "--out", tmp_path / "b", check=False)
     assert proc.returncode == 2 and "says emotion E05 but it is in folder E00" in proc.stderr
     os.makedirs(os.path.join(bad, "data", "SPEECH", "Phase_1", "E07"))
-    proc = run_script("prepare_ksu.py", "--ksu", bad, "--out", tmp_path / "b", "--skip-bad", check=False)
+    proc = run_script("prepare.py", "--corpus", "ksu", "--data", bad, "--out", tmp_path / "b", "--skip-bad", check=False)
     assert proc.returncode == 2 and "E07" in proc.stderr and "unknown KSUEmotions emotion label" in proc.stderr
-    proc = run_script("prepare_ksu.py", "--ksu", tmp_path, "--out", tmp_path / "b", check=False)
+    proc = run_script("prepare.py", "--corpus", "ksu", "--data", tmp_path, "--out", tmp_path / "b", check=False)
     assert proc.returncode == 2 and "data/SPEECH/Phase_1/E00" in proc.stderr
 
 
 def test_mandarin_8k_resampled_once_and_relabelled(trees, tmp_path):
     out = tmp_path / "out"
-    proc = run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", out)
+    proc = run_script("prepare.py", "--corpus", "mandarin", "--data", trees["mas"], "--out", out)
     assert "per class: neu=8  hap=8  ang=8  sad=8" in proc.stdout and "panic=8" in proc.stdout
     assert "8000 Hz -> 16 kHz mono by 'resample'" in proc.stdout
     table = read_table(str(out / "utterances.tsv"))
@@ -102,7 +102,7 @@ def test_mandarin_8k_resampled_once_and_relabelled(trees, tmp_path):
         assert abs(info.frames - 2 * src.frames) <= 2  # twice the samples for the same duration
     # the cache is written once: a second run reuses the files
     mtimes = {u.wav: os.stat(u.wav).st_mtime_ns for u in table}
-    run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", out)
+    run_script("prepare.py", "--corpus", "mandarin", "--data", trees["mas"], "--out", out)
     assert all(os.stat(p).st_mtime_ns == t for p, t in mtimes.items())
     # transcripts -> pinyin words and initial/final phones
     u = next(u for u in table if u.dialog == "s01")
@@ -110,8 +110,8 @@ def test_mandarin_8k_resampled_once_and_relabelled(trees, tmp_path):
     assert u.phones.startswith("j in1 | t ian1")
 
     relabel = tmp_path / "relabel"
-    proc = run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", relabel, "--rate-policy", "relabel",
-                      "--no-transcripts")
+    proc = run_script("prepare.py", "--corpus", "mandarin", "--data", trees["mas"], "--out", relabel, "--rate-policy", "relabel",
+                      "--set", "transcripts=none")
     rows = read_table(str(relabel / "utterances.tsv"))
     assert {r.corpus for r in rows} == {"mandarin-relabel"} and all(not r.words for r in rows)
     for r in rows:
@@ -131,20 +131,20 @@ def test_mandarin_layout_errors(trees, tmp_path):
     shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"), os.path.join(bad, "data", "f01", "anger",
                                                                                      "s99_1.wav"))
     shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"), os.path.join(bad, "data", "f01", "x.wav"))
-    proc = run_script("prepare_mandarin.py", "--mas", bad, "--out", tmp_path / "o", check=False)
+    proc = run_script("prepare.py", "--corpus", "mandarin", "--data", bad, "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "item s99 has no line" in proc.stderr
     assert "does not match the layout pattern" in proc.stderr and "f01/x.wav" in proc.stderr
     assert "item s50 has no Chinese characters" in proc.stderr
-    proc = run_script("prepare_mandarin.py", "--mas", bad, "--out", tmp_path / "o", "--skip-bad")
+    proc = run_script("prepare.py", "--corpus", "mandarin", "--data", bad, "--out", tmp_path / "o", "--skip-bad")
     assert "skipped 3 unusable file(s)" in proc.stdout and "not read: 1 non-audio file(s)" in proc.stdout
     os.makedirs(os.path.join(bad, "data", "f01", "boredom"))
     shutil.copy(os.path.join(bad, "data", "f01", "anger", "s01_1.wav"),
                 os.path.join(bad, "data", "f01", "boredom", "s01_1.wav"))
-    proc = run_script("prepare_mandarin.py", "--mas", bad, "--out", tmp_path / "o", "--skip-bad", check=False)
+    proc = run_script("prepare.py", "--corpus", "mandarin", "--data", bad, "--out", tmp_path / "o", "--skip-bad", check=False)
     assert proc.returncode == 2 and "boredom" in proc.stderr
     os.remove(os.path.join(bad, "docs", "transcripts.txt"))
-    proc = run_script("prepare_mandarin.py", "--mas", bad, "--out", tmp_path / "o", check=False)
-    assert proc.returncode == 2 and "transcripts.txt not found" in proc.stderr and "--no-transcripts" in proc.stderr
+    proc = run_script("prepare.py", "--corpus", "mandarin", "--data", bad, "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "transcripts.txt not found" in proc.stderr and "--set transcripts=none" in proc.stderr
 
 
 def test_pinyin_initials_finals():
@@ -170,7 +170,7 @@ def test_resampler_mixes_channels_and_changes_rate():
 
 
 def test_speaker_groups_and_all_scheme(trees, tmp_path):
-    run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", tmp_path / "t")
+    run_script("prepare.py", "--corpus", "mandarin", "--data", trees["mas"], "--out", tmp_path / "t")
     table = read_table(str(tmp_path / "t" / "utterances.tsv"))
     folds = make_folds(table, "speaker", num_folds=2)
     assert [sorted({u.speaker for u in f.test}) for f in folds] == [["f01"], ["m01"]]
@@ -202,8 +202,8 @@ def test_speaker_groups_and_all_scheme(trees, tmp_path):
 
 def test_shared_audio_cache_never_serves_another_policy_or_a_replaced_recording(trees, tmp_path):
     cache = tmp_path / "cache"
-    run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", tmp_path / "o1", "--audio-cache", cache)
-    run_script("prepare_mandarin.py", "--mas", trees["mas"], "--out", tmp_path / "o2", "--audio-cache", cache,
+    run_script("prepare.py", "--corpus", "mandarin", "--data", trees["mas"], "--out", tmp_path / "o1", "--audio-cache", cache)
+    run_script("prepare.py", "--corpus", "mandarin", "--data", trees["mas"], "--out", tmp_path / "o2", "--audio-cache", cache,
                "--rate-policy", "relabel")
     relabelled = read_table(str(tmp_path / "o2" / "utterances.tsv"))
     assert {r.corpus for r in relabelled} == {"mandarin-relabel"}
@@ -216,10 +216,10 @@ def test_shared_audio_cache_never_serves_another_policy_or_a_replaced_recording(
     assert not {r.wav for r in resampled} & {r.wav for r in relabelled}
     # a recording replaced in the corpus is converted again
     mas = copy_tree(trees["mas"], tmp_path / "mas")
-    run_script("prepare_mandarin.py", "--mas", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")
+    run_script("prepare.py", "--corpus", "mandarin", "--data", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")
     first = read_table(str(tmp_path / "o3" / "utterances.tsv"))[0]
     samples, rate = soundfile.read(first.source_wav)
     soundfile.write(first.source_wav, samples[: len(samples) // 2], rate)
-    run_script("prepare_mandarin.py", "--mas", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")
+    run_script("prepare.py", "--corpus", "mandarin", "--data", mas, "--out", tmp_path / "o3", "--audio-cache", tmp_path / "c3")
     again = {u.utt_id: u for u in read_table(str(tmp_path / "o3" / "utterances.tsv"))}[first.utt_id]
     assert abs(again.frames - first.frames / 2) <= 2 and soundfile.info(again.wav).frames == again.frames

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from fairseq_emo.ctc_score import emotion_scores, sequence_log_likelihood
-from fairseq_emo.decision_rules import decide, decide_all
+from fairseq_emo.decoding.ctc_score import emotion_scores, sequence_log_likelihood
+from fairseq_emo.evaluation.decision_rules import decide, decide_all
 
 
 def collapse(path):
@@ -80,7 +80,7 @@ def test_the_ctc_rule_takes_the_best_score_and_decides_empty_hypotheses():
 
 
 def test_the_report_counts_what_the_ctc_rule_could_not_score():
-    from fairseq_emo.results import _decision_rules
+    from fairseq_emo.reporting.results import _decision_rules
 
     mass = {"neu": 1.0, "hap": 3.0, "ang": 0.0, "sad": 0.0}
     lines = [dict(line(["V_hap"], mass, {"hap": -1.0, "neu": -2.0, "ang": -3.0, "sad": -4.0}), utt_id="a"),
@@ -97,7 +97,7 @@ def test_the_streamed_forward_pass_equals_torchs_ctc_loss_and_takes_over_for_lon
     repeats and impossible fits included; sequence_log_likelihood switches to it above STREAM_ABOVE_CELLS."""
     import torch
 
-    from fairseq_emo import ctc_score
+    from fairseq_emo.decoding import ctc_score
 
     torch.manual_seed(3)
     for frames, ids in ((60, [4, 5, 5, 6]), (120, [4, 4, 4, 7, 5, 5]), (25, [8]), (5, [4, 4, 4, 4])):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, check_schema, run_script, strict_json
-from fairseq_emo.trn import read_trn
+from fairseq_emo.decoding.trn import read_trn
 
 pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
@@ -30,7 +30,7 @@ def test_decoder_uer_equals_criterion_uer(demo_manifests, tiny_finetuned, tmp_pa
     test_dir = tmp_path / "decode_test"
     run_script("decode.py", "--fold-exp", fold, "--split", "test", "--out", test_dir, "--no-progress")
     # the criterion aligns with sclite's weights, as the scorer does: the same number as Table 3's
-    from fairseq_emo.scoring import align_counts
+    from fairseq_emo.decoding.scoring import align_counts
     refs, hyps = read_trn(str(out / "emo" / "ref.trn")), read_trn(str(out / "emo" / "hyp.trn"))
     errors = sum(align_counts(refs[i], hyps[i]).errors for i in refs)
     total = sum(len(r) for r in refs.values())
@@ -77,7 +77,7 @@ def test_run_sh_end_to_end_shortened(demo_tree, tiny_w2v, tmp_path):
     text = (report / "report.md").read_text()
     assert "fold scheme `speaker`" in text and "fold scheme `session`" in text and text.count("Protocol:") == 2
     assert "checkpoint_last.pt" in text and "Table 3" in text and "**Synthetic corpus.**" in text
-    from fairseq_emo.render import POOLED_NOTE
+    from fairseq_emo.reporting.render import POOLED_NOTE
     table1_rows = [line for line in text.splitlines() if line.startswith("| pooled | ")]
     assert text.count(POOLED_NOTE) == 2 and len(table1_rows) >= 2, table1_rows
     # the eGeMAPS baseline ran on the same folds (stage 8) and stands beside Table 1 in both schemes
@@ -122,18 +122,20 @@ def test_a_test_utterance_longer_than_a_minute_is_decoded_in_chunks_joined(demo_
     import soundfile
     import torch
 
-    from fairseq_emo import decode, inference
-    from fairseq_emo.manifest import read_split
-    from fairseq_emo.chunking import chunk_bounds
+    from fairseq_emo.evaluation import decode
+    from fairseq_emo.decoding import inference
+    from fairseq_emo.data.manifest import read_split, SplitEntry
+    from fairseq_emo.decoding.chunking import chunk_bounds
+    from fairseq_emo.training.fine_tuned import load_model
 
-    model, task = decode.load_model(tiny_finetuned, None, "cpu")
+    model, task = load_model(tiny_finetuned, None, "cpu")
     fold = os.path.join(demo_manifests, "demo", "bpc", "speaker", "fold1")
     short = read_split(fold, "test", "bpc")[:2]
     waves = [soundfile.read(e.wav, dtype="float32")[0] for e in short]
     long_wave = np.concatenate([np.concatenate(waves)] * int(70 * 16000 / sum(map(len, waves)) + 1))
     path = tmp_path / "long.wav"
     soundfile.write(str(path), long_wave, 16000, subtype="FLOAT")
-    long_entry = decode.SplitEntry(wav=str(path), frames=len(long_wave), utt_id="long", speaker=short[0].speaker,
+    long_entry = SplitEntry(wav=str(path), frames=len(long_wave), utt_id="long", speaker=short[0].speaker,
                                    emotion="neu", ref=[])
     results = decode.decode_split(model, task, short + [long_entry], progress=False)
     vocab = inference.Vocabulary.of(task.target_dictionary)
@@ -157,13 +159,14 @@ def test_a_test_utterance_longer_than_a_minute_is_decoded_in_chunks_joined(demo_
 def check_pooled_decode_is_the_criterions_decision(fold):
     """The decoder's pooled decision (inference.classify_pooled, on the encoder's hidden states) and the training
     criterion's (emotion_pooled_ce, on the output layer's frames) agree on every test utterance of a real model:
-    the linear head on the mean-pooled encoder is the mean of the output layer, as fairseq_emo/pooled.py says."""
+    the linear head on the mean-pooled encoder is the mean of the output layer, as fairseq_emo/decoding/pooled.py says."""
     import soundfile
     import torch
 
-    from fairseq_emo.decode import load_model, read_split
-    from fairseq_emo.fairseq_plugin.pooled_criterion import EmotionPooledCriterion
-    from fairseq_emo.layout import read_done
+    from fairseq_emo.data.manifest import read_split
+    from fairseq_emo.training.fine_tuned import load_model
+    from fairseq_emo.training.fairseq_plugin.pooled_criterion import EmotionPooledCriterion
+    from fairseq_emo.core.layout import read_done
 
     done = read_done(str(fold))
     model, task = load_model(done["test_checkpoint"], done["data"], "cpu")
@@ -181,8 +184,8 @@ def check_pooled_decode_is_the_criterions_decision(fold):
         decoded_right = hyps[f"{e.speaker}-{e.utt_id}"] == e.ref
         assert (log["_emo_errors"] == 0) == decoded_right, e.utt_id
     # predict gives the decoder's decision, and the export (a CTC unit model for transformers) refuses the model
-    from fairseq_emo.hf_export import export
-    from fairseq_emo.predict import Predictor
+    from fairseq_emo.serving.hf_export import export
+    from fairseq_emo.serving.predict import Predictor
 
     predictor = Predictor(done["test_checkpoint"])
     for e in entries[:3]:

@@ -8,8 +8,8 @@ import pytest
 import soundfile
 
 from conftest import REPO
-from fairseq_emo.corpora.iemocap import read_iemocap
-from fairseq_emo.demo_corpus import plan_turns
+from fairseq_emo.data.corpora.iemocap import read_iemocap
+from fairseq_emo.data.demo_corpus import plan_turns
 
 pytestmark = pytest.mark.e2e  # real training / recipe runs: the end-to-end tier
 
@@ -26,7 +26,7 @@ def test_demo_tree_is_iemocap_shaped_and_deterministic(demo_tree, tmp_path):
     assert (info.samplerate, info.channels) == (16000, 1)
     assert plan_turns(2) == plan_turns(2)
     # the same turn synthesised again is byte-identical
-    from fairseq_emo.demo_corpus import make_demo_corpus
+    from fairseq_emo.data.demo_corpus import make_demo_corpus
     again = make_demo_corpus(str(tmp_path), per_emotion=2)
     a = os.path.join(demo_tree, "Session3", "sentences", "wav", "Ses03M_impro02", "Ses03M_impro02_F000.wav")
     b = os.path.join(again, "Session3", "sentences", "wav", "Ses03M_impro02", "Ses03M_impro02_F000.wav")

@@ -35,8 +35,8 @@ def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetu
 
     from transformers import Wav2Vec2FeatureExtractor, Wav2Vec2ForCTC, Wav2Vec2PhonemeCTCTokenizer
 
-    from fairseq_emo.ctc_greedy import greedy_ctc
-    from fairseq_emo.decode import load_model
+    from fairseq_emo.decoding.ctc_greedy import greedy_ctc
+    from fairseq_emo.training.fine_tuned import load_model
 
     fs_model, task = load_model(tiny_finetuned, None, "cpu")
     hf_model = Wav2Vec2ForCTC.from_pretrained(out, local_files_only=True).eval()
@@ -69,7 +69,7 @@ def test_export_matches_fairseq_and_predicts_without_fairseq_pickles(tiny_finetu
     assert "synthetic demo corpus" in card and "bpc" in card and "pipeline_tag" in card
     # predict and info accept the exported directory, offline, with the same results as the checkpoint
     wav = os.path.join(root, wavs[0])
-    from fairseq_emo.predict import Predictor
+    from fairseq_emo.serving.predict import Predictor
 
     ra = Predictor.from_checkpoint(tiny_finetuned, "cpu").predict_file(wav)
     b = subprocess.run([CLI, "predict", "--checkpoint", out, wav, "--no-progress"], capture_output=True, text=True,
@@ -93,7 +93,7 @@ def test_transformers_pipelines_give_the_emotion_and_the_units_of_fairseq_emo_pr
     from transformers import pipeline
 
     from fairseq_emo import cli
-    from fairseq_emo.predict import Predictor
+    from fairseq_emo.serving.predict import Predictor
 
     for name, value in dict(OFFLINE, HF_HOME=str(tmp_path / "hf_home")).items():
         monkeypatch.setenv(name, value)

@@ -1,4 +1,4 @@
-"""One owner for every file name: only fairseq_emo/layout.py spells the names of exp/, data/ and manifest files.
+"""One owner for every file name: only fairseq_emo/core/layout.py spells the names of exp/, data/ and manifest files.
 
 Python: every string literal of the package and scripts/ (docstrings and help texts aside: prose may name a file)
 that *is* one of layout's names, or ends in '/<name>', builds a path by hand. Bash: a non-comment line of a
@@ -9,7 +9,7 @@ import glob
 import os
 import re
 
-from fairseq_emo import layout
+from fairseq_emo.core import layout
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = {getattr(layout, k): k for k in (
@@ -62,18 +62,18 @@ def bash_offences(path):
         for lineno, line in enumerate(f, start=1):
             code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
             for m in pattern.finditer(code):
-                found.append(f"{os.path.relpath(path, REPO)}:{lineno}: {m.group(1)!r} (eval \"$(layout shell-names)\" "
-                             f"and use its variable, or ask `python -m fairseq_emo.layout`)")
+                found.append(f"{os.path.relpath(path, REPO)}:{lineno}: {m.group(1)!r} (use the plan's variable: "
+                             f"fairseq_emo/recipe/plan.py, layout.shell_names)")
     return found
 
 
 def test_only_layout_py_spells_the_file_names_of_the_recipe_in_python():
     files = [p for p in glob.glob(os.path.join(REPO, "fairseq_emo", "**", "*.py"), recursive=True)
              + glob.glob(os.path.join(REPO, "scripts", "*.py")) if os.path.basename(p) != "layout.py"
-             or os.path.basename(os.path.dirname(p)) != "fairseq_emo"]
+             or os.path.basename(os.path.dirname(p)) != "core"]
     assert len(files) > 40
     offences = [o for p in files for o in python_offences(p)]
-    assert not offences, "file names built outside fairseq_emo/layout.py:\n" + "\n".join(offences)
+    assert not offences, "file names built outside fairseq_emo/core/layout.py:\n" + "\n".join(offences)
 
 
 def test_the_bash_scripts_take_file_names_from_layout():

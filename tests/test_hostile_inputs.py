@@ -7,7 +7,7 @@ import pytest
 
 def tiny_export(directory):
     """A tiny model folder in the shape `fairseq-emo export` writes (this package's FairseqEmoForCTC)."""
-    from fairseq_emo.hf_export import shipped_module
+    from fairseq_emo.serving.hf_export import shipped_module
 
     modeling = shipped_module()
     config = modeling.FairseqEmoConfig(
@@ -21,7 +21,7 @@ def tiny_export(directory):
 def test_loading_a_model_folder_never_runs_the_python_file_inside_it(tmp_path):
     """An edited export's modeling_fairseq_emo.py is not imported by predict/info (no trust flag there); the
     package's own copy of the model class is used."""
-    from fairseq_emo.hf_export import MODELING, ExportedCtc
+    from fairseq_emo.serving.hf_export import MODELING, ExportedCtc
 
     folder = tiny_export(tmp_path / "export")
     marker = tmp_path / "payload_ran"
@@ -35,8 +35,8 @@ def test_a_label_table_naming_a_file_outside_the_corpus_is_refused_and_nothing_i
     """MSP-Podcast's labels_consensus.csv naming ../../x/src.wav: never read from outside the corpus tree, and its
     16 kHz conversion never written through the same relative path (onto the source recording)."""
     from corpus_trees import msppodcast, tone
-    from fairseq_emo.corpora import registry
-    from fairseq_emo.corpora.common import AudioOptions
+    from fairseq_emo.data.corpora import registry
+    from fairseq_emo.data.corpora.common import AudioOptions
 
     root, _ = msppodcast(str(tmp_path / "msp"))
     victim = tmp_path / "x" / "src.wav"
@@ -53,8 +53,8 @@ def test_a_label_table_naming_a_file_outside_the_corpus_is_refused_and_nothing_i
 
 def test_the_audio_cache_never_writes_outside_itself(tmp_path):
     from corpus_trees import tone
-    from fairseq_emo.audio import read_header
-    from fairseq_emo.audio_cache import fairseq_audio
+    from fairseq_emo.core.audio import read_header
+    from fairseq_emo.data.audio_cache import fairseq_audio
 
     source = tmp_path / "corpus" / "a.wav"
     tone(str(source), 44100)
@@ -68,8 +68,8 @@ def test_a_corpus_root_named_like_a_pattern_reads_itself_only_and_skips_are_coun
     """RAVDESS under 'data[1]' beside 'data1': the root is a name, not a glob pattern. A dangling link, a folder
     named like a wav and a misspelled actor folder (Actor_2) are reported by reason, never dropped silently."""
     from corpus_trees import ravdess, tone
-    from fairseq_emo.corpora import registry
-    from fairseq_emo.corpora.common import AudioOptions
+    from fairseq_emo.data.corpora import registry
+    from fairseq_emo.data.corpora.common import AudioOptions
 
     ours, counts = ravdess(str(tmp_path / "data[1]"), actors=(1,))
     ravdess(str(tmp_path / "data1"), actors=(1, 2, 3))          # what the pattern data[1] would also match
@@ -86,7 +86,7 @@ def test_a_corpus_root_named_like_a_pattern_reads_itself_only_and_skips_are_coun
 
 def test_decision_rules_use_the_bpc_classes_the_fold_recorded_not_the_edited_set_file(tmp_path, monkeypatch):
     """A user set file edited (or deleted) after training must not change an old run's vowel/consonant rules."""
-    from fairseq_emo.decision_rules import decide_all, vowel_test
+    from fairseq_emo.evaluation.decision_rules import decide_all, vowel_test
     from fairseq_emo.units.bpc import USER_SETS_ENV
 
     monkeypatch.setenv(USER_SETS_ENV, str(tmp_path))
@@ -156,7 +156,7 @@ def test_a_refused_command_stops_run_sh_before_any_old_model_is_decoded_or_repor
 
 @pytest.fixture()
 def emodb_tree(tmp_path):
-    from fairseq_emo.demo_corpora import make_emodb_tree
+    from fairseq_emo.data.demo_corpora import make_emodb_tree
     return make_emodb_tree(str(tmp_path / "emodb_src"), per_emotion=1, speakers=("03",))
 
 
@@ -168,7 +168,7 @@ def _fake_tool(folder, name, body):
 
 def test_a_hanging_or_missing_espeak_stops_prepare_with_a_message(emodb_tree, tmp_path, monkeypatch):
     from conftest import run_script
-    from fairseq_emo import ipa_g2p
+    from fairseq_emo.data import ipa_g2p
 
     bin_dir = tmp_path / "bin"
     _fake_tool(bin_dir, "espeak-ng", "sleep 30")
@@ -189,8 +189,8 @@ def test_a_copied_work_dir_reads_its_own_model_and_folds_not_the_originals(tmp_p
     decodes and reports its own copy, the original still there or not."""
     import shutil
 
-    from fairseq_emo import layout
-    from fairseq_emo.fold_run import done_facts, write_done
+    from fairseq_emo.core import layout
+    from fairseq_emo.training.fold_run import done_facts, write_done
 
     work = tmp_path / "work"
     fold = work / "exp" / "demo" / "bpc" / "fold1"
@@ -216,8 +216,8 @@ def test_a_copied_work_dir_reads_its_own_model_and_folds_not_the_originals(tmp_p
 
 def test_esd_and_crema_d_label_files_that_contradict_themselves_or_are_misencoded_are_named(tmp_path):
     from corpus_trees import cremad, esd
-    from fairseq_emo.corpora import registry
-    from fairseq_emo.corpora.common import AudioOptions
+    from fairseq_emo.data.corpora import registry
+    from fairseq_emo.data.corpora.common import AudioOptions
 
     audio = AudioOptions(cache_dir=str(tmp_path / "cache"))
     root, _ = esd(str(tmp_path / "esd"), speakers=("0011",))
@@ -253,7 +253,7 @@ def test_an_edited_unit_emotion_table_in_an_export_is_refused_at_load(tmp_path):
     differently on one folder."""
     import json
 
-    from fairseq_emo.hf_export import ExportedCtc
+    from fairseq_emo.serving.hf_export import ExportedCtc
 
     folder = tiny_export(tmp_path / "export")
     vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>", "V_neu", "V_hap", "V_ang", "V_sad"])}
@@ -276,8 +276,8 @@ def _disk_full(*args, **kwargs):
 def test_a_full_disk_in_the_audio_cache_and_the_figures_leaves_no_half_file_and_names_it(tmp_path, monkeypatch):
     import soundfile
     from corpus_trees import tone
-    from fairseq_emo.audio import read_header
-    from fairseq_emo.audio_cache import fairseq_audio
+    from fairseq_emo.core.audio import read_header
+    from fairseq_emo.data.audio_cache import fairseq_audio
 
     source = tmp_path / "corpus" / "a.wav"
     tone(str(source), 44100)
@@ -289,8 +289,8 @@ def test_a_full_disk_in_the_audio_cache_and_the_figures_leaves_no_half_file_and_
 
     from matplotlib.figure import Figure
 
-    from fairseq_emo.atomic import WriteError
-    from fairseq_emo.figures import confusion_figure
+    from fairseq_emo.core.atomic import WriteError
+    from fairseq_emo.reporting.figures import confusion_figure
 
     monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: _disk_full(*a, **k))
     out = tmp_path / "report"
@@ -306,8 +306,8 @@ def test_the_reference_floor_scores_the_g2p_references_against_emodbs_hand_label
     hand count of differences for 'Der Lappen liegt auf dem Eisschrank' is 3 of 26 (two glottal stops the G2P
     does not write, and the labellers' uvular R, a fricative, for espeak-ng's trill r, an approximant)."""
     from conftest import run_script
-    from fairseq_emo.cross_scoring import reference_floor
-    from fairseq_emo.table import read_table
+    from fairseq_emo.evaluation.cross_scoring import reference_floor
+    from fairseq_emo.data.table import read_table
 
     run_script("prepare.py", "--corpus", "emodb", "--data", emodb_tree, "--out", tmp_path / "t")
     rows = read_table(str(tmp_path / "t" / "utterances.tsv"))

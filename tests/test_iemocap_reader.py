@@ -3,9 +3,9 @@ import os
 import pytest
 
 from conftest import run_script
-from fairseq_emo.corpora.iemocap import read_iemocap
-from fairseq_emo.emotions import UnknownLabelError, iemocap_emotion
-from fairseq_emo.table import read_table
+from fairseq_emo.data.corpora.iemocap import read_iemocap
+from fairseq_emo.core.emotions import UnknownLabelError, iemocap_emotion
+from fairseq_emo.data.table import read_table
 from iemocap_tree import TurnSpec, default_turns, make_tree
 
 
@@ -37,7 +37,7 @@ def test_reader_keeps_4_classes_and_speaker_is_the_turns_gender(tmp_path):
 
 def test_prepare_script_prints_counts_and_writes_table(tmp_path):
     make_tree(str(tmp_path / "corpus"), default_turns())
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "corpus", "--out", tmp_path / "out")
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "corpus", "--out", tmp_path / "out")
     table = read_table(str(tmp_path / "out" / "utterances.tsv"))
     assert len(table) == 36
     assert "per class: neu=8  hap=16  ang=8  sad=4" in proc.stdout
@@ -61,11 +61,11 @@ def test_bad_turns_stop_the_run_or_are_counted_skips(tmp_path, bad, reason):
     for k, v in bad.items():
         setattr(victim, k, v)
     make_tree(str(tmp_path / "corpus"), turns)
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "corpus", "--out", tmp_path / "out", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "corpus", "--out", tmp_path / "out", check=False)
     assert proc.returncode == 2
     assert victim.utt_id in proc.stderr and reason in proc.stderr and "--skip-bad" in proc.stderr
     assert not os.path.exists(tmp_path / "out" / "utterances.tsv")
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "corpus", "--out", tmp_path / "out",
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "corpus", "--out", tmp_path / "out",
                       "--skip-bad")
     assert "skipped 1 unusable turn" in proc.stdout
     assert len(read_table(str(tmp_path / "out" / "utterances.tsv"))) == 35
@@ -74,14 +74,14 @@ def test_bad_turns_stop_the_run_or_are_counted_skips(tmp_path, bad, reason):
 
 
 def test_missing_tree_and_unknown_label_are_clear_errors(tmp_path):
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path, "--out", tmp_path / "o", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path, "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "Session1/dialog/EmoEvaluation" in proc.stderr
     make_tree(str(tmp_path / "c"), [TurnSpec("Ses01F_impro01_F000", "bored", "Hi.")])
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "o", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "c", "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "Ses01F_impro01.txt:3" in proc.stderr and "'bored'" in proc.stderr
 
 
 def test_malformed_turn_line_is_an_error_not_a_skip(tmp_path):
     make_tree(str(tmp_path / "c"), default_turns(), extra_lines={"Ses01F_impro01": ["[1.0 - 2.0] Ses01F_impro01_F099 neu"]})
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "o", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "c", "--out", tmp_path / "o", check=False)
     assert proc.returncode == 2 and "malformed turn line" in proc.stderr and "Ses01F_impro01.txt:" in proc.stderr

@@ -17,7 +17,7 @@ def ipa(text):
 @pytest.fixture(scope="module")
 def espeak():
     require_tool("espeak-ng", "apt-get install espeak-ng")
-    from fairseq_emo import ipa_g2p
+    from fairseq_emo.data import ipa_g2p
     return ipa_g2p
 
 
@@ -37,7 +37,7 @@ def test_german_english_arabic_mandarin_sentences_give_the_expected_ipa(espeak):
 
 
 def test_english_ipa_from_espeak_gives_cmudicts_broad_classes(espeak):
-    from fairseq_emo.g2p import words_to_phones
+    from fairseq_emo.data.g2p import words_to_phones
 
     words = "the children are playing in the garden".split()
     for name in BPC_SETS:
@@ -53,13 +53,13 @@ def test_arpabet_through_ipa_gives_exactly_the_arpabet_sets_for_every_phone():
 
 
 def test_the_same_on_an_iemocap_shaped_table(tmp_path):
-    from fairseq_emo.manifest import label_all
-    from fairseq_emo.table import join_phones, read_table
+    from fairseq_emo.data.manifest import label_all
+    from fairseq_emo.data.table import join_phones, read_table
     from fairseq_emo.units import ipa_tokens
     from iemocap_tree import default_turns, make_tree
 
     make_tree(str(tmp_path / "c"), default_turns(per_speaker=6))
-    run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "t")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "c", "--out", tmp_path / "t")
     table = read_table(str(tmp_path / "t" / "utterances.tsv"))
     as_ipa = []
     for u in table:
@@ -114,8 +114,8 @@ def test_english_hyphenation_is_refused_on_other_languages():
 def test_cross_language_references_keep_wordless_utterances_as_non_speech(tmp_path):
     import json
 
-    from fairseq_emo.cross_scoring import reference_trn, why_not_scored
-    from fairseq_emo.table import Utterance, write_table
+    from fairseq_emo.evaluation.cross_scoring import reference_trn, why_not_scored
+    from fairseq_emo.data.table import Utterance, write_table
 
     rows = [Utterance("a", "s1", "s1", "F", "a01", "sad", "T", "Der Lappen", "der lappen", "d ɛ ɾ | l a p ə n",
                       "/x.wav", 16000, 16000, "emodb"),

@@ -10,12 +10,13 @@ import time
 import pytest
 
 from conftest import REPO
-from fairseq_emo import layout
-from fairseq_emo.fold_protocol import FoldRecord, SchemeProtocol, read_fold_record, write_fold_record
-from fairseq_emo.fold_run import mark_done, read_done, same_command
-from fairseq_emo.render import format_result
-from fairseq_emo.scoring import Counts, read_scores_table, write_scores_table
-from fairseq_emo.vote import weighted_votes, write_predictions
+from fairseq_emo.core import layout
+from fairseq_emo.data.fold_protocol import FoldRecord, SchemeProtocol, read_fold_record, write_fold_record
+from fairseq_emo.core.layout import read_done
+from fairseq_emo.training.fold_run import mark_done, same_command
+from fairseq_emo.reporting.render import format_result
+from fairseq_emo.decoding.scoring import Counts, read_scores_table, write_scores_table
+from fairseq_emo.decoding.vote import weighted_votes, write_predictions
 
 
 def test_paths_come_from_one_module(tmp_path):
@@ -56,11 +57,10 @@ def test_a_decode_is_current_only_for_the_training_that_made_it(tmp_path):
     time.sleep(1.1)                                             # the fold trains again: a new stamp
     mark_done(str(fold), {"config": "tiny"})
     assert not layout.is_decoded(str(dec), str(fold)) and layout.is_decoded(str(dec))
-    # the same answers through the CLI the bash scripts use
-    cli = [sys.executable, "-m", "fairseq_emo.layout"]
-    assert subprocess.run(cli + ["is-decoded", str(dec), "--model-fold", str(fold)]).returncode == 1
-    assert subprocess.run(cli + ["is-trained", str(fold)]).returncode == 0
-    out = subprocess.run(cli + ["trained-folds", str(tmp_path / "bpc"), "--numbers", "1 3"], capture_output=True,
+    # the same answers through the recipe's door the bash scripts use
+    cli = [sys.executable, "-m", "fairseq_emo.recipe", "run.sh"]
+    assert subprocess.run(cli + ["is-decoded", str(dec), str(fold)]).returncode == 1
+    out = subprocess.run(cli + ["trained-folds", str(tmp_path / "bpc"), "1 3"], capture_output=True,
                          text=True).stdout.split()
     assert out == [str(fold)]
 
@@ -105,13 +105,17 @@ def test_fold_record_round_trips_and_refuses_foreign_files(tmp_path):
         read_fold_record(str(tmp_path / "nowhere"))
 
 
-def test_scores_table_round_trips_with_pooled_counts(tmp_path):
+def test_scores_table_round_trips_with_counts_summed_over_folds(tmp_path):
     rows = [("fold1", "emo", Counts(8, 1, 1, 0)), ("fold1", "noemo", Counts(9, 0, 1, 1)),
-            ("pooled", "emo", Counts(8, 1, 1, 0)), ("pooled", "noemo", Counts(9, 0, 1, 1))]
+            ("all", "emo", Counts(8, 1, 1, 0)), ("all", "noemo", Counts(9, 0, 1, 1))]
     path = str(tmp_path / "scores_test.tsv")
     write_scores_table(path, rows)
     table = read_scores_table(path)
-    assert table["fold1"]["emo"]["Err"] == "20.00" and table["pooled"]["noemo"]["n_ins"] == "1"
+    assert table["fold1"]["emo"]["Err"] == "20.00" and table["all"]["noemo"]["n_ins"] == "1"
+    # a table written before the row was renamed ('pooled' now names only the same-backbone classifier)
+    old = tmp_path / "old.tsv"
+    old.write_text(open(path).read().replace("\nall\t", "\npooled\t"))
+    assert read_scores_table(str(old))["all"]["noemo"]["n_ins"] == "1"
     assert table["fold1"]["noemo"]["N"] == "10"
     assert read_scores_table(str(tmp_path / "none.tsv")) == {}
 
@@ -165,12 +169,14 @@ def test_usage_text_is_what_the_scripts_accept():
     import re
 
     env = dict(os.environ, PYTHON=sys.executable)
+    from fairseq_emo.recipe.options import SCRIPTS
+
     for script in ("run.sh", "run_folds.sh", "run_cross_corpus.sh"):
         path = os.path.join(REPO, "scripts", script)
         usage = subprocess.run(["bash", path, "--help"], capture_output=True, text=True, env=env).stdout
-        accepted = {o for alternatives in re.findall(r"^\s+((?:--[a-z0-9-]+\|?)+)\)", open(path).read(), re.M)
-                    for o in alternatives.split("|")}
+        accepted = set(SCRIPTS[script])   # the options the script's parser takes (fairseq_emo/recipe/options.py)
         assert len(accepted) > 8, (script, accepted)
+        assert len(usage.splitlines()) <= 25, f"{script} --help does not fit a screen"
         undocumented = sorted(o for o in accepted if not re.search(re.escape(o) + r"(?![a-z-])", usage))
         assert not undocumented, f"{script} accepts {undocumented} but its --help does not name them"
     run_help = subprocess.run(["bash", os.path.join(REPO, "scripts", "run.sh"), "--help"], capture_output=True,

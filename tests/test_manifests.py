@@ -5,14 +5,14 @@ import os
 import pytest
 
 from conftest import run_script
-from fairseq_emo.table import read_table
+from fairseq_emo.data.table import read_table
 from iemocap_tree import default_turns, make_tree
 
 
 @pytest.fixture()
 def table(tmp_path):
     make_tree(str(tmp_path / "corpus"), default_turns(per_speaker=8))
-    run_script("prepare_iemocap.py", "--iemocap", tmp_path / "corpus", "--out", tmp_path / "prep")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "corpus", "--out", tmp_path / "prep")
     return str(tmp_path / "prep" / "utterances.tsv")
 
 

@@ -4,7 +4,7 @@ import os
 
 import torch
 
-from fairseq_emo.hf_export import REPO_ROOT, model_card, portable, shipped_module
+from fairseq_emo.serving.hf_export import HF_CODE, REPO_ROOT, model_card, portable, shipped_module
 
 
 def test_card_has_hub_metadata_and_no_machine_paths():
@@ -28,7 +28,7 @@ def test_card_has_hub_metadata_and_no_machine_paths():
 def test_shipped_vote_scores_rank_as_fairseq_emos_vote():
     """vote_scores (shipped, torch only) against vote.vote on hand-set posteriors: a majority, a tie broken by
     posterior mass, and an empty hypothesis decided by mass."""
-    from fairseq_emo.vote import vote
+    from fairseq_emo.decoding.vote import vote
 
     modeling = shipped_module()
     # vocabulary: 4 specials, then A_neu A_hap A_ang A_sad
@@ -57,7 +57,7 @@ def test_shipped_vote_scores_rank_as_fairseq_emos_vote():
         mass = {e: float(lp.exp()[:, 4 + i].sum()) for i, e in enumerate(("neu", "hap", "ang", "sad"))}
         assert ("neu", "hap", "ang", "sad")[int(scores.argmax())] == vote(emotions, mass), name
         assert abs(float(scores.sum()) - 1) < 1e-6
-    assert os.path.isfile(os.path.join(REPO_ROOT, "fairseq_emo", "hf_code", "pipeline_fairseq_emo.py"))
+    assert os.path.isfile(os.path.join(HF_CODE, "pipeline_fairseq_emo.py"))
 
 
 def test_nothing_decoded_is_no_speech_not_a_confident_emotion():
@@ -66,7 +66,8 @@ def test_nothing_decoded_is_no_speech_not_a_confident_emotion():
     import numpy as np
     import pytest
 
-    from fairseq_emo.predict import ArrayStream, _summarize
+    from fairseq_emo.serving.audio_input import ArrayStream
+    from fairseq_emo.serving.predict import _summarize
 
     mass = {"neu": 1.0, "hap": 2.0, "ang": 0.5, "sad": 6.5}
     silent = _summarize([], mass)
@@ -94,7 +95,8 @@ def test_only_the_command_line_tunes_the_allocator():
     (a library must not change its host process): checked on the code itself."""
     import inspect
 
-    from fairseq_emo import cli, predict
+    from fairseq_emo import cli
+    from fairseq_emo.serving import predict
 
-    assert "_allocate_large_buffers_with_mmap" not in inspect.getsource(predict.Predictor)
-    assert "_allocate_large_buffers_with_mmap()" in inspect.getsource(cli._predict)
+    assert "allocate_large_buffers_with_mmap" not in inspect.getsource(predict)
+    assert "allocate_large_buffers_with_mmap()" in inspect.getsource(cli._load_predictor)

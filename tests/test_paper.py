@@ -2,8 +2,8 @@
 correction the report applies to its pairwise tests."""
 import pytest
 
-from fairseq_emo import paper
-from fairseq_emo.stats import holm
+from fairseq_emo.reporting import paper
+from fairseq_emo.evaluation.stats import holm
 
 COMMAND = ("fairseq-hydra-train --config-dir /r/configs --config-name {config} hydra.run.dir=/e/f/hydra "
            "task.data=/m/fold1 task.labels={unit} model.w2v_path=/models/libri960_big.pt common.user_dir=/r/fairseq_emo "
@@ -97,7 +97,7 @@ def test_table5_figures_only_for_the_paper_training_and_the_paper_target_conditi
 
 
 def paper_counts(corpus):
-    from fairseq_emo.emotions import POLICIES
+    from fairseq_emo.core.emotions import POLICIES
     return POLICIES[corpus].paper_counts
 
 
@@ -111,7 +111,7 @@ def test_the_pretrained_model_is_judged_by_its_recorded_architecture_not_its_fil
 
 
 def test_the_mandarin_fold_assumption_is_stated_beside_its_figure():
-    from fairseq_emo.render import paper_notes
+    from fairseq_emo.reporting.render import paper_notes
     sec = {"runs": [], "paper_table": "mandarin7", "paper_table1": {"initfinal": {"WA": 75.2}}, "synthetic": False,
            "baseline": None, "protocol": {"corpus": "mandarin-bandlimit8k", "scheme": "speaker-k7"}}
     assert "assumption: the paper does not say how its 7 folds split the 68 speakers" in " ".join(paper_notes(sec))

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from fairseq_emo import pooled
-from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.decoding import pooled
+from fairseq_emo.core.emotions import EMOTIONS
 
 
 def dictionary(tokens):
@@ -34,7 +34,7 @@ def test_emotion_columns_follow_the_token_names_and_refuse_unit_dictionaries():
 
 
 def test_mean_of_the_output_layer_is_the_linear_head_on_the_mean_pooled_encoder():
-    # the identity the model rests on (fairseq_emo/pooled.py): mean_t(W h_t + b) = W mean_t(h_t) + b, over the
+    # the identity the model rests on (fairseq_emo/decoding/pooled.py): mean_t(W h_t + b) = W mean_t(h_t) + b, over the
     # valid frames only; padded frames hold garbage that must not count
     torch.manual_seed(0)
     layer = torch.nn.Linear(16, 8)
@@ -61,8 +61,8 @@ class FixedOutput(torch.nn.Module):
 
 
 def test_the_criterion_is_cross_entropy_over_the_emotion_outputs_of_the_pooled_frames():
-    import fairseq_emo.fairseq_plugin  # noqa: F401  (registers the criterion)
-    from fairseq_emo.fairseq_plugin.pooled_criterion import EmotionPooledCriterion
+    import fairseq_emo.training.fairseq_plugin  # noqa: F401  (registers the criterion)
+    from fairseq_emo.training.fairseq_plugin.pooled_criterion import EmotionPooledCriterion
 
     d = dictionary(UTT)
     task = SimpleNamespace(target_dictionary=d)
@@ -97,7 +97,7 @@ def test_the_criterion_is_cross_entropy_over_the_emotion_outputs_of_the_pooled_f
 def test_the_task_refuses_the_pooled_objective_on_other_labels_and_ctc_on_pooled_labels(labels, criterion):
     from omegaconf import OmegaConf
 
-    from fairseq_emo.fairseq_plugin.task import EmotionTaskError, EmotionUnitFinetuningTask
+    from fairseq_emo.training.fairseq_plugin.task import EmotionTaskError, EmotionUnitFinetuningTask
 
     task = object.__new__(EmotionUnitFinetuningTask)   # only the check runs: it comes before anything is built
     task.cfg = SimpleNamespace(labels=labels)
@@ -106,7 +106,7 @@ def test_the_task_refuses_the_pooled_objective_on_other_labels_and_ctc_on_pooled
 
 
 def test_the_pooled_decision_is_the_heads_argmax_with_its_probabilities():
-    from fairseq_emo import inference
+    from fairseq_emo.decoding import inference
 
     d = dictionary(UTT)
     vocab = inference.Vocabulary.of(d)

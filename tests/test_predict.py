@@ -125,7 +125,7 @@ def test_predict_csv_and_python_api(audio_dir, tiny_finetuned, tmp_path):
     assert {line.split()[0] for line in ctm.read_text().splitlines()} <= {"spk1_utt1", "spk2_utt9"}
     assert (tmp_path / "t_spk1_utt1.png").is_file() and (tmp_path / "t_spk2_utt9.png").is_file()
     import fairseq  # noqa: F401
-    from fairseq_emo import predict
+    from fairseq_emo.serving import predict
     results = predict.predict([str(audio_dir / "speech48000.wav")], checkpoint=tiny_finetuned)
     check_record(results[0])
 
@@ -199,7 +199,7 @@ def test_checkpoint_carries_its_record_and_predict_states_it(audio_dir, tiny_fin
     dec.mkdir(exist_ok=True)
     (dec / "ref_emotions.txt").write_text("a neu\nb hap\n")
     (dec / "pred.txt").write_text("a neu\nb sad\n")
-    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.fold_run", "record-evaluation", str(copy)],
+    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.recipe", "run.sh", "record-evaluation", str(copy)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "test WA 50.0 / UA 50.0 on 2 utterances" in proc.stdout and "WARNING: trained on the synthetic" in proc.stdout
@@ -219,7 +219,7 @@ def test_checkpoint_carries_its_record_and_predict_states_it(audio_dir, tiny_fin
     # a fold whose checkpoint lost its record (a kill between DONE and the record, before DONE was written last):
     # the vote stage rebuilds the whole record from the fold instead of writing a partial one
     shutil.copy(tmp_path / "foreign.pt", copy / "checkpoints" / "checkpoint_last.pt")
-    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.fold_run", "record-evaluation", str(copy)],
+    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.recipe", "run.sh", "record-evaluation", str(copy)],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "bpc units trained on demo" in proc.stdout, proc.stderr
     info = subprocess.run([CLI, "info", str(copy / "checkpoints" / "checkpoint_last.pt"), "--json"],
@@ -231,7 +231,7 @@ def test_python_api_from_checkpoint_and_arrays(audio_dir, tiny_finetuned):
     import fairseq  # noqa: F401
     import torch
 
-    from fairseq_emo.predict import Predictor, resolve_device
+    from fairseq_emo.serving.predict import Predictor, resolve_device
 
     p = Predictor.from_checkpoint(tiny_finetuned)           # device None: cuda when present, else cpu
     assert p.device == ("cuda" if torch.cuda.is_available() else "cpu")
@@ -265,9 +265,9 @@ def test_batches_give_the_single_file_results(audio_dir, tiny_finetuned, tmp_pat
     import fairseq  # noqa: F401
     import torch
 
-    from fairseq_emo import inference
-    from fairseq_emo.hf_export import export
-    from fairseq_emo.predict import Predictor
+    from fairseq_emo.decoding import inference
+    from fairseq_emo.serving.hf_export import export
+    from fairseq_emo.serving.predict import Predictor
 
     names = ["speech8000.wav", "stereo44100.flac", "chunk.flac", "long.flac", "corrupt.wav", "speech48000.wav",
              "tiny.wav"]
@@ -277,7 +277,7 @@ def test_batches_give_the_single_file_results(audio_dir, tiny_finetuned, tmp_pat
     assert [r["file"] for r in batched] == paths          # input order, errors in place
     assert "error" in batched[4] and "too short" in batched[6]["error"]
     assert len(batched[3]["chunks"]) >= 12               # the long file's chunks were decoded among the others'
-    from fairseq_emo.predict import PredictError
+    from fairseq_emo.serving.predict import PredictError
 
     for r in batched:
         if "error" in r:   # the single-file call raises where the batch records the error and goes on
@@ -320,7 +320,7 @@ def test_python_api_verdicts_batches_and_errors(audio_dir, tiny_finetuned, tmp_p
     said before the model loads."""
     import fairseq  # noqa: F401
 
-    from fairseq_emo.predict import PredictError, Predictor
+    from fairseq_emo.serving.predict import PredictError, Predictor
 
     p = Predictor.from_checkpoint(tiny_finetuned, "cpu")
     waves = [soundfile.read(str(audio_dir / f), dtype="float32")[0] for f in ("speech16000.wav", "silent.wav")]
@@ -361,7 +361,7 @@ def test_utterance_embeddings_from_the_same_forward_pass(audio_dir, tiny_finetun
     import fairseq  # noqa: F401
     import torch
 
-    from fairseq_emo.predict import Predictor
+    from fairseq_emo.serving.predict import Predictor
 
     p = Predictor.from_checkpoint(tiny_finetuned, "cpu")
     path = audio_dir / "speech16000.wav"

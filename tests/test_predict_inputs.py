@@ -2,7 +2,7 @@
 Fast tier: no model."""
 import pytest
 
-from fairseq_emo.predict_inputs import InputError, expand_inputs
+from fairseq_emo.serving.predict_inputs import InputError, expand_inputs
 
 
 def test_scp_ids_lists_folders_and_collisions(tmp_path):

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO, run_script
-from fairseq_emo.folds import Fold, make_folds
-from fairseq_emo.layout import exp_name, parse_exp_name, parse_scheme_dir, scheme_dir
-from fairseq_emo.manifest import _check_fold
-from fairseq_emo.table import read_table
+from fairseq_emo.data.folds import Fold, make_folds
+from fairseq_emo.core.layout import exp_name, parse_exp_name, parse_scheme_dir, scheme_dir
+from fairseq_emo.units import unit_type
+from fairseq_emo.data.manifest import _check_fold
+from fairseq_emo.data.table import read_table
 from iemocap_tree import default_turns, make_tree
 
 
@@ -21,7 +22,7 @@ from iemocap_tree import default_turns, make_tree
 def table(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("protocol")
     make_tree(str(tmp / "corpus"), default_turns(per_speaker=8))
-    run_script("prepare_iemocap.py", "--iemocap", tmp / "corpus", "--out", tmp / "prep")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp / "corpus", "--out", tmp / "prep")
     return str(tmp / "prep" / "utterances.tsv")
 
 
@@ -97,19 +98,18 @@ def test_layout_names_round_trip():
     assert scheme_dir("speaker") == "speaker" and scheme_dir("speaker", 7, "heldout") == "speaker-k7-heldout"
     assert exp_name("bpc", "speaker") == "bpc" and exp_name("bpc-cv2", "session", 3) == "bpc-cv2.session.seed3"
     parsed = parse_exp_name("bpc-cv2.speaker-k7-heldout.seed2")
-    assert (parsed["variant"], parsed["unit"], parsed["scheme"], parsed["num_folds"], parsed["valid_policy"],
-            parsed["seed"]) == ("bpc-cv2", "bpc", "speaker", 7, "heldout", 2)
+    assert (parsed["variant"], parsed["scheme"], parsed["num_folds"], parsed["valid_policy"],
+            parsed["seed"]) == ("bpc-cv2", "speaker", 7, "heldout", 2)
+    assert unit_type(parsed["variant"]) == "bpc" and unit_type("pooled-light") == "pooled"
     assert parse_exp_name("utterance")["scheme_dir"] == "speaker"
     assert parse_scheme_dir("session")["valid_policy"] == "monitor"
     with pytest.raises(ValueError):
         parse_scheme_dir("fold-by-mood")
-    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.layout", "exp-name", "--variant", "bpc",
-                           "--scheme-dir", "session", "--seed", "2"], capture_output=True, text=True)
-    assert proc.stdout.strip() == "bpc.session.seed2"
+    assert exp_name("bpc", "session", 2) == "bpc.session.seed2"
 
 
 def test_mcnemar_and_wilcoxon_known_p_values():
-    from fairseq_emo.stats import mcnemar_exact, mean_sd, wilcoxon_signed_rank
+    from fairseq_emo.evaluation.stats import mcnemar_exact, mean_sd, wilcoxon_signed_rank
 
     # b=1, c=9: 2 * (C(10,0) + C(10,1)) / 2^10
     assert mcnemar_exact(1, 9) == pytest.approx(22 / 1024)
@@ -131,7 +131,7 @@ def test_mcnemar_and_wilcoxon_known_p_values():
 
 
 def test_vote_rules_and_pure_majority(tmp_path):
-    from fairseq_emo.vote import NO_WINNER, accuracy, strict_majority, vote_hypotheses, vote_with_rule
+    from fairseq_emo.decoding.vote import NO_WINNER, accuracy, strict_majority, vote_hypotheses, vote_with_rule
 
     assert vote_with_rule(["hap", "hap", "neu"]) == ("hap", "majority")
     assert vote_with_rule(["hap", "sad"], {"sad": 2.0, "hap": 1.0}) == ("sad", "tie")
@@ -155,9 +155,9 @@ def test_criterion_uer_uses_sclite_weights_where_levenshtein_differs():
     import torch
     from fairseq.data import Dictionary
 
-    import fairseq_emo.fairseq_plugin  # noqa: F401
-    from fairseq_emo.fairseq_plugin.criterion import EmotionCtcCriterion, EmotionCtcCriterionConfig
-    from fairseq_emo.scoring import align_counts
+    import fairseq_emo.training.fairseq_plugin  # noqa: F401
+    from fairseq_emo.training.fairseq_plugin.criterion import EmotionCtcCriterion, EmotionCtcCriterionConfig
+    from fairseq_emo.decoding.scoring import align_counts
     from types import SimpleNamespace
 
     rng = random.Random(3)
@@ -188,7 +188,7 @@ def test_criterion_uer_uses_sclite_weights_where_levenshtein_differs():
 
 
 def test_bandlimit_policy_removes_energy_above_4khz():
-    from fairseq_emo.audio_cache import convert
+    from fairseq_emo.data.audio_cache import convert
 
     rate = 22050
     noise = np.random.default_rng(0).standard_normal(rate * 2).astype(np.float32) * 0.1
@@ -229,7 +229,7 @@ def test_run_sh_refuses_dialog_folds_on_mandarin(tmp_path):
 
 
 def test_g2p_provenance_is_counted_and_kept_beside_the_table(table, tmp_path):
-    from fairseq_emo.g2p import g2p_source
+    from fairseq_emo.data.g2p import g2p_source
 
     utts = read_table(table)
     sources = os.path.join(os.path.dirname(table), "g2p_sources.tsv")
@@ -240,7 +240,7 @@ def test_g2p_provenance_is_counted_and_kept_beside_the_table(table, tmp_path):
     make_tree(str(tmp_path / "c"), default_turns(per_speaker=1))
     txt = next((tmp_path / "c").rglob("transcriptions/*.txt"))
     txt.write_text(txt.read_text().replace("]: ", "]: zorblax ", 1))
-    proc = run_script("prepare_iemocap.py", "--iemocap", tmp_path / "c", "--out", tmp_path / "p")
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "c", "--out", tmp_path / "p")
     line = next(l for l in proc.stdout.splitlines() if l.startswith("G2P provenance"))
     assert "model 1 (" in line
     assert "model\tzorblax\t1" in (tmp_path / "p" / "g2p_sources.tsv").read_text()
@@ -266,7 +266,7 @@ def test_scipy_tests_match_exact_enumeration_with_ties_and_zeros():
     import math
     import random
 
-    from fairseq_emo.stats import mcnemar_exact, wilcoxon_signed_rank
+    from fairseq_emo.evaluation.stats import mcnemar_exact, wilcoxon_signed_rank
 
     rng = random.Random(3)
     checked = 0

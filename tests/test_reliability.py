@@ -8,7 +8,7 @@ import pytest
 import soundfile
 
 from conftest import run_script
-from fairseq_emo.corpora.iemocap import read_iemocap
+from fairseq_emo.data.corpora.iemocap import read_iemocap
 from iemocap_tree import default_turns, make_tree
 
 
@@ -45,7 +45,7 @@ def test_session_without_evaluations_is_a_problem(tmp_path, how):
     result = read_iemocap(release)
     (problem,) = [p for p in result.problems if p.utt_id == "Session2"]
     assert "every turn of this session would be lost" in problem.reason and problem.path == folder
-    proc = run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "out", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "out", check=False)
     assert proc.returncode == 2 and "Session2" in proc.stderr
 
 
@@ -113,10 +113,10 @@ def test_turn_id_with_a_path_is_refused(tmp_path):
 
 
 def test_forced_rewrite_leaves_exactly_the_new_folds(tmp_path):
-    from fairseq_emo.table import read_table, write_table
+    from fairseq_emo.data.table import read_table, write_table
 
     release = tree(tmp_path)
-    run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "big")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "big")
     out = tmp_path / "m"
     run_script("make_manifests.py", "--table", tmp_path / "big" / "utterances.tsv", "--unit", "bpc", "--out", out)
     assert sorted(os.listdir(out)) == ["fold1", "fold2", "fold3", "fold4", "folds.tsv"]
@@ -239,22 +239,18 @@ def test_check_fold_refuses_short_missing_audio_and_unsafe_ids(demo_manifests, t
 
 
 def test_prepare_refuses_ids_that_break_trn_and_drops_a_stale_skip_list(tmp_path):
-    from fairseq_emo.corpora.common import CorpusRead
-    from fairseq_emo.corpora.prepare_cli import finish
-    from fairseq_emo.table import Utterance
+    from fairseq_emo.data.corpora.common import CorpusRead
+    from fairseq_emo.data.prepare import finish
+    from fairseq_emo.data.table import Utterance
 
     def utt(utt_id, speaker):
         return Utterance(utt_id=utt_id, speaker=speaker, session="s", gender="F", dialog="d", emotion="neu",
                          raw_emotion="neutral", text="", words="", phones="", wav="/x.wav", frames=16000,
                          sample_rate=16000, corpus="mandarin")
-
-    class Args:
-        out = str(tmp_path)
-        skip_bad = False
     (tmp_path / "skipped.tsv").write_text("utt_id\treason\tpath\nold\tfrom an earlier run\t/x\n")
     result = CorpusRead(utterances=[utt("f 01_anger_s01", "f 01"), utt("ok_1", "f02"), utt("ok_1", "f02")],
                         corpus="mandarin")
-    assert finish(result, Args(), "tree") == 2
+    assert finish(result, str(tmp_path), "tree") == 2
     assert {p.utt_id for p in result.problems} == {"f 01_anger_s01", "ok_1"}
     assert not (tmp_path / "skipped.tsv").exists() and not (tmp_path / "utterances.tsv").exists()
 
@@ -286,10 +282,10 @@ def test_empty_references_are_one_error_for_both_scorers(tmp_path):
 def test_full_disk_while_writing_folds_is_a_message_and_leaves_nothing_half_written(tmp_path, monkeypatch):
     import errno
 
-    import fairseq_emo.manifest as manifest
+    import fairseq_emo.data.manifest as manifest
 
     release = tree(tmp_path)
-    run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "t")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "t")
     calls = {"n": 0}
     real = manifest._write_text
 
@@ -324,7 +320,7 @@ def _reference_chunk_bounds(samples, chunk_seconds, rate=16000, frame=320):
 
 
 def test_streamed_chunks_cut_where_the_whole_file_would():
-    from fairseq_emo.predict import stream_chunks
+    from fairseq_emo.decoding.chunking import stream_chunks
 
     rng = np.random.default_rng(1)
     for seconds, block in ((95.3, 32000), (61.0, 7001), (19.0, 5000), (40.01, 16000)):
@@ -340,8 +336,8 @@ def test_streamed_chunks_cut_where_the_whole_file_would():
 
 
 def test_audio_stream_converts_like_prepare(tmp_path):
-    from fairseq_emo.audio_cache import convert
-    from fairseq_emo.predict import AudioStream
+    from fairseq_emo.data.audio_cache import convert
+    from fairseq_emo.serving.audio_input import AudioStream
 
     rng = np.random.default_rng(2)
     stereo = (rng.standard_normal((48000 * 7, 2)) * 0.2).astype(np.float32)

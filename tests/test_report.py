@@ -8,8 +8,8 @@ import random
 import pytest
 
 from conftest import check_schema, run_script
-from fairseq_emo.stats import mcnemar_exact
-from fairseq_emo.trn import write_trn
+from fairseq_emo.evaluation.stats import mcnemar_exact
+from fairseq_emo.decoding.trn import write_trn
 from iemocap_tree import default_turns, make_tree
 
 EMOS = ("neu", "hap", "ang", "sad")
@@ -29,7 +29,7 @@ def fake_fold(manifest_fold, fold_dir, unit_ext, rng, seed=None, skill=0.7):
         f"config=tiny\nw2v=/models/w2v.pt\ndata={manifest_fold}\nlauncher=local\nseed={seed or '1 (fairseq default)'}\n"
         f"device=cpu\nwall_seconds=12\ntest_checkpoint={fold_dir}/checkpoints/checkpoint_last.pt\n"
         "checkpoint_rule=final (checkpoint_last.pt; no selection on the test fold)\n")
-    (fold_dir / "train.log").write_text("[2026-11-29 05:00:00,000][fairseq_emo.fairseq_plugin.task][INFO] - "
+    (fold_dir / "train.log").write_text("[2026-11-29 05:00:00,000][fairseq_emo.training.fairseq_plugin.task][INFO] - "
                                         "unfreeze: update 10, lr 1.84e-05\n")
     utts = [l.split("\t") for l in lines(manifest_fold / "test.utt")]
     refs = [l.split() for l in lines(manifest_fold / f"test.{unit_ext}")]
@@ -82,7 +82,7 @@ def wa(truth, which):
 def experiment(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     make_tree(str(tmp / "corpus"), default_turns(per_speaker=8))
-    run_script("prepare_iemocap.py", "--iemocap", tmp / "corpus", "--out", tmp / "data")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp / "corpus", "--out", tmp / "data")
     table = tmp / "data" / "utterances.tsv"
     for unit in ("bpc", "bpc-cv2", "utterance"):
         for scheme in ("speaker", "session"):
@@ -166,7 +166,7 @@ def test_paper_figures_only_beside_the_paper_experiment_and_every_difference_nam
     each takes the figures away and is named."""
     import shutil
 
-    from fairseq_emo import paper
+    from fairseq_emo.reporting import paper
 
     exp, _, _ = experiment
     work = tmp_path / "iemocap"
@@ -291,7 +291,7 @@ def test_report_rendered_again_from_results_json_alone_is_the_same(experiment, t
     saved.write_text((exp / "report" / "results.json").read_text())
     results = json.loads(saved.read_text())
     check_schema(results, "results")
-    from fairseq_emo.vote import RULE_TEXT
+    from fairseq_emo.decoding.vote import RULE_TEXT
     assert results["schemes"]["speaker"]["protocol"]["texts"]["vote"] == RULE_TEXT
     assert RULE_TEXT in (exp / "report" / "report.md").read_text()
     again = run_script("report.py", "--from-results", saved, "--out", tmp_path / "again")
@@ -347,8 +347,8 @@ def test_decision_rules_and_speaker_intervals_from_the_same_decodes(experiment):
 def test_the_lexical_control_finds_a_planted_word_and_sits_in_table_1(experiment, tmp_path):
     """text_baseline.py on a fold where one word marks each emotion gets every test utterance right, and without
     the cue words less; in the report it is a row of Table 1 and a member of the paired tests."""
-    from fairseq_emo import text_baseline
-    from fairseq_emo.table import Utterance, write_table
+    from fairseq_emo.evaluation import text_baseline
+    from fairseq_emo.data.table import Utterance, write_table
 
     def fold(cue: bool):
         rows = []
@@ -401,7 +401,7 @@ def test_bpc_sets_are_ranked_with_their_definitions(experiment):
 def test_emotion_per_unit_counts_aligned_units_carrying_the_true_emotion(experiment):
     """A hand-made alignment with known counts: a match carrying the emotion, a substitution carrying another,
     a deletion and an insertion (neither counts); vowels and consonants apart; and the report's table."""
-    from fairseq_emo.unit_emotion import unit_emotion, wilson
+    from fairseq_emo.evaluation.unit_emotion import unit_emotion, wilson
 
     lines = [{"utt_id": "a", "speaker": "s1", "ref_emotion": "hap", "ref": ["HH_hap", "AH_hap", "L_hap", "OW_hap"],
               "units": [{"unit": u} for u in ("HH_hap", "AH_neu", "OW_hap", "S_hap")]},
@@ -430,7 +430,7 @@ def test_emotion_per_unit_counts_aligned_units_carrying_the_true_emotion(experim
 
 
 def test_emotion_per_unit_ranks_bodies_within_each_emotion():
-    from fairseq_emo.unit_emotion import MIN_COUNT, unit_emotion
+    from fairseq_emo.evaluation.unit_emotion import MIN_COUNT, unit_emotion
 
     lines = [{"utt_id": f"u{k}", "speaker": f"s{k % 3}", "ref_emotion": "hap", "ref": ["AH_hap", "K_hap"],
               "units": [{"unit": "AH_hap"}, {"unit": "K_neu"}]} for k in range(MIN_COUNT + 2)]
@@ -479,7 +479,7 @@ def test_the_scenario_scheme_has_its_section_and_the_headline_comparison_has_pai
 def test_the_oracle_rule_is_marked_and_the_headline_verdict_follows_the_interval_only():
     """Rendered from hand-made results: the CTC-likelihood row says it uses the test transcript; 'higher' or
     'lower' only where the paired UA interval excludes 0, whichever side of the pair the unit run is on."""
-    from fairseq_emo import render
+    from fairseq_emo.reporting import render
 
     rule = dict(WA=50.0, UA=50.0, n=10, majority_only=1, rule_only=2, mcnemar_p=0.5, mcnemar_p_holm=1.0)
     run = {"run": "bpc", "variant": "bpc", "unit": "bpc", "seed": None,
@@ -504,8 +504,32 @@ def test_the_oracle_rule_is_marked_and_the_headline_verdict_follows_the_interval
 
 
 def test_the_lexical_note_speaks_of_iemocaps_scenarios_only_on_iemocap():
-    from fairseq_emo.render import lexical_note
+    from fairseq_emo.reporting.render import lexical_note
 
     assert "recur in every session" in lexical_note("speaker", "iemocap")
     assert "Under the `scenario` scheme" in lexical_note("scenario", "demo")
     assert "IEMOCAP" not in lexical_note("speaker", "emodb") and "this corpus" in lexical_note("speaker", "emodb")
+
+
+def test_results_md_has_a_row_and_a_run_sh_command_per_run(experiment):
+    """RESULTS.md (reporting/results_md.py): every run of results.json with its WA/UA, and a command run.sh's own
+    option grammar accepts that names the run's scheme, unit variant and seed."""
+    import json
+    import shlex
+
+    from fairseq_emo.recipe.options import parse
+
+    exp, _, _ = experiment
+    results = json.loads((exp / "report" / "results.json").read_text())
+    text = (exp / "report" / "RESULTS.md").read_text()
+    commands = [line for line in text.splitlines() if line.startswith("bash scripts/run.sh ")]
+    runs = [run for sec in results["schemes"].values() for run in sec["runs"]]
+    assert len(commands) == len(runs) == 6
+    for run in runs:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {run['run']} |"))
+        assert f"| {run['accuracy']['WA']:.1f} | {run['accuracy']['UA']:.1f} | {run['n']} |" in row
+    by_flag = [parse("run.sh", shlex.split(c)[2:]) for c in commands]   # run.sh's grammar takes every one
+    seeded = [line for line in by_flag if line.get("--folds") == "session"]
+    assert sorted(line.get("--seeds") for line in seeded) == ["1", "2"]
+    assert {line.get("--train-units") for line in by_flag} == {"bpc", "bpc-cv2", "utterance"}
+    assert all(line.get("--data") == "DIR" for line in by_flag)   # the one fact results.json does not hold

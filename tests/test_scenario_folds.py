@@ -12,9 +12,9 @@ from collections import Counter
 import pytest
 
 from conftest import run_script
-from fairseq_emo.emotions import iemocap_emotion
-from fairseq_emo.folds import NoScenarios, make_folds, scenario_plan
-from fairseq_emo.table import Utterance
+from fairseq_emo.core.emotions import iemocap_emotion
+from fairseq_emo.data.folds import NoScenarios, make_folds, scenario_plan
+from fairseq_emo.data.table import Utterance
 from iemocap_tree import TurnSpec, make_tree
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -93,7 +93,7 @@ def test_a_table_without_scenarios_is_refused_by_name():
 
 
 def test_make_manifests_refuses_the_scenario_scheme_on_a_corpus_without_scenarios(tmp_path):
-    from fairseq_emo.table import write_table
+    from fairseq_emo.data.table import write_table
     rows = [Utterance(f"03a01F{e}{k}", f"0{k}", f"0{k}", "M", "a01", e, e, "das", "das", "D AH", "/x.wav", 16000,
                       16000, "emodb") for k in range(3) for e in ("hap", "sad")]
     write_table(str(tmp_path / "utterances.tsv"), rows)
@@ -121,7 +121,7 @@ def planted_folds(tmp_path_factory):
                     turns.append(TurnSpec(f"{dialog}_{gender}{k:03d}", emo, f"The {CUES[scenario]} again.",
                                           seconds=0.3))
     make_tree(str(tmp / "corpus"), turns)
-    run_script("prepare_iemocap.py", "--iemocap", tmp / "corpus", "--out", tmp / "data")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp / "corpus", "--out", tmp / "data")
     out = {}
     for scheme in ("speaker", "scenario"):
         run_script("make_manifests.py", "--table", tmp / "data" / "utterances.tsv", "--unit", "utterance",

@@ -4,8 +4,8 @@ import random
 import pytest
 
 from conftest import run_script
-from fairseq_emo.scoring import Counts, align_counts, score_python, score_sclite, sclite_command
-from fairseq_emo.trn import read_trn, write_trn
+from fairseq_emo.decoding.scoring import Counts, align_counts, score_python, score_sclite, sclite_command
+from fairseq_emo.decoding.trn import read_trn, write_trn
 
 
 @pytest.fixture(scope="module")

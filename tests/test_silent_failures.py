@@ -8,22 +8,22 @@ import pytest
 import soundfile
 
 from conftest import run_script
-from fairseq_emo.corpora.iemocap import read_iemocap
-from fairseq_emo.table import read_table
+from fairseq_emo.data.corpora.iemocap import read_iemocap
+from fairseq_emo.data.table import read_table
 from iemocap_tree import default_turns, make_tree
 
 
 def test_a_corpus_path_with_two_spaces_is_kept_exactly(tmp_path):
     release = make_tree(str(tmp_path / "A  B"), default_turns())
     (tmp_path / "A B").mkdir()  # a sibling the collapsed path would point at
-    proc = run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "out")
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     rows = read_table(str(tmp_path / "out" / "utterances.tsv"))
     assert rows and all("/A  B/" in r.wav and os.path.isfile(r.wav) for r in rows)
 
 
 def test_a_path_with_a_tab_cannot_be_written_into_a_table(tmp_path):
-    from fairseq_emo.table import write_table
+    from fairseq_emo.data.table import write_table
 
     row = read_iemocap(make_tree(str(tmp_path / "c"), default_turns())).utterances[0]
     row.wav = "/data/a\tb.wav"
@@ -37,16 +37,16 @@ def test_a_dialog_without_its_evaluation_file_is_a_problem_not_a_silent_loss(tmp
     result = read_iemocap(release)
     (problem,) = [p for p in result.problems if p.utt_id == "Ses01F_impro01"]
     assert "no EmoEvaluation file" in problem.reason
-    proc = run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "out", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "out", check=False)
     assert proc.returncode == 2 and "Ses01F_impro01" in proc.stderr
     # --skip-bad lists it, as every other skipped item
-    proc = run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "out", "--skip-bad")
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "out", "--skip-bad")
     assert proc.returncode == 0 and "Ses01F_impro01" in open(tmp_path / "out" / "skipped.tsv").read()
 
 
 def test_missing_sessions_are_said(tmp_path):
     release = make_tree(str(tmp_path / "corpus"), default_turns())  # Sessions 1 and 2 only
-    proc = run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "out")
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "out")
     assert proc.returncode == 0
     assert "warning:" in proc.stderr and "Session3, Session4, Session5 not found" in proc.stderr
     assert "IEMOCAP has five sessions, this table holds 2" in proc.stdout
@@ -60,10 +60,10 @@ def nan_wav(path, frames=16000):
 
 
 def test_nan_samples_are_refused_by_prepare_check_fold_decode_and_predict(tmp_path):
-    from fairseq_emo.audio import AudioProblem, read_header
-    from fairseq_emo.decode import _read
-    from fairseq_emo.manifest import SplitEntry
-    from fairseq_emo.predict import load_audio, ArrayStream
+    from fairseq_emo.core.audio import AudioProblem, read_header
+    from fairseq_emo.evaluation.decode import _read
+    from fairseq_emo.data.manifest import SplitEntry
+    from fairseq_emo.serving.audio_input import ArrayStream, load_audio
 
     bad = nan_wav(str(tmp_path / "bad.wav"))
     with pytest.raises(AudioProblem, match="3 of 16000 samples are NaN or Inf"):
@@ -84,7 +84,7 @@ def test_nan_samples_in_a_corpus_stop_prepare_naming_the_turn(tmp_path):
     release = make_tree(str(tmp_path / "corpus"), default_turns())
     wav = sorted(p for p in (tmp_path / "corpus").rglob("*.wav"))[0]
     nan_wav(str(wav))
-    proc = run_script("prepare_iemocap.py", "--iemocap", release, "--out", tmp_path / "out", check=False)
+    proc = run_script("prepare.py", "--corpus", "iemocap", "--data", release, "--out", tmp_path / "out", check=False)
     assert proc.returncode == 2 and wav.stem in proc.stderr and "NaN or Inf" in proc.stderr
 
 
@@ -110,7 +110,7 @@ def test_overrides_of_what_the_fold_loop_sets_are_refused_before_anything_runs(t
 def test_a_checkpoint_trained_toward_another_max_update_is_a_conflict_not_finished(tmp_path):
     import torch
 
-    from fairseq_emo.fold_run import resume_state
+    from fairseq_emo.training.fold_run import resume_state
 
     state = {"optimizer_history": [{"num_updates": 12}], "cfg": {"optimization": {"max_update": 12}}}
     torch.save(state, tmp_path / "checkpoint_last.pt")
@@ -127,7 +127,7 @@ def test_a_checkpoint_trained_toward_another_max_update_is_a_conflict_not_finish
 def small_fold(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fold")
     make_tree(str(tmp / "corpus"), default_turns())
-    run_script("prepare_iemocap.py", "--iemocap", tmp / "corpus", "--out", tmp / "data")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp / "corpus", "--out", tmp / "data")
     run_script("make_manifests.py", "--table", tmp / "data" / "utterances.tsv", "--unit", "bpc",
                "--manifest-root", tmp / "m")
     return tmp / "m" / "iemocap" / "bpc" / "speaker" / "fold1"
@@ -139,7 +139,7 @@ def test_check_fold_refuses_an_utterance_fairseq_would_drop_for_max_tokens(small
     ok = run_script("check_fold.py", "--data", small_fold, "--labels", "bpc", "--config", "tiny",
                     "--max-update-out", out, "--", f"dataset.max_tokens={longest}", check=False)
     assert ok.returncode == 0, ok.stderr
-    from fairseq_emo.recipe_config import compose_recipe
+    from fairseq_emo.training.recipe_config import compose_recipe
     assert int(out.read_text()) == int(compose_recipe("tiny", ["task.data=/x", "model.w2v_path=/x",
                                                                "common.user_dir=/x"]).optimization.max_update)
     proc = run_script("check_fold.py", "--data", small_fold, "--labels", "bpc", "--config", "tiny", "--",
@@ -196,7 +196,7 @@ def test_predict_never_writes_over_an_input_and_refuses_bad_outputs_before_loadi
 
 
 def test_a_folder_with_a_link_loop_is_read_once(tmp_path):
-    from fairseq_emo.predict_inputs import expand_inputs
+    from fairseq_emo.serving.predict_inputs import expand_inputs
 
     folder = tmp_path / "rec"
     (folder / "sub").mkdir(parents=True)
@@ -208,7 +208,7 @@ def test_a_folder_with_a_link_loop_is_read_once(tmp_path):
 
 
 def test_ids_from_a_wav_scp_never_name_a_file_outside_the_plot_folder():
-    from fairseq_emo.predict_inputs import file_name_part
+    from fairseq_emo.serving.predict_inputs import file_name_part
 
     for ident in ("a/b", "../x", "../../etc/passwd", "..", "/abs"):
         part = file_name_part(ident)
@@ -216,7 +216,7 @@ def test_ids_from_a_wav_scp_never_name_a_file_outside_the_plot_folder():
 
 
 def test_done_is_written_last_and_never_with_an_empty_command(small_fold, tmp_path):
-    from fairseq_emo.fold_run import complete
+    from fairseq_emo.training.fold_run import complete
 
     fold = tmp_path / "fold1"
     (fold / "checkpoints").mkdir(parents=True)
@@ -234,8 +234,8 @@ def test_baseline_never_caches_a_non_finite_feature_row(small_fold, tmp_path, mo
     rerun would fail), the rows before it must be. The NaN is injected into the real extractor's output."""
     import opensmile
 
-    from fairseq_emo.baseline import _key, features
-    from fairseq_emo.manifest import read_split
+    from fairseq_emo.evaluation.baseline import _key, features
+    from fairseq_emo.data.manifest import read_split
 
     entries = read_split(str(small_fold), "train", None)[:3]
     real = opensmile.Smile.process_signal
@@ -264,7 +264,7 @@ def test_baseline_never_caches_a_non_finite_feature_row(small_fold, tmp_path, mo
 def test_a_failed_write_leaves_neither_a_half_file_nor_its_temporary(tmp_path, monkeypatch):
     import errno
 
-    from fairseq_emo import atomic
+    from fairseq_emo.core import atomic
 
     target = tmp_path / "report.md"
     target.write_text("the old report\n")
@@ -319,8 +319,8 @@ def test_run_folds_refuses_absent_folds_and_bad_paths_without_creating_anything(
 
 
 def test_a_duplicate_dictionary_token_and_an_empty_done_are_named(small_fold, tmp_path):
-    from fairseq_emo.fold_run import read_done
-    from fairseq_emo.label_check import LabelCheckError, dictionary_symbols
+    from fairseq_emo.core.layout import read_done
+    from fairseq_emo.data.label_check import LabelCheckError, dictionary_symbols
 
     fold = tmp_path / "fold1"
     shutil.copytree(small_fold, fold)
@@ -404,7 +404,7 @@ def test_a_crafted_checkpoint_pickle_never_runs_its_payload(tmp_path, small_fold
     assert proc.returncode == 2 and "refused to unpickle" in proc.stderr
     assert not target.exists()
     # a real fairseq-format checkpoint (argparse Namespace inside) still loads
-    from fairseq_emo import safe_load
+    from fairseq_emo.core import safe_load
     run_script("make_w2v_checkpoint.py", "--size", "tiny", "--out", tmp_path / "w2v.pt")
     assert "args" in safe_load.load(tmp_path / "w2v.pt")
 

@@ -10,7 +10,7 @@ import pytest
 
 import corpus_trees
 from conftest import REPO, require_tool
-from fairseq_emo import slurm
+from fairseq_emo.training import slurm
 
 FAKE = os.path.join(REPO, "tests", "fake_slurm")
 
@@ -47,10 +47,15 @@ def test_slurm_settings_are_checked_and_turned_into_sbatch_options(tmp_path):
         bad.write_text(text)
         with pytest.raises(ValueError, match=message):
             slurm.load_settings(str(bad))
-    proc = subprocess.run([sys.executable, "-m", "fairseq_emo.slurm", "check", "--config",
-                           os.path.join(REPO, "configs", "slurm", "nosuch.yaml")], capture_output=True, text=True,
-                          env=env_with([FAKE]))
-    assert proc.returncode == 2 and "there: default" in proc.stderr
+    from fairseq_emo.recipe.plan import check_slurm
+    from fairseq_emo.recipe.options import RecipeError
+
+    os.environ["PATH"] = FAKE + os.pathsep + os.environ["PATH"]
+    try:
+        with pytest.raises(RecipeError, match="there: default"):
+            check_slurm("nosuch")
+    finally:
+        os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
     # the repository's own settings are valid
     assert "--gpus=1" in slurm.sbatch_args(slurm.load_settings(os.path.join(REPO, "configs", "slurm", "default.yaml")))
 
@@ -84,18 +89,22 @@ def test_a_failing_squeue_is_an_error_never_an_ended_job(tmp_path, monkeypatch):
     monkeypatch.setenv("FAIRSEQ_EMO_SLURM_RETRY_SECONDS", "0")
     with pytest.raises(slurm.QueryFailed, match="failed 3 times.*Unable to contact slurm controller"):
         slurm.is_active(str(fold))
-    assert slurm.main(["active", str(fold)]) == 2
-    # the bash side: exit 2 stops the loop before any sbatch (run_folds.sh reads the code, not just true/false)
+    # the fold loop: a refusal (exit 2 from `recipe fold-start`, which run_folds.sh turns into a stop) before
+    # any sbatch, for training and for run.sh's stage-5 decode alike
+    from fairseq_emo.recipe import fold_loop
+    from fairseq_emo.recipe.options import RecipeError
+
+    with pytest.raises(RecipeError, match="the state of its Slurm job is unknown"):
+        fold_loop.slurm_decode(str(fold), str(tmp_path / "exp" / "demo"), "default")
     script = open(os.path.join(REPO, "scripts", "run_folds.sh")).read()
-    assert 'active=0; "$PYTHON" -m fairseq_emo.slurm active "$out" || active=$?' in script
-    assert '[ "$active" -eq 2 ] && die' in script
+    assert 'action=$(recipe fold-start "$spec" "$(printf \'%q \' "${cmd[@]}")" "${args[@]}") || exit $?' in script
     monkeypatch.delenv("FAKE_SLURM_SQUEUE_FAIL")
     unknown = tmp_path / "squeue_unknown"
     unknown.mkdir()
     (unknown / "squeue").write_text("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n")
     (unknown / "squeue").chmod(0o755)
     monkeypatch.setenv("PATH", str(unknown) + os.pathsep + FAKE + os.pathsep + os.environ["PATH"])
-    assert slurm.job_state("4242") == "ENDED" and slurm.main(["active", str(fold)]) == 1
+    assert slurm.job_state("4242") == "ENDED" and not slurm.is_active(str(fold))
 
 
 @pytest.mark.e2e

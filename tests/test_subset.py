@@ -5,9 +5,10 @@ import json
 import pytest
 
 from conftest import run_script
-from fairseq_emo import layout, paper
-from fairseq_emo.folds import select_subset
-from fairseq_emo.table import read_table
+from fairseq_emo.core import layout
+from fairseq_emo.reporting import paper
+from fairseq_emo.data.folds import select_subset
+from fairseq_emo.data.table import read_table
 from iemocap_tree import TurnSpec, default_turns, make_tree
 
 
@@ -20,7 +21,7 @@ def mixed_table(tmp_path):
             for k, emo in enumerate(["neu", "hap", "ang", "sad"]):
                 turns.append(TurnSpec(f"Ses{session:02d}F_script01_1_{gender}{k:03d}", emo, "Where are you going?"))
     make_tree(str(tmp_path / "corpus"), turns)
-    run_script("prepare_iemocap.py", "--iemocap", tmp_path / "corpus", "--out", tmp_path / "prep")
+    run_script("prepare.py", "--corpus", "iemocap", "--data", tmp_path / "corpus", "--out", tmp_path / "prep")
     return str(tmp_path / "prep" / "utterances.tsv")
 
 

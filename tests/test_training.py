@@ -59,7 +59,7 @@ def test_tiny_training_logs_emotion_metrics_and_writes_checkpoint(demo_manifests
 def test_fine_tuned_checkpoint_loads_through_the_plugin(tiny_finetuned):
     ckpt = tiny_finetuned
     dictionary = Path(ckpt).parent / "dict.bpc.txt"
-    probe = ("import fairseq, fairseq_emo.fairseq_plugin\n"
+    probe = ("import fairseq, fairseq_emo.training.fairseq_plugin\n"
              "from fairseq import checkpoint_utils\n"
              f"models, cfg, task = checkpoint_utils.load_model_ensemble_and_task([{str(ckpt)!r}])\n"
              "print(type(task).__name__, len(task.target_dictionary))\n")
@@ -185,7 +185,7 @@ def test_in_process_compose_is_what_fairseq_hydra_train_composes():
     import yaml
     from omegaconf import OmegaConf
 
-    from fairseq_emo.recipe_config import compose_recipe
+    from fairseq_emo.training.recipe_config import compose_recipe
 
     overrides = ["task.data=/data/fold1", "model.w2v_path=/models/libri960_big.pt", "common.user_dir=/x"]
     res = subprocess.run([FAIRSEQ_HYDRA_TRAIN, "--config-dir", os.path.join(REPO, "configs"), "--config-name",

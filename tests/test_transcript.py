@@ -1,4 +1,4 @@
-from fairseq_emo.transcript import remove_markers, transcript_words
+from fairseq_emo.data.transcript import remove_markers, transcript_words
 
 
 def test_markers_any_case_are_removed():

@@ -82,7 +82,7 @@ def test_unit_types_and_nonspeech_rule():
 
 
 def test_vote_rules():
-    from fairseq_emo.vote import vote, weighted_and_unweighted_accuracy
+    from fairseq_emo.decoding.vote import vote, weighted_and_unweighted_accuracy
 
     assert vote(["hap", "hap", "neu"]) == "hap"
     assert vote(["sad", "ang"]) == "ang"  # tie, no posteriors: fixed order neu, hap, ang, sad
@@ -96,7 +96,7 @@ def test_vote_rules():
 
 
 def test_posterior_weighted_vote():
-    from fairseq_emo.vote import posterior_weighted_vote
+    from fairseq_emo.decoding.vote import posterior_weighted_vote
 
     # two weak happy units lose to one confident sad unit, though the majority vote would say happy
     assert posterior_weighted_vote(["hap", "hap", "sad"], [0.3, 0.3, 0.9]) == "sad"

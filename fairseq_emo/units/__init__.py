@@ -16,20 +16,30 @@ sonority, Mandarin's by its pinyin syllables). initfinal needs pinyin; utterance
 from dataclasses import dataclass
 from typing import List, Sequence
 
-from fairseq_emo.units.bpc import DEFAULT_BPC_SET, bpc_mapping, bpc_units
-from fairseq_emo.units.initfinal import INITIALS, initfinal_units
-from fairseq_emo.units.phoneme import PHONES, phoneme_units
-from fairseq_emo.units.suffix import DELIMITER, NONSPEECH_BODY, UTTERANCE_BODY, add_emotion, check_body
-from fairseq_emo.units.syllable import SYLLABIFIERS, phonetic_syllable_units, pyphen_syllable_units
+from fairseq_emo.units.bpc import bpc_mapping, bpc_units, DEFAULT_BPC_SET
+from fairseq_emo.units.initfinal import initfinal_units, INITIALS
+from fairseq_emo.units.ipa import arpabet_to_ipa, clean, conventional, ipa_bpc_units, ipa_syllable_units, pinyin_to_ipa
+from fairseq_emo.units.phoneme import phoneme_units, PHONES, strip_stress
+from fairseq_emo.units.suffix import add_emotion, check_body, DELIMITER, NONSPEECH_BODY, UTTERANCE_BODY
+from fairseq_emo.units.syllable import phonetic_syllable_units, pyphen_syllable_units, SYLLABIFIERS
 
 UNIT_TYPES = ("phoneme", "bpc", "syllable", "utterance", "pooled", "initfinal")
 # Unit types labelled by one UTT_<emo> token per utterance: the paper's utterance unit (CTC on that token) and the
-# same-backbone classifier `pooled` (cross-entropy on the mean-pooled encoder output: fairseq_emo/pooled.py). They
+# same-backbone classifier `pooled` (cross-entropy on the mean-pooled encoder output: fairseq_emo/decoding/pooled.py). They
 # share labels and dictionary; the objective is the fine-tune's criterion (scripts/run_folds.sh sets it).
 WHOLE_UTTERANCE = ("utterance", "pooled")
 # Training recipes of the pooled classifier, beside the units' own (the default): 'light' = a classifier's usual
 # fine-tune (light masking, no frozen phase), configs/paper_pooled-light.yaml. The variant name is pooled-<recipe>.
 POOLED_RECIPES = ("light",)
+# the fairseq criterion that makes a fine-tune the pooled classifier (fairseq_plugin/pooled_criterion.py); here,
+# with the unit types, so that the recipe's plan names it without importing torch
+POOLED_CRITERION = "emotion_pooled_ce"
+
+
+def unit_type(variant: str) -> str:
+    """A variant name -> its unit type: 'bpc-cv2' -> 'bpc', 'pooled-light' -> 'pooled'. Its option is not
+    checked (a recorded run's BPC set file may be gone since): UnitSpec.from_variant checks the whole name."""
+    return variant.partition("-")[0]
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class UnitSpec:
     def from_variant(cls, name: str) -> "UnitSpec":
         """The inverse of .variant: 'bpc' -> default BPC set, 'bpc-cv2', 'syllable-pyphen', 'pooled-light'. Directory and unit
         names downstream (manifests, exp dirs) are variants, so a variant name must be the canonical one."""
-        unit, _, option = name.partition("-")
+        unit, option = unit_type(name), name.partition("-")[2]
         if unit == "bpc" and option:
             spec = cls(unit, bpc_set=option)
         elif unit == "syllable" and option:
@@ -94,8 +104,6 @@ class UnitSpec:
         return [NONSPEECH_BODY]
 
 
-PHONE_SETS = ("arpabet", "pinyin", "ipa")
-
 
 def phone_set(word_phones: Sequence[Sequence[str]]) -> str:
     """Which set a table's phones are in, from their spelling: ARPAbet is upper-case letters with stress digits
@@ -120,8 +128,6 @@ def phone_set(word_phones: Sequence[Sequence[str]]) -> str:
 def ipa_tokens(word_phones: Sequence[Sequence[str]], phones_in: str) -> List[List[str]]:
     """Phones per word in any set -> IPA tokens per word (units/ipa.py), under its cross-language conventions
     (`conventional`: IPA tables are written so by the G2P; tables written before are split here the same way)."""
-    from fairseq_emo.units.ipa import arpabet_to_ipa, clean, conventional
-    from fairseq_emo.units.phoneme import strip_stress
 
     if phones_in == "arpabet":
         return [arpabet_to_ipa([strip_stress(p) for p in word]) for word in word_phones]
@@ -171,7 +177,6 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
         else:
             bodies = phonetic_syllable_units(word_phones)
     else:
-        from fairseq_emo.units.ipa import ipa_bpc_units, ipa_syllable_units
 
         tokens = ipa_tokens(word_phones, phones_in)
         if spec.unit == "phoneme":
@@ -187,7 +192,6 @@ def unit_bodies(spec: UnitSpec, words: Sequence[str], word_phones: Sequence[Sequ
 
 def _ipa_syllables_of_pinyin(word: Sequence[str]) -> List[List[str]]:
     """One word's pinyin phones -> the IPA tokens of each of its syllables."""
-    from fairseq_emo.units.ipa import pinyin_to_ipa
 
     return [pinyin_to_ipa(initial, final) for initial, final in _pinyin_syllables(word)]
 

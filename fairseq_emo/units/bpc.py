@@ -16,7 +16,9 @@ import os
 import re
 from typing import Dict, List, Sequence
 
+from fairseq_emo.core.repo import CONFIG_DIR
 from fairseq_emo.units.phoneme import PHONES
+from fairseq_emo.units.suffix import check_body, RESERVED_BODIES
 
 _VOWELS = "AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW"
 _STOPS, _FRICATIVES, _AFFRICATES = "B D G K P T", "DH F HH S SH TH V Z ZH", "CH JH"
@@ -52,8 +54,7 @@ for _name, _mapping in BPC_SETS.items():
 
 
 USER_SETS_ENV = "FAIRSEQ_EMO_BPC_SETS"
-_REPO_SETS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                          "configs", "bpc_sets")
+_REPO_SETS = os.path.join(CONFIG_DIR, "bpc_sets")
 _SET_NAME = re.compile(r"^[A-Za-z0-9]+$")   # a variant is bpc-<name>: no '-', '.', '_' or space in it
 
 
@@ -74,7 +75,6 @@ def user_set_files() -> Dict[str, str]:
 
 def read_set_file(path: str) -> Dict[str, str]:
     """A user-defined set file -> {phone: class}, validated (module docstring); errors name file and line."""
-    from fairseq_emo.units.suffix import RESERVED_BODIES, check_body
 
     name = os.path.splitext(os.path.basename(path))[0]
     if not _SET_NAME.match(name):

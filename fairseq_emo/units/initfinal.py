@@ -1,4 +1,4 @@
-"""Mandarin initial/final units: pinyin phones per syllable (from fairseq_emo/pinyin.py) -> toneless units.
+"""Mandarin initial/final units: pinyin phones per syllable (from fairseq_emo/data/pinyin.py) -> toneless units.
 
 Input: [['n', 'i3'], ['h', 'ao3'], ['ai4']]. Output: ['n', 'i', 'h', 'ao', 'ai'].
 Tones are removed, as stress is for English phonemes: the unit says what was articulated, the emotion suffix

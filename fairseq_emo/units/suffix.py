@@ -5,7 +5,7 @@ A body never contains the delimiter or whitespace, so the last delimiter splits 
 """
 from typing import Optional, Tuple
 
-from fairseq_emo.emotions import EMOTIONS
+from fairseq_emo.core.emotions import EMOTIONS
 
 DELIMITER = "_"
 # Bodies with a meaning of their own, never a phone class's name: non-speech (an utterance without words) and the

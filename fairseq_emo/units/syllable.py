@@ -14,7 +14,7 @@ Input: phones per word (phonetic) or words (pyphen). Output: syllable bodies.
 import functools
 from typing import List, Sequence
 
-from fairseq_emo.units.phoneme import VOWELS, strip_stress
+from fairseq_emo.units.phoneme import strip_stress, VOWELS
 
 SYLLABIFIERS = ("phonetic", "pyphen")
 

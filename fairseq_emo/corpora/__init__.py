@@ -1,1 +1,0 @@
-"""Corpus readers: a corpus tree on disk -> utterance-table rows (fairseq_emo.table.Utterance)."""
