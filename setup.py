@@ -5,7 +5,12 @@ dependencies would replace torch and pull torchaudio); the dependencies it reall
 `recipe` extra. The base install is inference only (`pip install .`, or `.[predict]`): predict from an exported
 model directory and the transformers pipelines, without fairseq, G2P, openSMILE or submitit.
 """
+import re
+
 from setuptools import find_packages, setup
+
+with open("fairseq_emo/__init__.py", encoding="utf-8") as f:   # one owner of the version: the package
+    VERSION = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
 
 FAIRSEQ_RUNTIME_DEPS = [
     "cffi", "cython", "hydra-core==1.3.2", "omegaconf==2.3.0", "numpy", "regex", "sacrebleu",
@@ -30,7 +35,7 @@ RECIPE_DEPS = FAIRSEQ_RUNTIME_DEPS + [
 
 setup(
     name="fairseq_emo",
-    version="0.1.0",
+    version=VERSION,
     description="Phonetic units for speech emotion recognition: wav2vec 2.0 + CTC on emotion-suffixed units",
     packages=find_packages(include=["fairseq_emo", "fairseq_emo.*"]),
     package_data={"fairseq_emo": ["serving/hf_code/*.py"]},  # hf_code: shipped into every export

@@ -7,6 +7,8 @@ the fairseq plugin (task, criterion, checkpoint loading) is registered.
 import logging
 import sys
 
+__version__ = "0.1.0"   # setup.py reads it from here; `fairseq-emo --version` prints it
+
 # fairseq announces at import, on every command, that an optional package for a task this project never uses
 # (text-to-speech) is missing; common.tensorboard_logdir works with the [tensorboard] extra (setup.py).
 logging.getLogger("fairseq.tasks.text_to_speech").setLevel(logging.WARNING)

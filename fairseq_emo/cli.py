@@ -22,9 +22,10 @@ import os
 import sys
 import time
 
+import fairseq_emo
 from fairseq_emo.core import interrupt
 from fairseq_emo.core.emotions import EMOTIONS
-from fairseq_emo.core.safe_load import UnsafeCheckpoint
+from fairseq_emo.core.safe_load import needs_fairseq, NeedsFairseq, UnsafeCheckpoint
 from fairseq_emo.serving.audio_input import allocate_large_buffers_with_mmap
 from fairseq_emo.serving.outputs import ctm_lines, plot_timeline
 from fairseq_emo.serving.predict_inputs import clobbers, expand_inputs, file_name_part, InputError, protected_files
@@ -150,16 +151,33 @@ def _embedding_files(folder: str, files) -> dict:
     return names
 
 
+def _seconds_of(files) -> float:
+    """The inputs' total duration from their headers (for the progress bar; unreadable ones count 0)."""
+    import soundfile
+
+    total = 0.0
+    for _, path in files:
+        try:
+            info = soundfile.info(path)
+            total += info.frames / info.samplerate
+        except Exception:   # noqa: BLE001  (the file's error is reported when it is read)
+            continue
+    return total
+
+
 def _load_predictor(args):
     """-> (the Predictor, the model's record for the jsonl lines: None for a checkpoint without one)."""
     if not os.path.isdir(args.checkpoint):   # an exported directory needs no fairseq (an inference-only install)
-        import fairseq  # noqa: F401  (before the plugin registers)
+        try:
+            import fairseq  # noqa: F401  (before the plugin registers)
+        except ImportError:
+            raise _Refused(str(needs_fairseq(args.checkpoint))) from None
     from fairseq_emo.serving.predict import Predictor  # torch: this subcommand only
 
     allocate_large_buffers_with_mmap()  # this process only: long batches keep memory bounded (audio_input.py)
     try:
         predictor = Predictor(args.checkpoint, args.device)
-    except UnsafeCheckpoint as err:
+    except (UnsafeCheckpoint, NeedsFairseq) as err:
         raise _Refused(str(err)) from None
     except Exception as err:  # a junk file or a checkpoint of another kind fails in many ways inside fairseq
         raise _Refused(f"{args.checkpoint} is not a usable fine-tuned fairseq_emo checkpoint ({type(err).__name__}: "
@@ -183,11 +201,13 @@ def _write_predictions(args, predictor, files, model, plot_names, embedding_file
     try:
         if args.format == "csv":
             out.write(_format([], "csv"))  # the header
-        bar = tqdm(total=len(files), unit="file", disable=args.no_progress, file=sys.stderr)
+        # progress in seconds of audio, moved by every decoded chunk: one long file does not sit at 0/1 until done
+        bar = tqdm(total=round(_seconds_of(files), 1), unit="s audio", disable=args.no_progress, file=sys.stderr,
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]")
         for result, envelope in predictor.stream_files(files, args.batch_size, args.chunk_seconds,
-                                                       embeddings=bool(args.embeddings)):
+                                                       embeddings=bool(args.embeddings),
+                                                       progress=lambda s: bar.update(round(s, 3))):
             ident = result["id"]
-            bar.update(1)
             if "embedding" in result:
                 np.save(embedding_files[ident], result.pop("embedding"))
                 result["embedding_file"] = embedding_files[ident]
@@ -220,12 +240,7 @@ def _write_predictions(args, predictor, files, model, plot_names, embedding_file
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("fairseq_emo")
-    except Exception:  # run from a checkout without installing
-        return "unknown (not installed)"
+    return fairseq_emo.__version__
 
 
 def _positive_seconds(text: str) -> float:
@@ -274,7 +289,11 @@ def _format(results, fmt: str, header: bool = True) -> str:
 def main(argv=None) -> int:
     """The fairseq-emo command; Ctrl-C ends it with one line, not a traceback (interrupt.py)."""
 
-    return interrupt.run(_main, argv)
+    try:
+        return interrupt.run(_main, argv)
+    except BrokenPipeError:   # `fairseq-emo info CKPT | head`: the reader left; no traceback for that
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _main(argv=None) -> int:
@@ -290,7 +309,8 @@ def _main(argv=None) -> int:
                    help="default: csv when --out ends in .csv, else jsonl")
     p.add_argument("--out", help="output file (default: stdout)")
     p.add_argument("--ctm", help="also write the timeline as a CTM file")
-    p.add_argument("--plot", help="PNG of waveform with unit emotions along time (one per file: _<n> suffix)")
+    p.add_argument("--plot", help="PNG of the waveform with unit emotions along time; several inputs: one PNG per "
+                                  "input, named <plot stem>_<input id>.png")
     p.add_argument("--embeddings", metavar="DIR", help="also write each file's utterance embedding (the encoder's "
                    "last hidden state averaged over the file) as DIR/<id>.npy; the record names it")
     p.add_argument("--chunk-seconds", type=_positive_seconds, default=20.0,
@@ -325,7 +345,13 @@ def _main(argv=None) -> int:
         elif args.format == "jsonl" and out_csv:
             parser.error(f"--out {args.out} with --format jsonl: name the file .jsonl, or use --format csv")
     if args.command == "status":
-        return slurm.main(["status", args.exp])
+        try:
+            lines = slurm.status(args.exp)
+        except (FileNotFoundError, RuntimeError) as err:   # QueryFailed: squeue could not say
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        print("\n".join(lines))
+        return 1 if any(": failed" in line for line in lines) else 0
     if args.command == "predict":
         return _predict(args)
     if args.command == "info":
@@ -372,7 +398,7 @@ def _info(args) -> int:
         return 2
     try:
         record = model_record.read(args.checkpoint)
-    except UnsafeCheckpoint as err:
+    except (UnsafeCheckpoint, NeedsFairseq) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except Exception as err:  # not a torch file, truncated, ...

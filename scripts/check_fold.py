@@ -35,7 +35,12 @@ def main(argv=None) -> int:
     if args.w2v is not None and not w2v_ok:
         problems.append(f"model.w2v_path {args.w2v}: no such file (libri960_big.pt, or make one with "
                         f"scripts/make_w2v_checkpoint.py)")
-    cfg = compose(args.config, args.overrides, args.w2v if w2v_ok else "/unused") if args.config else None
+    cfg = None
+    if args.config:
+        try:
+            cfg = compose(args.config, args.overrides, args.w2v if w2v_ok else "/unused")
+        except ValueError as err:
+            problems.append(str(err))
     if cfg is not None and w2v_ok:
         problems += check_backbone(args.w2v, cfg)
     if cfg is not None and args.max_update_out:
@@ -58,17 +63,18 @@ def main(argv=None) -> int:
 
 
 def compose(config: str, overrides, w2v: str):
-    """The run's config as fairseq-hydra-train composes it (hydra.* overrides, launcher settings, left out), or None
-    after a note when an override cannot be composed (fairseq-hydra-train will name it)."""
+    """The run's config as fairseq-hydra-train composes it (hydra.* overrides, launcher settings, left out);
+    ValueError naming the override when it cannot be composed: fairseq-hydra-train would stop on it too, after the
+    queue wait on Slurm, so the fold loop stops it here."""
     from fairseq_emo.training.recipe_config import compose_recipe
 
     keep = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
     try:
         return compose_recipe(config, keep + ["task.data=/unused", f"model.w2v_path={w2v}",
                                               "common.user_dir=/unused"], with_defaults=True)
-    except Exception as err:
-        print(f"note: config-dependent checks skipped ({type(err).__name__}: {str(err).splitlines()[0]})")
-        return None
+    except Exception as err:   # hydra's own errors: an unknown key, a bad value, a missing config group
+        raise ValueError(f"configs/{config}.yaml with the overrides {' '.join(keep) or '(none)'} cannot be composed "
+                         f"({type(err).__name__}: {str(err).splitlines()[0]}); fix the override after --") from None
 
 
 def check_lengths(data: str, split: str, cfg) -> list:

@@ -80,7 +80,7 @@ for sd in $scheme_dirs; do
       0) ;; 1) train_failed=1 ;;
       4) log "stage 4: folds are training on Slurm (listed above); run this same command again when their jobs end" \
            "(state: bash scripts/run.sh ... --status, or fairseq-emo status $exp); finished folds are then scored," \
-           "voted and reported"; exit 0 ;;
+           "voted and reported"; exit 4 ;;   # as run_folds.sh: submitted, nothing failed, come back later
       3) die "stage 4: folds trained earlier with another command (listed above) were not retrained; nothing is" \
            "decoded or reported for this command. Rerun with --force (moves them to fold<k>.replaced-<time>/) or" \
            "use another --work" ;;
@@ -102,7 +102,7 @@ for sd in $scheme_dirs; do
       done
     done
     if [ "$slurm_pending" -eq 1 ]; then
-      log "stage 5: decodes are running on Slurm (listed above); run this same command again when they end"; exit 0
+      log "stage 5: decodes are running on Slurm (listed above); run this same command again when they end"; exit 4
     fi
   fi
   if want 6; then

@@ -8,7 +8,7 @@
 #       --emodb /data/EmoDB --ksu /data/KSUEmotions --mas /data/LDC2007S09
 #   bash scripts/run_cross_corpus.sh --train cremad=/data/CREMA-D --w2v CKPT --target tess=/data/TESS
 #   bash scripts/run_cross_corpus.sh --demo        # synthetic corpora (espeak-ng), tiny random model, CPU
-# Options: bash scripts/run_cross_corpus.sh --help; manual: docs/recipe.md "Cross-corpus testing".
+# Options: bash scripts/run_cross_corpus.sh --help; manual: docs/corpora.md "Cross-corpus evaluation".
 #
 # Stages (WORK: --work, default the repository; --demo: demo_cross/):
 #   0  demo only: synthetic IEMOCAP-layout corpus and EmoDB/KSU/MAS-layout trees  -> WORK/data/{demo,xdemo}/

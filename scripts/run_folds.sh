@@ -4,7 +4,7 @@
 #   bash scripts/run_folds.sh --corpus demo --units "bpc utterance" --config tiny --w2v exp/w2v_tiny.pt
 #   bash scripts/run_folds.sh --corpus iemocap --w2v /models/libri960_big.pt          # paper_<unit> configs
 #
-# Options: bash scripts/run_folds.sh --help; manual: docs/recipe.md "Training folds". Each fold leaves in
+# Options: bash scripts/run_folds.sh --help; manual: docs/recipe.md "The fold loop". Each fold leaves in
 # <exp>/<run>/fold<k>/ (names: fairseq_emo/core/layout.py) cmd.sh (the exact command), train.log, checkpoints/
 # (checkpoint_last.pt: the test checkpoint, and the dictionary), DONE or FAILED. What to do with each fold
 # (skip, refuse, resume, submit to Slurm) is decided in fairseq_emo/recipe/fold_loop.py; this loop runs it.

@@ -191,5 +191,13 @@ def check_pooled_decode_is_the_criterions_decision(fold):
     for e in entries[:3]:
         record = predictor.predict_file(e.wav)
         assert record["chunks"][0]["units"].split() == hyps[f"{e.speaker}-{e.utt_id}"] and record["n_units"] == 1
+    # its head answers every chunk; silence is no speech by the energy gate (predict.SILENCE_DBFS), as a unit
+    # model's blanks are, and the quietest test utterance still gets its emotion
+    import numpy as np
+
+    silence = predictor.predict_array(np.zeros(3 * 16000, np.float32), 16000)
+    assert silence["no_speech"] and silence["emotion"] is None and silence["n_units"] == 0
+    quiet = min(entries, key=lambda e: float(np.abs(soundfile.read(e.wav, dtype="float32")[0]).max()))
+    assert predictor.predict_file(quiet.wav)["emotion"] is not None
     with pytest.raises(ValueError, match="is the pooled classifier"):
         export(done["test_checkpoint"], str(fold / "exported"))

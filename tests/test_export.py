@@ -105,6 +105,16 @@ def test_transformers_pipelines_give_the_emotion_and_the_units_of_fairseq_emo_pr
     card = (out / "README.md").read_text()
     assert "pipeline_tag: audio-classification" in card and "license: mit" in card and "model-index" not in card
     assert str(tmp_path) not in card and "/work/" not in card.split("How it was made")[1][:40]
+    from huggingface_hub import ModelCard
+
+    from fairseq_emo.core.repo import REPO_ROOT
+    loaded = ModelCard.load(str(out / "README.md"))   # the Hub's own parser reads the front matter
+    assert loaded.data.pipeline_tag == "audio-classification" and loaded.data.license == "mit"
+    assert "bash scripts/run.sh --corpus demo " in card   # how to make it again: the recipe's command
+    for name in os.listdir(out):   # no path of the training machine anywhere in the folder
+        if name.endswith((".json", ".md", ".txt", ".py")):
+            text = (out / name).read_text()
+            assert REPO_ROOT not in text and str(Path(tiny_finetuned).parent) not in text, name
     lines = (Path(demo_manifests) / "demo/bpc/speaker/fold1/test.tsv").read_text().splitlines()
     root, wavs = lines[0], [os.path.join(lines[0], l.split("\t")[0]) for l in lines[1:5]]
     emotion = pipeline("audio-classification", model=str(out), trust_remote_code=True)
@@ -119,12 +129,7 @@ def test_transformers_pipelines_give_the_emotion_and_the_units_of_fairseq_emo_pr
             soundfile.write(wav, x, 48000, subtype="FLOAT")
         ours = predictor.predict_file(wav)
         theirs = emotion(wav)
-        share = "mass_share" if ours["no_speech"] else "vote_share"
-        # predict says 'no speech' (emotion null) where no unit was decoded; the pipeline ranks by posterior mass
-        expected = ours["emotion"] or max(ours["scores"], key=lambda e: ours["scores"][e]["mass_share"])
-        assert theirs[0]["label"] == expected, (wav, theirs, ours["scores"])
-        got = {r["label"]: r["score"] for r in theirs}
-        assert all(abs(got[e] - ours["scores"][e][share]) < 2e-3 for e in ours["scores"]), (got, ours["scores"])
+        same_answer(theirs, ours, wav)
         if i % 2 == 0:
             text = units({"raw": x, "sampling_rate": 16000})["text"]
             assert text.split() == ours["chunks"][0]["units"].split()
@@ -132,6 +137,38 @@ def test_transformers_pipelines_give_the_emotion_and_the_units_of_fairseq_emo_pr
     assert decoded, "no unit decoded: the unit comparison would be trivial"
     with pytest.raises(ValueError, match="trust_remote_code"):
         pipeline("audio-classification", model=str(out))
+    # batched and long inputs: speech of different lengths, a 30-s recording (two chunks) and 3 s of silence;
+    # batch_size 1 = 4 = predict, and chunk_length_s cuts as predict's chunk_seconds does
+    speech = [soundfile.read(w, dtype="float32")[0] for w in wavs]
+    long_one = np.concatenate(speech * int(30 * 16000 / sum(map(len, speech)) + 1))[:30 * 16000]
+    inputs = speech + [long_one, np.zeros(3 * 16000, np.float32)]
+    one = emotion([{"raw": x, "sampling_rate": 16000} for x in inputs], batch_size=1)
+    four = emotion([{"raw": x, "sampling_rate": 16000} for x in inputs], batch_size=4)
+    for x, a, b in zip(inputs, one, four):
+        ours = predictor.predict_array(x, 16000)
+        same_answer(a, ours, len(x))
+        same_answer(b, ours, len(x))
+    assert len(predictor.predict_array(long_one, 16000)["chunks"]) == 2   # the 30-s input was cut as predict cuts
+    # progress moves chunk by chunk inside one long file (the CLI's bar counts seconds of audio)
+    soundfile.write(str(tmp_path / "long.wav"), long_one, 16000)
+    seen = []
+    list(predictor.stream_files([("long", str(tmp_path / "long.wav"))], progress=seen.append))
+    assert len(seen) == 2 and abs(sum(seen) - 30.0) < 1e-3
+    short = emotion({"raw": long_one, "sampling_rate": 16000}, chunk_length_s=8)
+    ours = predictor.predict_array(long_one, 16000, chunk_seconds=8)
+    assert len(ours["chunks"]) >= 4   # 8-s chunks, each cut in its last quarter
+    same_answer(short, ours, "chunk_length_s=8")
+
+
+def same_answer(theirs, ours, what):
+    """The pipeline's answer for one input is predict's: its emotion with the vote shares as scores, or, where no
+    unit was decoded, 'no_speech' (predict: emotion null, no_speech true)."""
+    if ours["no_speech"]:
+        assert theirs == [{"score": 1.0, "label": "no_speech"}], (what, theirs)
+        return
+    assert theirs[0]["label"] == ours["emotion"], (what, theirs, ours["scores"])
+    got = {r["label"]: r["score"] for r in theirs}
+    assert all(abs(got[e] - ours["scores"][e]["vote_share"]) < 2e-3 for e in ours["scores"]), (what, got, ours)
 
 
 BLOCKER = """
@@ -179,4 +216,9 @@ def test_inference_only_install_predicts_from_an_exported_directory(tiny_finetun
     # the oracle of the hiding: a fairseq checkpoint does need fairseq, and is refused under it
     proc = subprocess.run([sys.executable, "-c", BLOCKER, "predict", "--checkpoint", tiny_finetuned, wav,
                            "--no-progress"], capture_output=True, text=True, env=OFFLINE)
-    assert proc.returncode != 0 and "fairseq" in proc.stderr
+    assert proc.returncode == 2 and "needs the recipe install" in proc.stderr and "Traceback" not in proc.stderr
+    # info and export on a .pt say the same, not "a crafted file" (the allowlisted fairseq class is just absent)
+    for command in (["info", tiny_finetuned], ["export", "--checkpoint", tiny_finetuned, "--out", str(tmp_path / "x")]):
+        proc = subprocess.run([sys.executable, "-c", BLOCKER, *command], capture_output=True, text=True, env=OFFLINE)
+        assert proc.returncode == 2 and "needs the recipe install" in proc.stderr, (command, proc.stderr)
+        assert "crafted" not in proc.stderr and "Traceback" not in proc.stderr

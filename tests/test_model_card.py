@@ -16,11 +16,16 @@ def test_card_has_hub_metadata_and_no_machine_paths():
                          f"task.data=/scratch/u/manifests/iemocap/bpc/speaker/fold3 model.w2v_path=/home/someone/"
                          f"models/libri960_big.pt"}
     card = model_card(record, normalize=False, n_units=32, license="cc-by-nc-4.0")
-    head = card.split("\n---\n")[0]
-    assert "pipeline_tag: audio-classification" in head and "license: cc-by-nc-4.0" in head
-    assert "datasets: [iemocap]" in head and "name: WA, value: 77.41" in head and "name: UA, value: 78.02" in head
+    import yaml
+
+    head = yaml.safe_load(card.split("---\n")[1])   # the front matter parses (YAML), with the Hub's keys
+    assert head["pipeline_tag"] == "audio-classification" and head["license"] == "cc-by-nc-4.0"
+    assert head["datasets"] == ["iemocap"]
+    metrics = head["model-index"][0]["results"][0]["metrics"]
+    assert [(m["name"], m["value"]) for m in metrics] == [("WA", 77.41), ("UA", 78.02)]
     assert "/home/someone" not in card and "/scratch/u" not in card and REPO_ROOT not in card
-    assert "--config-dir configs" in card and ".../models/libri960_big.pt" in card
+    assert ("bash scripts/run.sh --corpus iemocap --data DIR --w2v .../models/libri960_big.pt --folds speaker "
+            "--train-units bpc --train-folds 3") in card
     assert "| pre-trained model | libri960_big.pt |" in card and "**Intended use**" in card
     assert portable("/a/b") == "/a/b" and portable("x=/a/b/c/d") == "x=.../c/d"
 
@@ -100,3 +105,67 @@ def test_only_the_command_line_tunes_the_allocator():
 
     assert "allocate_large_buffers_with_mmap" not in inspect.getsource(predict)
     assert "allocate_large_buffers_with_mmap()" in inspect.getsource(cli._load_predictor)
+
+
+def test_an_evaluated_folds_card_round_trips_through_huggingface_hub(tmp_path):
+    """The card's YAML front matter is written by huggingface_hub (ModelCardData) and read back by ModelCard.load
+    with the fold's test WA/UA in the model-index; the command is run.sh's, and no absolute path is left."""
+    from huggingface_hub import ModelCard
+
+    record = {"corpus": "iemocap", "unit": "bpc", "unit_variant": "bpc-cv2", "scheme": "session", "fold": 3,
+              "test_group": "Ses03", "valid_policy": "monitor", "config": "paper_bpc", "seed": "2",
+              "pretrained": "/scratch/u/models/libri960_big.pt", "commit": "abc",
+              "command": "/home/someone/.venv/bin/fairseq-hydra-train --config-dir /home/someone/repo/configs "
+                         "--config-name paper_bpc task.data=/d task.labels=bpc model.w2v_path=/w common.user_dir=/u "
+                         "checkpoint.save_dir=/c common.seed=2 optimization.max_update=20000",
+              "evaluation": {"split": "test", "n": 1087, "WA": 64.25, "UA": 65.5}}
+    path = tmp_path / "README.md"
+    path.write_text(model_card(record, normalize=False, n_units=30))
+    card = ModelCard.load(str(path))
+    metrics = {r.metric_name: r.metric_value for r in card.data.eval_results}
+    assert metrics == {"WA": 64.25, "UA": 65.5} and card.data.pipeline_tag == "audio-classification"
+    assert card.data.eval_results[0].dataset_name == "iemocap" and "fold 3" in card.data.eval_results[0].dataset_split
+    text = path.read_text()
+    assert ("bash scripts/run.sh --corpus iemocap --data DIR --w2v .../models/libri960_big.pt --folds session "
+            "--train-units bpc-cv2 --train-folds 3 --seeds 2 -- optimization.max_update=20000") in text
+    assert "/home/someone" not in text and "/scratch/u" not in text
+
+
+def test_the_exports_chunking_is_predicts():
+    """The chunk cut shipped in every export (modeling_fairseq_emo.chunk_bounds, torch only) is predict's
+    (decoding/chunking.chunk_bounds) on speech-like signals of many lengths, quiet gaps included."""
+    import numpy as np
+    import torch
+
+    from fairseq_emo.decoding.chunking import chunk_bounds
+
+    modeling = shipped_module()
+    rng = np.random.default_rng(3)
+    for seconds in (0.5, 19.9, 20.0, 20.01, 31.7, 47.3, 65.0, 130.2):
+        n = int(seconds * 16000)
+        envelope = np.repeat(rng.uniform(0.0, 1.0, n // 1600 + 1), 1600)[:n]   # 100-ms loudness steps
+        x = (rng.standard_normal(n) * envelope * 0.1).astype(np.float32)
+        for limit in (20.0, 8.0):
+            assert modeling.chunk_bounds(torch.from_numpy(x), limit) == chunk_bounds(x, limit), (seconds, limit)
+    # the quietest frame last in the window: the cut leaves 370 samples, under the CNN's 400, joined to the chunk
+    tail = (rng.standard_normal(320050) * 0.1).astype(np.float32)
+    tail[319680:320000] = 0.0
+    assert modeling.chunk_bounds(torch.from_numpy(tail)) == chunk_bounds(tail, 20.0) == [(0, 320050)]
+
+
+def test_the_pipeline_answers_no_speech_where_no_unit_was_decoded():
+    """The shipped model flags an input without any emotion unit (all frames blank: counts 0), and the shipped
+    pipeline turns the flag into the one answer 'no_speech' (predict: emotion null, no_speech true)."""
+    import importlib.util
+
+    modeling = shipped_module()
+    table = torch.tensor([-1, -1, -1, -1, 0, 1, 2, 3])
+    blank = torch.full((5, 8), -20.0)
+    blank[:, 0] = 0.0   # every frame: the blank
+    counts, mass = modeling.units_and_mass(blank.log_softmax(-1), table, 4)
+    assert counts.sum() == 0 and mass.sum() > 0
+    spec = importlib.util.spec_from_file_location("pipeline_fairseq_emo", os.path.join(HF_CODE, "pipeline_fairseq_emo.py"))
+    pipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipe)
+    out = modeling.EmotionOutput(logits=torch.zeros(1, 4), no_speech=torch.tensor([True]))
+    assert pipe.FairseqEmoAudioClassification.postprocess(None, out) == [{"score": 1.0, "label": "no_speech"}]

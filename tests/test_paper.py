@@ -2,6 +2,7 @@
 correction the report applies to its pairwise tests."""
 import pytest
 
+from fairseq_emo.training.reproduce import seed_of
 from fairseq_emo.reporting import paper
 from fairseq_emo.evaluation.stats import holm
 
@@ -24,7 +25,7 @@ def test_the_paper_protocol_is_the_paper_experiment_and_gets_its_figure():
     assert c.figure("bpc") == {"WA": 76.8, "UA": 77.2}
     # the seed is not a difference
     c = paper.compare(conditions(command=conditions().command + " common.seed=3"))
-    assert c.comparable and paper.seed_of(conditions().command + " common.seed=3") == "3"
+    assert c.comparable and seed_of(conditions().command + " common.seed=3") == "3"
     # the paper gives no BPC set: only the default set (the stated reconstruction) gets its figure, others are named
     c = paper.compare(conditions(variant="bpc-cv2"))
     assert not c.comparable and c.figure("bpc") is None and "BPC set cv2 (the paper does not give its set" in \

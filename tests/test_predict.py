@@ -58,7 +58,8 @@ def check_record(r):
             continue
         assert x["emotion"] in ("neu", "hap", "ang", "sad")
         assert 0.0 <= x["vote_share"] <= 1.0 and 0.0 <= x["mass_share"] <= 1.0
-        assert x["confidence"] == x["mass_share"] == x["scores"][x["emotion"]]["mass_share"]
+        # one confidence everywhere: the vote share (what the exported pipeline scores); mass_share beside it
+        assert x["confidence"] == x["vote_share"] and x["mass_share"] == x["scores"][x["emotion"]]["mass_share"]
         assert x["vote_share"] == x["scores"][x["emotion"]]["vote_share"]
         assert x["scores"][x["emotion"]]["vote_share"] == max(v["vote_share"] for v in x["scores"].values())
     assert r["n_units"] == sum(c["n_units"] for c in r["chunks"]) == sum(len(c["timeline"]) for c in r["chunks"])
@@ -334,6 +335,12 @@ def test_python_api_verdicts_batches_and_errors(audio_dir, tiny_finetuned, tmp_p
         assert np.allclose(got.probs[k], [one["scores"][e][share] for e in ("neu", "hap", "ang", "sad")], atol=1e-4)
     relative = p.classify_batch(batch, lengths=[len(w) / longest for w in waves])
     assert relative.labels == got.labels and np.allclose(relative.probs, got.probs)
+    # SpeechBrain's types: tensors (out_prob, score, index) and the labels; classify_file is classify_batch of one
+    import torch
+
+    assert all(isinstance(x, torch.Tensor) for x in got[:3]) and got.index.dtype == torch.int64
+    one = p.classify_file(str(audio_dir / "speech16000.wav"))
+    assert one.labels == got.labels[:1] and torch.allclose(one.probs, got.probs[:1], atol=1e-4)
     with pytest.raises(PredictError, match="no-such.wav"):
         p.predict_file(str(tmp_path / "no-such.wav"))
     with pytest.raises(PredictError, match="channels-first"):

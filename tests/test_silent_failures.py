@@ -439,3 +439,14 @@ def test_a_copied_work_dir_is_prepared_again_with_force(tmp_path):
     import json
     fold = json.load(open(tmp_path / "w2" / "manifests" / "iemocap" / "bpc" / "speaker" / "fold1" / "fold.json"))
     assert fold["table"].startswith(str(tmp_path / "w2")), (again.stderr, fold["table"])
+
+
+def test_check_fold_stops_an_override_the_config_cannot_take(small_fold):
+    """An override hydra cannot compose (a key the config lacks) stops the fold's check, and so a Slurm submission
+    on the login node (fold_loop.start), instead of waiting in the queue to fail inside fairseq-hydra-train."""
+    proc = run_script("check_fold.py", "--data", small_fold, "--labels", "bpc", "--config", "tiny", "--",
+                      "optimization.no_such_key=3", check=False)
+    assert proc.returncode == 2 and "cannot be composed" in proc.stderr and "optimization.no_such_key" in proc.stderr
+    ok = run_script("check_fold.py", "--data", small_fold, "--labels", "bpc", "--config", "tiny", "--",
+                    "optimization.max_update=7", check=False)
+    assert ok.returncode == 0, ok.stderr

@@ -40,7 +40,8 @@ def test_slurm_settings_are_checked_and_turned_into_sbatch_options(tmp_path):
     good = tmp_path / "a.yaml"
     good.write_text("partition: gpu\naccount:\ntime: 1-00:00:00\ngpus: 1\nmem: 64G\nextra: ['--exclude=n07']\n")
     assert slurm.sbatch_args(slurm.load_settings(str(good))) == [
-        "--partition=gpu", "--time=1-00:00:00", "--gpus=1", "--mem=64G", "--exclude=n07"]
+        "--partition=gpu", "--time=1-00:00:00", "--gpus=1", "--mem=64G", "--requeue", "--signal=B:USR1@300",
+        "--exclude=n07"]
     for text, message in (("time: soon\n", "time: 'soon' is not a valid value"), ("gpu: 1\n", "unknown key 'gpu'"),
                           ("extra: --x\n", "extra must be a list")):
         bad = tmp_path / "b.yaml"
@@ -73,7 +74,8 @@ def test_status_names_every_fold_state(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_SLURM_QUEUE", str(queue))
     lines = slurm.status(str(tmp_path / "exp" / "demo"))
     assert lines[:4] == ["bpc fold1: running (job 4242, RUNNING)", "bpc fold2: failed: exit status 1",
-                         "bpc fold3: job 17 ended without DONE (ENDED): the next run submits it again",
+                         "bpc fold3: job 17 ended without DONE (ENDED): the next run submits it again; no job log at "
+                         f"{exp / 'fold3' / 'slurm-17.out'}",
                          "bpc fold4: not started"]
     assert slurm.is_active(str(exp / "fold1")) and not slurm.is_active(str(exp / "fold3"))
 
@@ -119,10 +121,11 @@ def test_run_sh_on_slurm_trains_and_decodes_in_the_job_then_reports(tiny_w2v, tm
     common = ["--corpus", "ravdess", "--data", root, "--w2v", tiny_w2v, "--config", "tiny", "--units", "bpc",
               "--work", tmp_path, "--launcher", "slurm", "--", "optimization.max_update=12"]
     first = run_sh("--train-folds", "1", *common, env=env)
-    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.returncode == 4, first.stderr[-3000:]   # submitted: run.sh and run_folds.sh both exit 4
     assert "folds are training on Slurm" in first.stderr and "RESULT" not in first.stdout
     calls = log.read_text().splitlines()
     assert len(calls) == 1 and "--gpus=1 --cpus-per-task=8 --mem=64G" in calls[0] and "--time=04:00:00" in calls[0]
+    assert "--requeue --signal=B:USR1@300" in calls[0]
     fold = tmp_path / "exp" / "ravdess" / "bpc.speaker-k6" / "fold1"
     done = dict(l.split("=", 1) for l in (fold / "DONE").read_text().splitlines())
     assert done["launcher"] == "local (slurm job 1000)"
@@ -143,7 +146,60 @@ def test_run_sh_on_slurm_trains_and_decodes_in_the_job_then_reports(tiny_w2v, tm
     (fold.parent / "fold2" / "slurm.job").write_text("4242 2026-12-01T00:00:00Z\n")
     queue.write_text("4242 PENDING\n")
     third = run_sh("--train-folds", "1 2", "--stop-stage", "4", *common, env=env)
-    assert third.returncode == 0 and "queued or running, left alone" in third.stderr
+    assert third.returncode == 4 and "queued or running, left alone" in third.stderr
     assert len(log.read_text().splitlines()) == 1
     status = run_sh("--status", *common, env=env)
     assert "bpc.speaker-k6 fold1: decoded" in status.stdout and "fold2: queued (job 4242, PENDING)" in status.stdout
+
+
+def test_status_names_the_cause_of_a_failed_job_and_a_fold_training_here(tmp_path, monkeypatch):
+    """A failed job's line says where to look (its log) and what the log's last error was; a fold whose LOCK a
+    runner holds is 'training here', not 'not started'; status exits 1 when a fold failed."""
+    import fcntl
+    import subprocess
+
+    exp = tmp_path / "exp" / "demo" / "bpc"
+    for k in (1, 2):
+        (exp / f"fold{k}").mkdir(parents=True)
+    (exp / "fold1" / "slurm.job").write_text("77 2026-12-01T00:00:00Z\n")
+    (exp / "fold1" / "FAILED").write_text("exit status 1\n")
+    (exp / "fold1" / "slurm-77.out").write_text("[12:00:00] training\nValueError: bad value\nsome tail\n")
+    (exp / "fold2" / "LOCK.pid").write_text("4321 node7 2026-12-08T00:00:00Z\n")
+    monkeypatch.setenv("PATH", FAKE + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("FAKE_SLURM_QUEUE", str(tmp_path / "queue"))
+    (tmp_path / "queue").write_text("")
+    with open(exp / "fold2" / "LOCK", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)   # a runner of this machine is training fold 2
+        lines = slurm.status(str(tmp_path / "exp" / "demo"))
+        assert lines[0] == (f"bpc fold1: failed: exit status 1 (job 77); {exp / 'fold1' / 'slurm-77.out'}: "
+                            f"ValueError: bad value")
+        assert lines[1] == "bpc fold2: training here (pid 4321 on node7 since 2026-12-08T00:00:00Z)"
+        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "fairseq-emo"), "status",
+                               str(tmp_path / "exp" / "demo")], capture_output=True, text=True,
+                              env=dict(os.environ))
+        assert proc.returncode == 1 and "fold1: failed" in proc.stdout
+    assert slurm.status(str(tmp_path / "exp" / "demo"))[1] == "bpc fold2: not started"   # the lock is free
+
+
+def test_a_job_near_its_time_limit_requeues_itself(tmp_path):
+    """job.sh runs the fold's command in the background; USR1 (sbatch --signal=B:USR1@300) makes it call
+    `scontrol requeue <its job id>` and keep waiting for the command, whose exit status is the job's."""
+    import signal
+    import subprocess
+    import time
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "scontrol").write_text(f"#!/bin/sh\necho \"scontrol $*\" >> {tmp_path / 'calls'}\n")
+    (bin_dir / "scontrol").chmod(0o755)
+    script = tmp_path / "job.sh"
+    script.write_text(slurm.job_script(["bash", "-c", "sleep 2; exit 3"]))
+    proc = subprocess.Popen(["bash", str(script)], env=dict(os.environ, SLURM_JOB_ID="991",
+                                                             PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(0.7)
+    proc.send_signal(signal.SIGUSR1)
+    out, _ = proc.communicate(timeout=30)
+    assert (tmp_path / "calls").read_text().strip() == "scontrol requeue 991"
+    assert "requeueing job 991" in out and proc.returncode == 3   # the command ran to its end
+    assert "--requeue" in slurm.sbatch_args({}) and "--signal=B:USR1@300" in slurm.sbatch_args({})

@@ -9,6 +9,7 @@ full unpickler); a model meant to be shared is better shared as a `fairseq-emo e
 pickle at all).
 """
 import importlib
+import importlib.util
 import os
 import pickle
 import re
@@ -20,6 +21,20 @@ ALLOWED = ("argparse.Namespace", "fairseq.data.dictionary.Dictionary", "numpy.dt
 
 class UnsafeCheckpoint(ValueError):
     """A checkpoint whose pickle names a class or function outside the allowlist."""
+
+
+class NeedsFairseq(ValueError):
+    """A fairseq checkpoint (.pt) where fairseq is not installed: the base, inference-only install."""
+
+
+RECIPE_INSTALL = ("this needs the recipe install (bash scripts/setup.sh, which installs fairseq-fixed and the recipe "
+                  "extra); with the base install (pip install .), predict from a folder made by `fairseq-emo export` "
+                  "on a machine that has it")
+
+
+def needs_fairseq(path) -> NeedsFairseq:
+    return NeedsFairseq(f"{getattr(path, 'name', path)} is a fairseq checkpoint and fairseq is not installed: "
+                        f"{RECIPE_INSTALL}")
 
 
 def _allowed():
@@ -51,6 +66,8 @@ def load(path, map_location="cpu", mmap: bool = False, **kwargs):
         if not found:  # not a refused global: a damaged or foreign file; the caller says what it is
             raise
         what = found.group(1)
+        if what.split(".")[0] == "fairseq" and importlib.util.find_spec("fairseq") is None:
+            raise needs_fairseq(path) from None   # allowed, but not importable here: not a crafted file
         raise UnsafeCheckpoint(
             f"{getattr(path, 'name', path)}: refused to unpickle {what}: a fairseq checkpoint holds only tensors, containers, "
             f"argparse.Namespace and fairseq Dictionary objects, and this file asks for more (a crafted file can run "

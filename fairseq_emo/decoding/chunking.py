@@ -17,7 +17,7 @@ def _cut(samples: np.ndarray, limit: int) -> int:
     lo = limit * 3 // 4
     window = samples[lo:limit]
     n = len(window) // frame
-    energy = (window[:n * frame].reshape(n, frame) ** 2).mean(axis=1)
+    energy = (window[:n * frame].astype(np.float64).reshape(n, frame) ** 2).mean(axis=1)   # float64: as the export's copy
     return lo + int(np.argmin(energy)) * frame
 
 

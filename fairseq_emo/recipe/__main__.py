@@ -15,6 +15,7 @@ A refused command exits 2 with one line `SCRIPT: why`.
 """
 import sys
 
+import fairseq_emo
 from fairseq_emo.core import interrupt, layout
 from fairseq_emo.recipe import fold_loop
 from fairseq_emo.recipe.options import parse, RecipeError
@@ -27,6 +28,9 @@ PLANS = {"run.sh": run_plan, "run_folds.sh": folds_plan, "run_cross_corpus.sh": 
 
 def _plan(script: str, argv) -> int:
     line = parse(script, argv)
+    if line.version:
+        print(f'echo "{script} (fairseq_emo {fairseq_emo.__version__})"; exit 0')
+        return 0
     if line.help:
         # the script evals what is printed: the usage, then exit 0
         print(shell({"usage": USAGE[script]}) + 'printf "%s\\n" "$usage"; exit 0')
@@ -77,9 +81,10 @@ def main(argv=None) -> int:
             return 0
         if what == "record-evaluation":
             return _record_evaluation(rest)
-        if what == "status":
-            print("\n".join(slurm.status(rest[0])))
-            return 0
+        if what == "status":   # exit 1 when a fold failed, so a script can tell
+            lines = slurm.status(rest[0])
+            print("\n".join(lines))
+            return 1 if any(": failed" in line for line in lines) else 0
     except (RecipeError, ValueError, RuntimeError, FileNotFoundError) as err:
         print(f"{script}: {err}", file=sys.stderr)
         return 2

@@ -110,6 +110,17 @@ def start(line: CommandLine, spec: str, command: str) -> str:
     if active:
         log(SCRIPT, f"{fold.name}: its Slurm job {slurm.recorded_job(fold.out)} is queued or running, left alone")
         return "queued"
+    # every check the login node can make (the fold's data and audio, the config composed with the overrides, the
+    # pre-trained model) before sbatch: a bad override or fold must not wait in the queue to fail
+    scratch = f"{fold.out}.check-{os.getpid()}"
+    check = _check(fold, plan, scratch)
+    if os.path.exists(scratch):
+        os.remove(scratch)
+    if check.returncode != 0:
+        sys.stderr.write(check.stderr)
+        _fail(fold, "not submitted: check_fold.py failed\n" + check.stderr,
+              f"FAILED before submission: its data or config fails the check above (nothing was queued)")
+        return "submit-failed"
     # no lock here: the job takes the fold's lock when it starts (a second job of the same fold then skips it)
     try:
         settings = slurm.load_settings(os.path.join(REPO_ROOT, "configs", "slurm",

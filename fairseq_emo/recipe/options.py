@@ -64,6 +64,7 @@ class CommandLine:
     values: Dict[str, object]   # option -> value (str), True for a given flag, [str] for a repeated option
     overrides: List[str]        # after --: hydra overrides for training
     help: bool = False
+    version: bool = False
 
     def get(self, option: str, default=None):
         value = self.values.get(option)
@@ -84,6 +85,8 @@ def parse(script: str, argv: List[str]) -> CommandLine:
             return _checked(script, CommandLine(script, values, list(argv[i + 1:])))
         if arg in ("-h", "--help"):
             return CommandLine(script, values, [], help=True)
+        if arg == "--version":
+            return CommandLine(script, values, [], version=True)
         kind = spec.get(arg)
         if kind is None:
             raise RecipeError(f"unknown option {arg} (see --help)")

@@ -19,7 +19,8 @@ usage: bash scripts/run.sh [options] [-- hydra overrides for training]
   --launcher local|slurm|submitit_local --slurm-config NAME --jobs N --gpus '0 1' --stagger S
   --keep-optimizer --force     (fold loop: scripts/run_folds.sh --help)
   --status                     every fold's state, then exit
-Manual: docs/recipe.md (stages, options, outputs); docs/slurm.md; examples in README.md.""",
+  --version --help
+Manual: docs/recipe.md (stages, options, outputs; "On a cluster" for Slurm); examples in README.md.""",
     "run_folds.sh": """\
 usage: bash scripts/run_folds.sh --w2v CKPT [options] [-- hydra overrides]
   Fine-tune one model per (unit, fold, seed) with fairseq-hydra-train into <exp>/<run>/fold<k>/; resumable,
@@ -31,7 +32,8 @@ usage: bash scripts/run_folds.sh --w2v CKPT [options] [-- hydra overrides]
   --launcher local|slurm|submitit_local --slurm-config NAME (configs/slurm/NAME.yaml)
   --jobs N --gpus '0 1' --stagger S   folds at once, dealt over GPUs, started S seconds apart
   --keep-optimizer --force --decode   keep optimizer state; retrain folds trained otherwise; decode after
-Manual: docs/recipe.md ("Training folds"); docs/slurm.md.""",
+  --version --help
+Manual: docs/recipe.md ("The fold loop", "On a cluster").""",
     "run_cross_corpus.sh": """\
 usage: bash scripts/run_cross_corpus.sh (--demo | --iemocap DIR | --train NAME=DIR) --w2v CKPT [targets] [options]
   Train one model per unit on all of a corpus, test it without adaptation on other corpora (the paper's
@@ -40,6 +42,6 @@ usage: bash scripts/run_cross_corpus.sh (--demo | --iemocap DIR | --train NAME=D
   --mas-conditions 'bandlimit8k resample relabel' (default bandlimit8k, the paper's 8 kHz condition)
   --units 'u1 u2' (default phoneme bpc syllable) --config NAME --launcher local|slurm|submitit_local
   --work DIR (default: the repository; --demo: demo_cross/) --per-emotion N (demo size)
-  --stage N --stop-stage N (0-6)
-Manual: docs/recipe.md ("Cross-corpus testing").""",
+  --stage N --stop-stage N (0-6) --version --help
+Manual: docs/corpora.md ("Cross-corpus evaluation").""",
 }

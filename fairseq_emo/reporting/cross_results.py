@@ -23,6 +23,7 @@ from fairseq_emo.decoding.scoring import ALL_FOLDS, read_scores_table
 from fairseq_emo.decoding.vote import accuracy_from_confusion, confusion, read_emotions, RULE_TEXT
 from fairseq_emo.evaluation.cross_scoring import REFERENCE_FLOOR, table_has_phones, why_not_scored
 from fairseq_emo.reporting import paper
+from fairseq_emo.training.reproduce import seed_of, user_overrides
 from fairseq_emo.units import unit_type, UNIT_TYPES
 
 
@@ -81,7 +82,7 @@ def cell_results(cell: str) -> Dict:
     protocol = dict(train_corpus=fold.corpus, train=fold.counts["train"], valid=fold.counts["valid"],
                     config=done["config"], w2v=done["w2v"], scheme=fold.scheme, valid_fraction=fold.valid_fraction,
                     checkpoint_rule=done["checkpoint_rule"], valid_policy=fold.valid_policy,
-                    overrides=paper.user_overrides(command), seed=paper.seed_of(command))
+                    overrides=user_overrides(command), seed=seed_of(command))
     with open(os.path.join(source["data"], layout.EVAL_RECORD), encoding="utf-8") as f:
         eval_info = json.load(f)
     comparison = paper.compare_cross(paper.RunConditions(

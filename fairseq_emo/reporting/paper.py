@@ -11,13 +11,13 @@ makes with rate policy `bandlimit8k`, so the row is keyed by that corpus conditi
 7-fold, initials/finals, the same 8 kHz audio: WA 75.2 %.
 """
 import os
-import shlex
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from fairseq_emo.core.emotions import POLICIES
 from fairseq_emo.core.layout import SUBSETS
 from fairseq_emo.data.audio_cache import split_corpus
+from fairseq_emo.training.reproduce import user_overrides
 
 TABLE1 = {"phoneme": {"WA": 75.5, "UA": 75.6}, "bpc": {"WA": 76.8, "UA": 77.2},
           "syllable": {"WA": 75.4, "UA": 75.4}, "utterance": {"WA": 62.6, "UA": 62.5}}
@@ -66,41 +66,6 @@ NEUTRAL_OVERRIDES = ("hydra.", "hydra/", "common.log_interval=", "common.log_for
                      "checkpoint.no_epoch_checkpoints=")
 # What run_folds.sh itself passes, once each and before the user's overrides (their first occurrence is the
 # script's; a later one is the user's and is a difference).
-SCRIPT_KEYS = ("task.data=", "task.labels=", "model.w2v_path=", "common.user_dir=", "checkpoint.save_dir=")
-
-
-def user_overrides(command: str) -> List[str]:
-    """A fold's recorded fairseq-hydra-train command (DONE's `command`, cmd.sh) -> the hydra overrides the user added
-    (run.sh/run_folds.sh `-- ...`), in order. The script's own arguments (config dir and name, fold data, labels,
-    pre-trained model, plugin dir, output dirs, launcher, the --seeds seed) are left out; `common.seed` is a seed,
-    reported as such (`seed_of`), not an override."""
-    words = shlex.split(command)[1:] if command.strip() else []
-    kept, seen, skip = [], set(), False
-    for w in words:
-        if skip:
-            skip = False
-            continue
-        if w in ("--config-dir", "--config-name", "--config-path"):
-            skip = True
-            continue
-        if w == "-m" or w.startswith(("hydra.run.dir=", "hydra.sweep.dir=", "hydra.sweep.subdir=", "hydra/launcher=",
-                                      "common.seed=")):
-            continue
-        key = next((k for k in SCRIPT_KEYS if w.startswith(k)), None)
-        if key and key not in seen:
-            seen.add(key)
-            continue
-        kept.append(w)
-    return kept
-
-
-def seed_of(command: str, default: str = "1") -> str:
-    """The training seed the command ran with: its last common.seed=, else fairseq's default (1)."""
-    seeds = [w.split("=", 1)[1] for w in (shlex.split(command)[1:] if command.strip() else [])
-             if w.startswith(("common.seed=", "+common.seed=", "++common.seed="))]
-    return seeds[-1] if seeds else default
-
-
 def base_corpus(corpus: str) -> str:
     """'mandarin-bandlimit8k' -> 'mandarin': the corpus without its rate condition (suffixes: audio_cache)."""
 

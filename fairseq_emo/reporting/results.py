@@ -36,6 +36,7 @@ from fairseq_emo.evaluation.stats import (discordant, holm, mcnemar_exact, mean_
 from fairseq_emo.evaluation.unit_emotion import unit_emotion
 from fairseq_emo.reporting import paper
 from fairseq_emo.training.fold_run import log_records
+from fairseq_emo.training.reproduce import seed_of, user_overrides
 from fairseq_emo.units import unit_type, UNIT_TYPES
 from fairseq_emo.units.bpc import bpc_classes, DEFAULT_BPC_SET
 
@@ -202,10 +203,10 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
             "corpus": info.corpus, "scheme": info.scheme, "valid_policy": info.valid_policy,
             "valid_fraction": info.valid_fraction, "split_seed": info.seed, "config": done["config"],
             "checkpoint_rule": done["checkpoint_rule"], "w2v": done["w2v"], "unit_variant": info.unit_variant,
-            "train_seed": paper.seed_of(command, done.get("seed", "1 (fairseq default)")),
-            "overrides": paper.user_overrides(command), "total_folds": len(layout.fold_dirs(
+            "train_seed": seed_of(command, done.get("seed", "1 (fairseq default)")),
+            "overrides": user_overrides(command), "total_folds": len(layout.fold_dirs(
                 os.path.dirname(os.path.abspath(done["data"]))))}
-        if paper.user_overrides(command) != protocol["overrides"] or done["config"] != protocol["config"]:
+        if user_overrides(command) != protocol["overrides"] or done["config"] != protocol["config"]:
             protocol["mixed"] = True  # folds of one run trained differently: never the paper's experiment
     matrix = confusion(reference, predicted)
     summary.update(

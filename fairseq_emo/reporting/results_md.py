@@ -2,55 +2,23 @@
 per fold scheme one row per run (WA, UA, utterances, folds, seed, config, devices) and the run.sh command that
 reproduces it, with the commit and the date. Rendered from results.json alone, beside report.md.
 
-The command is rebuilt from what each run recorded (corpus and rate condition, scheme, folds, validation policy,
-subset, unit variant, seed, config, training overrides, pre-trained model); --data is the one thing results.json
+The command is rebuilt from what each run recorded (training/reproduce.py); --data is the one thing results.json
 does not hold, so it is written as DIR.
 """
-import shlex
 import time
-from typing import Dict, List
+from typing import Dict
 
 from fairseq_emo.core import layout
-from fairseq_emo.data.audio_cache import split_corpus
-from fairseq_emo.data.corpora.registry import is_synthetic
 from fairseq_emo.reporting.render import fmt
-from fairseq_emo.units import unit_type
-
-DEMO_CONFIG = "demo"   # run.sh's config for the demo corpus (recipe/plan.py)
+from fairseq_emo.training.reproduce import run_sh_command
 
 
 def command(results: Dict, run: Dict) -> str:
     """A run's facts -> the run.sh line that trains, decodes and reports it."""
-    corpus, policy = split_corpus(results["corpus"])
     p = run["protocol"]
-    words = ["bash", "scripts/run.sh", "--corpus", corpus]
-    if not is_synthetic(corpus):
-        words += ["--data", "DIR", "--w2v", p["w2v"]]
-    if policy != "resample":
-        words += ["--rate-policy", policy]
-    scheme = layout.parse_scheme_dir(run["scheme_dir"])
-    words += ["--folds", scheme["scheme"]]
-    if scheme["num_folds"]:
-        words += ["--num-folds", str(scheme["num_folds"])]
-    if scheme["valid_policy"] != layout.DEFAULT_VALID_POLICY:
-        words += ["--valid-policy", scheme["valid_policy"]]
-    if scheme.get("subset"):
-        words += ["--subset", scheme["subset"]]
-    words += ["--train-units", run["variant"]]
-    folds = [layout.fold_number(f["fold"]) for f in run["folds"]]
-    if len(folds) != p["total_folds"]:
-        words += ["--train-folds", " ".join(map(str, folds))]
-    else:
-        words += ["--train-folds", "all"]
-    if run.get("seed") is not None:
-        words += ["--seeds", str(run["seed"])]
-    own = f"paper_{run['variant']}"   # a variant defined by its own config takes no --config
-    default = DEMO_CONFIG if is_synthetic(corpus) else f"paper_{unit_type(run['variant'])}"
-    if p["config"] not in (own, default):
-        words += ["--config", p["config"]]
-    overrides = list(p.get("overrides") or [])
-    return " ".join(shlex.quote(w) for w in words) + (" -- " + " ".join(map(shlex.quote, overrides))
-                                                      if overrides else "")
+    return run_sh_command(results["corpus"], run["scheme_dir"], run["variant"],
+                          [layout.fold_number(f["fold"]) for f in run["folds"]], p["total_folds"], run.get("seed"),
+                          p["config"], p.get("overrides") or [], p["w2v"])
 
 
 def _devices(run: Dict, key: str) -> str:

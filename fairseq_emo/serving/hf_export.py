@@ -21,7 +21,7 @@ import importlib.util
 import json
 import os
 import shutil
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 
@@ -32,6 +32,7 @@ from fairseq_emo.data.corpora.registry import is_synthetic
 from fairseq_emo.decoding import pooled
 from fairseq_emo.decoding.ctc_greedy import token_tables
 from fairseq_emo.training import model_record
+from fairseq_emo.training.reproduce import run_sh_command, user_overrides
 
 HF_CODE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hf_code")
 MODELING, PIPELINE = "modeling_fairseq_emo", "pipeline_fairseq_emo"
@@ -166,7 +167,8 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
     config = modeling.FairseqEmoConfig(
         **{k: v for k, v in hf_config(w2v, len(symbols)).to_dict().items() if k not in (
             "model_type", "transformers_version", "id2label", "label2id", "num_labels")},
-        unit_emotion=unit_emotion.tolist(), nspecial=4, id2label=dict(enumerate(EMOTIONS)),
+        unit_emotion=unit_emotion.tolist(), nspecial=4, chunk_seconds=modeling.CHUNK_SECONDS,
+        fairseq_emo_normalize=bool(cfg["task"].get("normalize", False)), id2label=dict(enumerate(EMOTIONS)),
         label2id={e: i for i, e in enumerate(EMOTIONS)})
     config.auto_map = AUTO_MAP
     config.custom_pipelines = CUSTOM_PIPELINES
@@ -190,11 +192,12 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
     for name in (MODELING, PIPELINE):
         shutil.copyfile(os.path.join(HF_CODE, f"{name}.py"), os.path.join(out_dir, f"{name}.py"))
     normalize = bool(cfg["task"].get("normalize", False))
+    # the attention mask always: the emotion model runs each input of a batch alone at its own length
     Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=normalize,
-                             return_attention_mask=normalize).save_pretrained(out_dir)
+                             return_attention_mask=True).save_pretrained(out_dir)
     record = model_record.read(checkpoint) or {}
     with open(os.path.join(out_dir, model_record.EXPORTED_RECORD), "w", encoding="utf-8") as f:
-        json.dump(record, f, indent=1, sort_keys=True)   # `fairseq-emo info DIR` and predict read it
+        json.dump(portable_record(record), f, indent=1, sort_keys=True)   # `fairseq-emo info DIR` and predict read it
     with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8") as f:
         f.write(model_card(record, normalize, len(units), license))
     return out_dir
@@ -273,35 +276,63 @@ def portable(text: str) -> str:
     return re.sub(r"(?<![\w.])/[^\s'\"=]+", short, text)
 
 
+def portable_record(record: Dict) -> Dict:
+    """The checkpoint's record as an export keeps it: every absolute path of the training machine shortened
+    (portable), so nothing in the folder names the machine it was trained on."""
+    return {k: portable(v) if isinstance(v, str) else v for k, v in record.items()}
+
+
+def run_sh_line(record: Dict) -> str:
+    """The run.sh command that trains this fold again (training/reproduce.py), from the record."""
+    variant = record.get("unit_variant") or record.get("unit") or "bpc"
+    fold = record.get("fold")
+    return run_sh_command(record.get("corpus") or "CORPUS", record.get("scheme") or "speaker", variant,
+                          [int(fold)] if fold else [], None, seed_value(record.get("seed")),
+                          record.get("config") or "", user_overrides(record.get("command") or ""),
+                          portable(record.get("pretrained") or ""))
+
+
+def seed_value(seed) -> Optional[int]:
+    """DONE's seed ('2', or '1 (fairseq default)') -> the --seeds value run.sh was given, None for the default."""
+    text = str(seed or "").strip()
+    return int(text) if text.isdigit() else None
+
+
 def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAULT_LICENSE) -> str:
+    """The export's README.md: Hub metadata written by huggingface_hub (ModelCardData: license, pipeline tag, and for
+    an evaluated fold the model-index with its test WA/UA), then the text. ModelCard.load reads it back."""
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     synthetic = is_synthetic(record.get("corpus", ""))
     evaluation = record.get("evaluation") or {}
-    name = f"{record.get('unit_variant', 'unit')} emotion units ({record.get('corpus', 'unknown corpus')})"
-    lines = ["---", "library_name: transformers", "pipeline_tag: audio-classification", f"license: {license}",
-             "tags: [speech-emotion-recognition, wav2vec2, ctc, fairseq_emo]",
-             f"datasets: [{record.get('corpus', 'unknown')}]"]
-    if evaluation:
-        lines += ["model-index:", f"- name: {name!r}", "  results:", "  - task: {type: audio-classification, "
-                  "name: speech emotion recognition (4 classes: neu hap ang sad)}",
-                  f"    dataset: {{name: {record.get('corpus')}, type: {record.get('corpus')}, split: "
-                  f"{record.get('scheme')} fold {record.get('fold')} (test group {record.get('test_group')})}}",
-                  "    metrics:", f"    - {{type: accuracy, name: WA, value: {evaluation.get('WA')}}}",
-                  f"    - {{type: accuracy, name: UA, value: {evaluation.get('UA')}}}"]
-    lines += ["---", "", f"# {name}", "",
-              "wav2vec 2.0 fine-tuned with CTC on emotion-suffixed units (e.g. `AH_hap`); the emotion of an "
-              "utterance is the majority vote of its decoded units' emotions (fairseq_emo).", ""]
+    corpus = record.get("corpus") or "unknown"
+    name = f"{record.get('unit_variant', 'unit')} emotion units ({corpus})"
+    split = f"{record.get('scheme')} fold {record.get('fold')} (test group {record.get('test_group')})"
+    results = [EvalResult(task_type="audio-classification", task_name="speech emotion recognition (4 classes: neu "
+                          "hap ang sad)", dataset_type=corpus, dataset_name=corpus, dataset_split=split,
+                          metric_type="accuracy", metric_name=metric, metric_value=evaluation.get(metric))
+               for metric in ("WA", "UA") if evaluation.get(metric) is not None]
+    data = ModelCardData(library_name="transformers", pipeline_tag="audio-classification", license=license,
+                         tags=["speech-emotion-recognition", "wav2vec2", "ctc", "fairseq_emo"], datasets=[corpus],
+                         model_name=name, eval_results=results or None)
+    lines = [f"# {name}", "",
+             "wav2vec 2.0 fine-tuned with CTC on emotion-suffixed units (e.g. `AH_hap`); the emotion of an "
+             "utterance is the majority vote of its decoded units' emotions (fairseq_emo).", ""]
     if synthetic:
         lines += ["**Trained on the synthetic demo corpus (espeak-ng prosody caricatures): its emotions mean "
                   "nothing for real speech. A pipeline test, not a model to use.**", ""]
     lines += ["```python", "from transformers import pipeline",
               "emotion = pipeline('audio-classification', model=DIR, trust_remote_code=True)",
               "emotion('talk.wav')   # [{'label': 'neu', 'score': ...}, ...]: neu hap ang sad, any rate (soxr)",
+              "emotion(['a.wav', 'b.flac'], batch_size=4, chunk_length_s=20)   # the same answers, any length",
               "units = pipeline('automatic-speech-recognition', model=DIR, trust_remote_code=True)",
               "units({'raw': samples_16k, 'sampling_rate': 16000})['text']   # 'HH_hap AH_hap ...'", "```", "",
-              "The score of an emotion is the share of the decoded units carrying it (the vote), or its share of the "
-              "posterior mass when no unit was decoded: the same decision as `fairseq-emo predict`. The code it runs "
-              "is in this directory (modeling_fairseq_emo.py, pipeline_fairseq_emo.py): read it before trusting it.",
+              "The score of an emotion is the share of the decoded units carrying it (the vote share, what "
+              "`fairseq-emo predict` calls `confidence`), or its share of the posterior mass when no unit was "
+              "decoded; an input in which no unit was decoded at all is answered `[{'label': 'no_speech', 'score': "
+              "1.0}]`. Each input runs alone at its own length, cut into chunks of at most 20 s as predict cuts "
+              "(`chunk_length_s`), so batching and long files give predict's answers. The code it runs is in this "
+              "directory (modeling_fairseq_emo.py, pipeline_fairseq_emo.py): read it before trusting it.",
               "", "| | |", "|---|---|"]
     for key in ("corpus", "unit", "unit_variant", "scheme", "fold", "test_group", "valid_policy", "config", "seed",
                 "checkpoint_rule", "commit"):
@@ -317,6 +348,6 @@ def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAU
               "was tested on. License: " + license + " (the backbone's); the training data's own terms apply.", "",
               f"Vocabulary: {n_units} emotion units + 4 fairseq specials; CTC blank = id 0 (`<s>`, the pad token). "
               f"Input: 16 kHz mono, `do_normalize={normalize}` (the checkpoint's task.normalize).", "",
-              f"How it was made (from the repository root; paths of the training machine shortened): "
-              f"`{portable(record.get('command', ''))}`", ""]
-    return "\n".join(lines)
+              "How it was made (from a fairseq_emo checkout; DIR: the corpus release, the pre-trained model's "
+              "path shortened):", "", "```bash", run_sh_line(record), "```", ""]
+    return str(ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines)))

@@ -11,7 +11,7 @@ the quietest 20-ms frame of the chunk's last quarter, so memory is bounded by th
 length, rate or channel count, no audio is decoded twice, and a cut rarely falls inside a unit (fixed windows
 with overlap would decode the overlap twice and need a rule for units seen in both windows).
 Output per file: emotion of the whole file (vote over all its units; ties by posterior mass; null with
-`no_speech: true` when no unit was decoded), its confidence (its posterior-mass share), every emotion's score (`scores`: posterior-mass share and vote
+`no_speech: true` when no unit was decoded), its confidence (its vote share: the fraction of the units carrying it), every emotion's score (`scores`: posterior-mass share and vote
 share), and per chunk the same plus the decoded units and the timeline (unit, emotion, start, end, posterior, in
 seconds from the file's start). Field meanings: docs/schema/predict.schema.json (checked by the tests).
 A file that cannot be used (unreadable, empty, shorter than MIN_SECONDS) gets an `error` and no emotion; the
@@ -137,7 +137,8 @@ class Predictor:
         EMOTIONS order (the vote share, or the posterior-mass share when nothing was decoded: what the exported
         audio-classification pipeline returns), `score` (N,) the chosen one's, `index` (N,) into EMOTIONS (-1:
         no speech), `labels` (N,) codes or None. `wavs`: (N, T) array/tensor or a list of 1-D arrays; `lengths`:
-        samples per item (or fractions of T, as SpeechBrain's relative lengths), default all of T."""
+        samples per item (or fractions of T, as SpeechBrain's relative lengths), default all of T. The four fields
+        are torch tensors and a list, as SpeechBrain's (out_prob, score, index, text_lab)."""
         items = [np.asarray(w.detach().cpu() if hasattr(w, "detach") else w, dtype=np.float32) for w in wavs]
         if lengths is not None:
             lengths = [float(v) for v in (lengths.tolist() if hasattr(lengths, "tolist") else lengths)]
@@ -155,13 +156,26 @@ class Predictor:
             if "error" in r:
                 raise PredictError(f"waveform {k}: {r['error']}")
         share = ["mass_share" if r["no_speech"] else "vote_share" for r in records]
-        probs = np.array([[r["scores"][e][s] for e in EMOTIONS] for r, s in zip(records, share)], dtype=np.float32)
-        index = np.array([EMOTIONS.index(r["emotion"]) if r["emotion"] else -1 for r in records])
-        score = np.array([probs[i, j] if j >= 0 else 0.0 for i, j in enumerate(index)], dtype=np.float32)
+        probs = torch.tensor([[r["scores"][e][s] for e in EMOTIONS] for r, s in zip(records, share)],
+                             dtype=torch.float32)
+        index = torch.tensor([EMOTIONS.index(r["emotion"]) if r["emotion"] else -1 for r in records],
+                             dtype=torch.int64)
+        score = torch.tensor([float(probs[i, j]) if j >= 0 else 0.0 for i, j in enumerate(index.tolist())],
+                             dtype=torch.float32)
         return Classification(probs, score, index, [r["emotion"] for r in records])
 
+    def classify_file(self, path: str, chunk_seconds: float = 20.0) -> "Classification":
+        """One file -> Classification with N = 1 (SpeechBrain's classify_file); PredictError when it cannot be
+        used."""
+        record = self.predict_file(path, chunk_seconds)
+        share = "mass_share" if record["no_speech"] else "vote_share"
+        probs = torch.tensor([[record["scores"][e][share] for e in EMOTIONS]], dtype=torch.float32)
+        k = EMOTIONS.index(record["emotion"]) if record["emotion"] else -1
+        return Classification(probs, torch.tensor([float(probs[0, k]) if k >= 0 else 0.0]), torch.tensor([k]),
+                              [record["emotion"]])
+
     def stream_files(self, files: List[tuple], batch_size: int = 1, chunk_seconds: float = 20.0,
-                     embeddings: bool = False):
+                     embeddings: bool = False, progress=None):
         """[(id, path)] -> (record, 20-ms envelope) per file, in input order, each as soon as it and the files
         before it are finished (the CLI writes it then). With `embeddings`, each record also holds `embedding`:
         the encoder's last hidden state averaged over every frame of the file (a float32 array; from the same
@@ -174,9 +188,9 @@ class Predictor:
                 except ValueError as err:
                     record["error"] = str(err)
                     yield record, None
-        return self._run(sources(), batch_size, chunk_seconds, embeddings)
+        return self._run(sources(), batch_size, chunk_seconds, embeddings, progress)
 
-    def _run(self, sources, batch_size: int, chunk_seconds: float, embeddings: bool = False):
+    def _run(self, sources, batch_size: int, chunk_seconds: float, embeddings: bool = False, progress=None):
         """(record stub, stream or None) pairs -> (record, envelope) in input order. Chunks wait in a pool of
         POOL_BATCHES * batch_size chunks (one chunk at batch size 1); a full pool, and the end, is decoded
         length-sorted, batch_size chunks per forward pass. Memory: the pool, whatever the files' lengths."""
@@ -197,13 +211,17 @@ class Predictor:
                 else:
                     lprobs, pooled = inference.forward(self.model, waves, self.normalize, self.device), [None] * len(part)
                 for (job, number, start, samples), lp, pool_sum in zip(part, lprobs, pooled):
-                    if pooled_model:   # the pooled classifier: one decision per chunk, its head's probabilities
+                    if pooled_model and is_silent(samples):   # the head always answers: no speech, no answer
+                        decoded = inference.Decoded(units=[], mass={e: 0.0 for e in EMOTIONS})
+                    elif pooled_model:   # the pooled classifier: one decision per chunk, its head's probabilities
                         decoded = inference.classify_pooled(self.model, *pool_sum, self.vocab,
                                                             len(samples) / FAIRSEQ_SAMPLE_RATE,
                                                             offset=start / FAIRSEQ_SAMPLE_RATE)
                     else:
                         decoded = inference.decode(lp, self.vocab, start / FAIRSEQ_SAMPLE_RATE)
                     job.decoded[number] = (start, len(samples), _timeline(decoded), decoded.mass)
+                    if progress is not None:   # seconds of audio decoded, chunk by chunk (a long file moves too)
+                        progress(len(samples) / FAIRSEQ_SAMPLE_RATE)
                     if pool_sum is not None and embeddings:
                         job.pooled.append(pool_sum)
             pool.clear()
@@ -248,10 +266,25 @@ class Predictor:
         yield from finished()
 
 
+# The pooled classifier's head answers every chunk, silence too (a CTC unit model answers silence with blanks,
+# i.e. no_speech). Its chunk is no speech when even its loudest 20-ms frame stays below SILENCE_DBFS (RMS against
+# full scale): digital silence and room tone; speech at any usable level is far above it.
+SILENCE_DBFS = -50.0
+
+
+def is_silent(samples: np.ndarray) -> bool:
+    frame = int(0.02 * FAIRSEQ_SAMPLE_RATE)
+    n = max(1, len(samples) // frame)
+    rms = np.sqrt((samples[:n * frame].astype(np.float64).reshape(n, -1) ** 2).mean(axis=1)) if len(samples) >= frame \
+        else np.sqrt([np.mean(np.square(samples.astype(np.float64)))])
+    return bool(20 * np.log10(max(float(rms.max()), 1e-12)) < SILENCE_DBFS)
+
+
 class Classification(NamedTuple):
-    probs: np.ndarray       # (N, 4) in EMOTIONS order
-    score: np.ndarray       # (N,)
-    index: np.ndarray       # (N,), -1 = no speech
+    """SpeechBrain's classify_batch shape (out_prob, score, index, text_lab), as torch tensors and a list."""
+    probs: torch.Tensor        # (N, 4) float32 in EMOTIONS order
+    score: torch.Tensor        # (N,) float32: the chosen emotion's (the vote share; 0 with no speech)
+    index: torch.Tensor        # (N,) int64 into EMOTIONS, -1 = no speech
     labels: List[Optional[str]]
 
 
@@ -314,7 +347,8 @@ def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
                   "vote_share": round(emotions.count(e) / len(emotions), 4) if emotions else 0.0} for e in EMOTIONS}
     emotion = vote(emotions, mass) if emotions else None
     chosen = scores[emotion] if emotion else {"mass_share": None, "vote_share": None}
-    return dict(extra, emotion=emotion, no_speech=not emotions, confidence=chosen["mass_share"],
+    # confidence: the vote share, because the vote decides (the exported pipeline's score is the same number)
+    return dict(extra, emotion=emotion, no_speech=not emotions, confidence=chosen["vote_share"],
                 vote_share=chosen["vote_share"], mass_share=chosen["mass_share"], scores=scores,
                 n_units=len(timeline),
                 units=" ".join(add_emotion(u["unit"], u["emotion"]) if u["emotion"] else u["unit"] for u in timeline),

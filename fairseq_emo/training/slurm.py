@@ -63,19 +63,36 @@ def load_settings(path: str) -> Dict:
     return settings
 
 
+# Near its time limit a job is sent USR1 (sbatch --signal=B:USR1@REQUEUE_SECONDS) and requeues itself
+# (scontrol requeue): the same job id starts again later, and fairseq resumes from checkpoint_last.pt (saved every
+# save_interval_updates), so a fold longer than the partition's time limit still finishes.
+REQUEUE_SECONDS = 300
+REQUEUE_ARGS = ("--requeue", f"--signal=B:USR1@{REQUEUE_SECONDS}")
+
+
 def sbatch_args(settings: Dict) -> List[str]:
-    return [f"{FLAGS[k]}={v}" for k, v in settings.items() if k in FLAGS] + list(settings.get("extra", []))
+    return ([f"{FLAGS[k]}={v}" for k, v in settings.items() if k in FLAGS] + list(REQUEUE_ARGS)
+            + list(settings.get("extra", [])))
+
+
+def job_script(command: List[str]) -> str:
+    """A fold's job: the command from the repository root, in the background so that the job's shell can take
+    USR1 while it runs; on USR1 the job requeues itself (REQUEUE_SECONDS before its time limit)."""
+    return ("#!/usr/bin/env bash\n# written by fairseq_emo/training/slurm.py: this fold's job, run by sbatch\n"
+            f"set -uo pipefail\ncd {shlex.quote(REPO_ROOT)}\nexport FAIRSEQ_EMO_SLURM_JOB=${{SLURM_JOB_ID:-}}\n"
+            "requeue() {\n  echo \"fairseq_emo: time limit near: requeueing job $SLURM_JOB_ID (the fold resumes "
+            "from checkpoint_last.pt)\"\n  scontrol requeue \"$SLURM_JOB_ID\"\n}\ntrap requeue USR1\n"
+            + " ".join(shlex.quote(c) for c in command) + " &\nchild=$!\n"
+            "# wait returns early when USR1 arrives: wait again for the command (scancel ends both)\n"
+            "while true; do wait \"$child\"; status=$?; kill -0 \"$child\" 2>/dev/null || exit \"$status\"; done\n")
 
 
 def submit(settings: Dict, fold: str, name: str, command: List[str]) -> str:
     """Write <fold>/job.sh (the command, from the repository root) and sbatch it; -> the job id, also kept in
     <fold>/slurm.job ('<id> <time>'). The job's output goes to <fold>/slurm-<id>.out."""
     script = os.path.join(fold, layout.SLURM_SCRIPT)
-    repo = REPO_ROOT
     with open(script, "w", encoding="utf-8") as f:
-        f.write("#!/usr/bin/env bash\n# written by fairseq_emo/training/slurm.py: this fold's job, run by sbatch\n"
-                f"set -euo pipefail\ncd {shlex.quote(repo)}\nexport FAIRSEQ_EMO_SLURM_JOB=${{SLURM_JOB_ID:-}}\n"
-                + " ".join(shlex.quote(c) for c in command) + "\n")
+        f.write(job_script(command))
     os.chmod(script, 0o755)
     args = ["sbatch", "--parsable", f"--job-name={name}", f"--output={os.path.join(fold, layout.SLURM_OUTPUT)}",
             *sbatch_args(settings), script]
@@ -148,15 +165,51 @@ def is_active(fold: str) -> bool:
     return job is not None and job_state(job) in ACTIVE
 
 
+def local_runner(fold: str) -> Optional[str]:
+    """The runner training the fold on this machine ('pid N on HOST since T'), when one holds its LOCK."""
+    import fcntl
+
+    lock = os.path.join(fold, layout.LOCK)
+    if not os.path.isfile(lock):
+        return None
+    with open(lock, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.path.join(fold, layout.LOCK_PID)
+            words = open(holder, encoding="utf-8").read().split() if os.path.isfile(holder) else []
+            return f"pid {words[0]} on {words[1]} since {words[2]}" if len(words) >= 3 else "pid unknown"
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
+
+
+def job_log_cause(fold: str, job: Optional[str]) -> str:
+    """Where a failed job's story is: its log's path and its last error line (else its last line)."""
+    if not job:
+        return ""
+    log = os.path.join(fold, layout.SLURM_OUTPUT.replace("%j", job))
+    if not os.path.isfile(log):
+        return f"; no job log at {log}"
+    with open(log, encoding="utf-8", errors="replace") as f:
+        lines = [line.strip() for line in f if line.strip()]
+    errors = [line for line in lines if re.search(r"error|Error|ERROR|FAILED|Traceback|Killed|CANCELLED", line)]
+    last = (errors or lines or ["(empty)"])[-1]
+    return f"; {log}: {last[:300]}"
+
+
 def fold_state(fold: str) -> str:
-    """One fold -> 'decoded', 'trained (not decoded)', 'queued (job N)', 'running (job N)', 'failed: <first
-    line>', 'job N ended without DONE (<state>): resubmitted by the next run', 'not started'."""
+    """One fold -> 'decoded', 'trained (not decoded)', 'training here (pid N on HOST since T)', 'queued (job N)',
+    'running (job N)', 'failed: <first line> (job N); <its log>: <its last error line>', 'job N ended without DONE
+    (<state>): resubmitted by the next run', 'not started'."""
     if layout.is_trained(fold):
         decoded = layout.is_decoded(layout.decode_dir(fold, "test"), fold)
         job = recorded_job(fold)
         if not decoded and job and job_state(job) in ACTIVE:
             return f"trained, decoding (job {job})"
         return "decoded" if decoded else "trained (not decoded)"
+    runner = local_runner(fold)
+    if runner:
+        return f"training here ({runner})"
     job = recorded_job(fold)
     if job:
         state = job_state(job)
@@ -166,14 +219,16 @@ def fold_state(fold: str) -> str:
     if os.path.isfile(failed):
         with open(failed, encoding="utf-8", errors="replace") as f:
             first = next((line.strip() for line in f if line.strip()), "")
-        return f"failed: {first}" + (f" (job {job})" if job else "")
+        return f"failed: {first}" + (f" (job {job})" if job else "") + job_log_cause(fold, job)
     if job:
-        return f"job {job} ended without DONE ({job_state(job)}): the next run submits it again"
+        return (f"job {job} ended without DONE ({job_state(job)}): the next run submits it again"
+                + job_log_cause(fold, job))
     return "not started"
 
 
 def status(exp: str) -> List[str]:
-    """exp/<corpus> -> '<run> <fold>: <state>' for every fold of every run, and a count per state."""
+    """exp/<corpus> -> '<run> <fold>: <state>' for every fold of every run, and a count per state (`failed` among
+    them when any failed: the callers exit 1 then)."""
     lines, counts = [], {}
     runs = [d for d in sorted(os.listdir(exp)) if os.path.isdir(os.path.join(exp, d)) and d not in layout.NOT_RUNS]
     for run in runs:

@@ -11,22 +11,41 @@ Self-contained: torch and transformers only (no fairseq, no fairseq_emo), loaded
   is the share of the decoded units carrying it (the vote share), or, when nothing was decoded, its share of the
   posterior mass; `fairseq-emo predict` reports the same two shares (scores.vote_share, scores.mass_share).
   The logits are the log scores, so the pipeline's softmax gives the scores back.
+  Each item of a batch is run alone at its own length (the attention mask's), as `fairseq-emo predict` runs it:
+  no padding enters the group-norm CNN, the vote or the posterior mass. An item longer than `chunk_seconds`
+  (config, default 20 s; the pipeline's chunk_length_s) is cut as predict cuts it: chunks of at most that length,
+  each cut at the quietest 20-ms frame of the chunk's last quarter, a remainder under 400 samples joined to the
+  chunk before; each chunk decoded alone (normalized alone when the model was trained on normalized audio), the
+  units and posterior mass of all chunks voted together. An item without any emotion unit is `no_speech`
+  (predict's emotion null): the output's `no_speech` flag, which the pipeline turns into the label 'no_speech'.
 """
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
 import torch
 from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 EMOTIONS = ("neu", "hap", "ang", "sad")
 TIE_EPSILON = 1e-6  # ranks a tie as the vote breaks it (by posterior mass) without moving the shares visibly
+RATE = 16000
+CHUNK_SECONDS = 20.0   # predict's default chunk length
+FRAME = 320            # 20 ms at 16 kHz: the cut is searched frame by frame
+MIN_SAMPLES = 400      # the CNN's receptive field: a shorter remainder joins the chunk before it
 
 
 class FairseqEmoConfig(Wav2Vec2Config):
     model_type = "fairseq_emo_wav2vec2"
 
-    def __init__(self, unit_emotion=None, nspecial=4, **kwargs):
+    def __init__(self, unit_emotion=None, nspecial=4, chunk_seconds=CHUNK_SECONDS, fairseq_emo_normalize=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.unit_emotion = list(unit_emotion or [])
         self.nspecial = nspecial
+        self.chunk_seconds = chunk_seconds
+        # True/False: normalize each chunk as fairseq's task.normalize does (exports since chunking); None: an
+        # older export, whose feature extractor normalized the whole input
+        self.fairseq_emo_normalize = fairseq_emo_normalize
 
 
 def check_unit_emotion(unit_emotion, vocab, where="this model folder"):
@@ -70,8 +89,27 @@ class FairseqEmoForCTC(Wav2Vec2ForCTC):
                         pretrained_model_name_or_path)
 
 
-def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int) -> torch.Tensor:
-    """(T, V) log-probs of one utterance -> (4,) scores (see the module docstring)."""
+def chunk_bounds(samples: torch.Tensor, chunk_seconds: float = CHUNK_SECONDS) -> List[Tuple[int, int]]:
+    """A 16 kHz waveform -> [(start, end)] sample ranges of at most chunk_seconds, cut as `fairseq-emo predict`
+    cuts (fairseq_emo/decoding/chunking.py; a test holds the two together)."""
+    limit = int(chunk_seconds * RATE)
+    bounds, start, n = [], 0, len(samples)
+    while n - start > limit:
+        lo = start + limit * 3 // 4
+        frames = (limit - limit * 3 // 4) // FRAME
+        window = samples[lo:lo + frames * FRAME].double().reshape(frames, FRAME)
+        cut = lo + int(torch.argmin((window ** 2).mean(dim=1))) * FRAME
+        bounds.append((start, cut))
+        start = cut
+    if bounds and 0 < n - start < MIN_SAMPLES:
+        bounds[-1] = (bounds[-1][0], n)
+    elif n - start > 0:
+        bounds.append((start, n))
+    return bounds
+
+
+def units_and_mass(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int):
+    """(T, V) log-probs of one chunk -> (per-emotion counts of its greedy CTC units, per-emotion posterior mass)."""
     best = lprobs.argmax(-1)
     keep = torch.ones_like(best, dtype=torch.bool)
     keep[1:] = best[1:] != best[:-1]
@@ -83,15 +121,30 @@ def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int)
     mass = torch.zeros(len(EMOTIONS), dtype=frame_sum.dtype)
     valid = unit_emotion >= 0
     mass.index_add_(0, unit_emotion[valid], frame_sum[valid])
+    return torch.bincount(emotions, minlength=len(EMOTIONS)).to(mass.dtype), mass
+
+
+def scores_of(counts: torch.Tensor, mass: torch.Tensor) -> torch.Tensor:
+    """Per-emotion unit counts and posterior mass -> (4,) scores (see the module docstring)."""
     mass_share = mass / mass.sum() if mass.sum() > 0 else torch.full_like(mass, 1.0 / len(EMOTIONS))
-    if len(emotions) == 0:
+    if counts.sum() == 0:
         scores = mass_share
     else:
-        counts = torch.bincount(emotions, minlength=len(EMOTIONS)).to(mass.dtype)
         scores = counts / counts.sum()
         scores = scores + TIE_EPSILON * (counts == counts.max()) * (mass_share + 1e-3 * torch.arange(
             len(EMOTIONS), 0, -1, dtype=mass.dtype) / len(EMOTIONS))
     return scores / scores.sum()
+
+
+def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int) -> torch.Tensor:
+    """(T, V) log-probs of one utterance -> (4,) scores (see the module docstring)."""
+    return scores_of(*units_and_mass(lprobs, unit_emotion, nspecial))
+
+
+@dataclass
+class EmotionOutput(SequenceClassifierOutput):
+    """The log scores per emotion (logits), and per item whether no emotion unit was decoded at all."""
+    no_speech: Optional[torch.Tensor] = None
 
 
 class FairseqEmoForEmotion(Wav2Vec2ForCTC):
@@ -102,14 +155,24 @@ class FairseqEmoForEmotion(Wav2Vec2ForCTC):
         return _checked(super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs),
                         pretrained_model_name_or_path)
 
-    def forward(self, input_values, attention_mask=None, labels=None, **kwargs):
-        out = super().forward(input_values, attention_mask=attention_mask)
-        lprobs = out.logits.float().log_softmax(-1)
-        if attention_mask is not None:
-            frames = self._get_feat_extract_output_lengths(attention_mask.sum(-1)).tolist()
-        else:
-            frames = [lprobs.size(1)] * lprobs.size(0)
+    def forward(self, input_values, attention_mask=None, labels=None, chunk_seconds=None, **kwargs):
+        lengths = (attention_mask.sum(-1).tolist() if attention_mask is not None
+                   else [input_values.size(1)] * input_values.size(0))
         table = torch.tensor(self.config.unit_emotion, dtype=torch.long)
-        scores = torch.stack([vote_scores(lprobs[i, :n].cpu(), table, self.config.nspecial)
-                              for i, n in enumerate(frames)])
-        return SequenceClassifierOutput(logits=scores.clamp_min(1e-12).log().to(out.logits.device))
+        limit = chunk_seconds or getattr(self.config, "chunk_seconds", None) or CHUNK_SECONDS
+        scores, silent = [], []
+        for i, n in enumerate(lengths):
+            wave = input_values[i, :int(n)]
+            counts, mass = torch.zeros(len(EMOTIONS)), torch.zeros(len(EMOTIONS))
+            for start, end in chunk_bounds(wave.detach().cpu(), limit):
+                chunk = wave[start:end]
+                if getattr(self.config, "fairseq_emo_normalize", None):
+                    chunk = torch.nn.functional.layer_norm(chunk, chunk.shape)   # as fairseq's task.normalize
+                logits = super().forward(chunk[None]).logits[0]
+                c, m = units_and_mass(logits.float().log_softmax(-1).cpu(), table, self.config.nspecial)
+                counts, mass = counts + c.float(), mass + m.float()
+            scores.append(scores_of(counts, mass))
+            silent.append(bool(counts.sum() == 0))
+        device = input_values.device
+        return EmotionOutput(logits=torch.stack(scores).clamp_min(1e-12).log().to(device),
+                             no_speech=torch.tensor(silent, device=device))
