@@ -71,3 +71,15 @@ def test_bench_gpu_train_quick_prints_hours_per_fold(tmp_path):
     expected = (10000 / frozen["ups_median"] + 5000 / unfrozen["ups_median"]) / 3600
     assert summary["hours_per_fold"] == pytest.approx(expected, abs=0.006)
     assert summary["hours_iemocap_study_40_folds"] == pytest.approx(40 * expected, abs=0.06)
+
+
+def test_bench_loader_quick_mode_measures_the_recipes_batches(tmp_path):
+    """bench_loader.py --quick: the recipe's own task and batching (paper_bpc.yaml) on IEMOCAP utterance lengths
+    print batches/s and a padding fraction between 0 and 100 %."""
+    proc = subprocess.run([sys.executable, os.path.join(REPO, "bench", "bench_loader.py"), "--quick", "--work",
+                           str(tmp_path / "fold")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    row = re.search(r"^\s+0\s+(\d+)\s+([\d.]+)\s+[\d.]+s\s+[\d.]+\s+([\d.]+)%$", proc.stdout, re.M)
+    assert row, proc.stdout
+    assert int(row.group(1)) > 0 and float(row.group(2)) > 0 and 0 <= float(row.group(3)) < 100
+    assert "40 utterances" in proc.stdout and (tmp_path / "fold" / "train.tsv").is_file()
