@@ -2,12 +2,12 @@
 (Names and markers: layout.py.)
 
   DONE        'key=value' lines: config, w2v, data, launcher, seed, device, finished, wall_seconds, command,
-              test_checkpoint, checkpoint_rule (written by `mark-done`), w2v_arch (the pre-trained model's
+              test_checkpoint, checkpoint_rule (written by `mark_done`), w2v_arch (the pre-trained model's
               architecture as the test checkpoint records it, written by `complete`)
   train.log   fairseq's log; with common.log_format=json its metric lines are '[<tag>][INFO] - {json}'
   checkpoints/ checkpoint_last.pt and fairseq's checkpoint_<epoch>_<update>.pt
 One reader for both, used by decoding, the report and the benchmarks; and `resume_state`, which decides how a
-fold's next attempt starts (run_folds.sh asks it: python -m fairseq_emo.training.fold_run resume-state DIR).
+fold's next attempt starts (the fold loop asks it: fairseq_emo/recipe/fold_loop.py).
 """
 import glob
 import json
@@ -132,7 +132,7 @@ def done_facts(fold_dir: str, facts: Dict[str, str]) -> Dict[str, str]:
     are tied to: layout.is_decoded), the test checkpoint and the checkpoint rule; the command last."""
     unknown = sorted(set(facts) - set(DONE_KEYS))
     if unknown:
-        raise ValueError(f"mark-done: unknown key(s) {', '.join(unknown)}; known: {', '.join(DONE_KEYS)}")
+        raise ValueError(f"DONE: unknown key(s) {', '.join(unknown)}; known: {', '.join(DONE_KEYS)}")
     done = {k: facts.get(k, "") for k in DONE_KEYS if k != "command"}
     done.update(finished=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
                 test_checkpoint=layout.test_checkpoint(os.path.abspath(fold_dir)),
