@@ -203,3 +203,20 @@ def test_a_job_near_its_time_limit_requeues_itself(tmp_path):
     assert (tmp_path / "calls").read_text().strip() == "scontrol requeue 991"
     assert "requeueing job 991" in out and proc.returncode == 3   # the command ran to its end
     assert "--requeue" in slurm.sbatch_args({}) and "--signal=B:USR1@300" in slurm.sbatch_args({})
+
+
+@pytest.mark.e2e
+def test_a_fold_that_fails_its_check_on_the_login_node_is_not_submitted(demo_manifests, tiny_w2v, tmp_path):
+    """With --launcher slurm the fold's check (data, config composed with the overrides) runs before sbatch: an
+    override the config cannot take is named, FAILED says nothing was queued, and sbatch is never called."""
+    log = tmp_path / "sbatch.log"
+    (tmp_path / "queue").write_text("")
+    env = env_with([FAKE], FAKE_SLURM_LOG=str(log), FAKE_SLURM_QUEUE=str(tmp_path / "queue"))
+    proc = subprocess.run(["bash", os.path.join(REPO, "scripts", "run_folds.sh"), "--corpus", "demo", "--units", "bpc",
+                           "--train-folds", "1", "--config", "tiny", "--w2v", str(tiny_w2v), "--manifests",
+                           str(demo_manifests), "--exp", str(tmp_path / "exp"), "--launcher", "slurm", "--",
+                           "optimization.no_such_key=1"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "cannot be composed" in proc.stderr and "nothing was queued" in proc.stderr
+    assert not log.exists() or "sbatch" not in log.read_text()
+    assert "not submitted" in (tmp_path / "exp" / "bpc" / "fold1" / "FAILED").read_text()

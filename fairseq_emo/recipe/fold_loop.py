@@ -58,6 +58,18 @@ def _check(fold: Fold, plan: Dict, max_update_out: str) -> subprocess.CompletedP
                            *plan["extra"]], capture_output=True, text=True)
 
 
+def _check_ahead(fold: Fold, plan: Dict) -> subprocess.CompletedProcess:
+    """The fold's check before a decision that is hard to undo (moving a trained fold aside, sbatch); its
+    complaint is shown; nothing is left behind in the fold."""
+    scratch = f"{fold.out}.check-{os.getpid()}"
+    check = _check(fold, plan, scratch)
+    if os.path.exists(scratch):
+        os.remove(scratch)
+    if check.returncode != 0:
+        sys.stderr.write(check.stderr)
+    return check
+
+
 def _job_command(line: CommandLine, fold: Fold, plan: Dict) -> List[str]:
     """The Slurm job of one fold: this script with --launcher local --decode for that fold alone."""
     command = ["env", f"PYTHON={sys.executable}", "bash", os.path.join(REPO_ROOT, "scripts", SCRIPT),
@@ -87,12 +99,8 @@ def start(line: CommandLine, spec: str, command: str) -> str:
                         f"move it to fold{fold.k}.replaced-<time>/ and train again, or use another --exp")
             return "differs"
         # check first, move after: a fold whose new training cannot start keeps its trained model in place
-        scratch = f"{fold.out}.check-{os.getpid()}"
-        check = _check(fold, plan, scratch)
-        if os.path.exists(scratch):
-            os.remove(scratch)
+        check = _check_ahead(fold, plan)
         if check.returncode != 0:
-            sys.stderr.write(check.stderr)
             log(SCRIPT, f"{fold.name}: --force: its data fails the check above, so the trained fold stays where "
                         f"it is")
             return "differs"
@@ -112,14 +120,10 @@ def start(line: CommandLine, spec: str, command: str) -> str:
         return "queued"
     # every check the login node can make (the fold's data and audio, the config composed with the overrides, the
     # pre-trained model) before sbatch: a bad override or fold must not wait in the queue to fail
-    scratch = f"{fold.out}.check-{os.getpid()}"
-    check = _check(fold, plan, scratch)
-    if os.path.exists(scratch):
-        os.remove(scratch)
+    check = _check_ahead(fold, plan)
     if check.returncode != 0:
-        sys.stderr.write(check.stderr)
         _fail(fold, "not submitted: check_fold.py failed\n" + check.stderr,
-              f"FAILED before submission: its data or config fails the check above (nothing was queued)")
+              "FAILED before submission: its data or config fails the check above (nothing was queued)")
         return "submit-failed"
     # no lock here: the job takes the fold's lock when it starts (a second job of the same fold then skips it)
     try:
