@@ -5,11 +5,13 @@ dependencies would replace torch and pull torchaudio); the dependencies it reall
 `recipe` extra. The base install is inference only (`pip install .`, or `.[predict]`): predict from an exported
 model directory and the transformers pipelines, without fairseq, G2P, openSMILE or submitit.
 """
+import os
 import re
 
 from setuptools import find_packages, setup
 
-with open("fairseq_emo/__init__.py", encoding="utf-8") as f:   # one owner of the version: the package
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fairseq_emo", "__init__.py"),
+          encoding="utf-8") as f:   # one owner of the version: the package
     VERSION = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
 
 FAIRSEQ_RUNTIME_DEPS = [
