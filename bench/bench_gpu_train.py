@@ -31,8 +31,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAPER_UPDATES = (10000, 5000)  # frozen, then unfrozen (max_update 15,000, freeze_finetune_updates 10,000)
 
 
-def make_fold(fold: str, n: int, seed: int = 0) -> float:
-    """n utterances of noise shaped like speech loudness, labels ~8 BPC tokens per second; returns hours."""
+def make_fold(fold: str, n: int, seed: int = 0, seconds=None) -> float:
+    """n utterances of noise shaped like speech loudness, labels ~8 BPC tokens per second; returns hours.
+    `seconds`: the utterances' lengths (default: n drawn from a log-normal around 3.5 s); bench_loader.py gives
+    IEMOCAP's."""
     from fairseq_emo.core.emotions import EMOTIONS
     from fairseq_emo.units import UnitSpec
 
@@ -40,7 +42,8 @@ def make_fold(fold: str, n: int, seed: int = 0) -> float:
     inventory = UnitSpec("bpc").inventory()
     wav_dir = os.path.join(fold, "wav")
     os.makedirs(wav_dir, exist_ok=True)
-    seconds = np.clip(rng.lognormal(np.log(3.5), 0.6, n), 1.0, 20.0)
+    if seconds is None:
+        seconds = np.clip(rng.lognormal(np.log(3.5), 0.6, n), 1.0, 20.0)
     rows, labels = [], []
     for i, s in enumerate(seconds):
         frames = int(s * RATE)

@@ -20,12 +20,12 @@ import tempfile
 import time
 
 import numpy as np
-import soundfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "bench"))
+from bench_gpu_train import make_fold  # noqa: E402  (the fold writer the GPU benchmark uses)
 LENGTHS = os.path.join(REPO, "bench", "data", "iemocap_4class.tsv")
-RATE = 16000
 
 
 def iemocap_seconds(n: int, seed: int = 0) -> np.ndarray:
@@ -33,31 +33,6 @@ def iemocap_seconds(n: int, seed: int = 0) -> np.ndarray:
         rows = [line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#")]
     seconds = np.array([float(r[2]) for r in rows[1:]])
     return np.random.default_rng(seed).choice(seconds, size=min(n, len(seconds)), replace=False)
-
-
-def make_fold(fold: str, seconds: np.ndarray, seed: int = 0) -> None:
-    from fairseq_emo.core.emotions import EMOTIONS
-    from fairseq_emo.units import UnitSpec
-
-    rng = np.random.default_rng(seed)
-    inventory = UnitSpec("bpc").inventory()
-    wav_dir = os.path.join(fold, "wav")
-    os.makedirs(wav_dir, exist_ok=True)
-    rows, labels = [], []
-    for i, s in enumerate(seconds):
-        frames = int(s * RATE)
-        envelope = np.repeat(rng.uniform(0.05, 0.4, frames // 1600 + 1), 1600)[:frames]
-        soundfile.write(os.path.join(wav_dir, f"u{i:05d}.wav"), (rng.standard_normal(frames) * envelope * 0.3)
-                        .astype(np.float32), RATE, subtype="PCM_16")
-        rows.append(f"u{i:05d}.wav\t{frames}")
-        labels.append(" ".join(f"{b}_{EMOTIONS[i % 4]}" for b in rng.choice(inventory[:-1], max(1, int(8 * s)))))
-    for split in ("train", "valid"):
-        with open(os.path.join(fold, f"{split}.tsv"), "w", encoding="utf-8") as f:
-            f.write(wav_dir + "\n" + "\n".join(rows) + "\n")
-        with open(os.path.join(fold, f"{split}.bpc"), "w", encoding="utf-8") as f:
-            f.write("\n".join(labels) + "\n")
-    with open(os.path.join(fold, "dict.bpc.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(f"{b}_{e} 1\n" for b in inventory for e in EMOTIONS))
 
 
 def measure(fold: str, workers: int, config: str = "paper_bpc") -> dict:
@@ -111,7 +86,7 @@ def main(argv=None) -> int:
     work = args.work or tempfile.mkdtemp(prefix="bench_loader_")
     seconds = iemocap_seconds(args.n)
     t0 = time.perf_counter()
-    make_fold(work, seconds)
+    make_fold(work, len(seconds), seconds=seconds)   # bench_gpu_train's writer, IEMOCAP's lengths
     print(f"fold: {len(seconds)} utterances, {seconds.sum() / 3600:.2f} h (IEMOCAP lengths: median "
           f"{np.median(seconds):.1f} s, max {seconds.max():.1f} s), written in {time.perf_counter() - t0:.0f} s "
           f"-> {work}")
