@@ -200,7 +200,7 @@ def _write_predictions(args, predictor, files, model, plot_names, embedding_file
     ctm = open(args.ctm, "w", encoding="utf-8") if args.ctm else None
     try:
         if args.format == "csv":
-            out.write(_format([], "csv"))  # the header
+            out.write(_format([], "csv", classes=predictor.classes))  # the header: the model's classes
         # progress in seconds of audio, moved by every decoded chunk: one long file does not sit at 0/1 until done
         bar = tqdm(total=round(_seconds_of(files), 1), unit="s audio", disable=args.no_progress, file=sys.stderr,
                    bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]")
@@ -216,7 +216,7 @@ def _write_predictions(args, predictor, files, model, plot_names, embedding_file
             if args.plot and "error" not in result:  # drawn now, from the 20-ms envelope: no second read
                 # one file: the name given; several: named after each input's id
                 plot_timeline(result, args.plot if len(files) == 1 else plot_names[ident], envelope)
-            out.write(_format([result], args.format, header=False))
+            out.write(_format([result], args.format, header=False, classes=predictor.classes))
             out.flush()
             if ctm:
                 ctm.write("".join(line + "\n" for line in ctm_lines([result])))
@@ -261,7 +261,8 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
-def _format(results, fmt: str, header: bool = True) -> str:
+def _format(results, fmt: str, header: bool = True, classes=EMOTIONS) -> str:
+    """Records -> jsonl or csv text; csv has a score column per class of the model (`classes`)."""
 
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
@@ -269,12 +270,12 @@ def _format(results, fmt: str, header: bool = True) -> str:
     writer = csv.writer(buf)
     if header:
         writer.writerow(["id", "file", "scope", "start", "end", "emotion", "no_speech", "confidence", "vote_share", "mass_share",
-                         *[f"mass_share_{e}" for e in EMOTIONS], *[f"vote_share_{e}" for e in EMOTIONS], "n_units",
+                         *[f"mass_share_{e}" for e in classes], *[f"vote_share_{e}" for e in classes], "n_units",
                          "units", "error"])
 
     def scores(x):
         s = x.get("scores")
-        return [s[e]["mass_share"] if s else "" for e in EMOTIONS] + [s[e]["vote_share"] if s else "" for e in EMOTIONS]
+        return [s[e]["mass_share"] if s else "" for e in classes] + [s[e]["vote_share"] if s else "" for e in classes]
 
     for r in results:
         writer.writerow([r["id"], r["file"], "file", 0.0, r.get("duration", ""), r.get("emotion") or "",

@@ -5,6 +5,8 @@
   python scripts/make_manifests.py --table data/mandarin/utterances.tsv --unit initfinal --folds speaker --num-folds 7
   python scripts/make_manifests.py --table data/iemocap/utterances.tsv --unit bpc --folds all   # cross-corpus models
   python scripts/make_manifests.py --table data/emodb/utterances.tsv --eval-only               # a test-only corpus
+  python scripts/make_manifests.py --table data/ravdess-full/utterances.tsv --unit bpc --folds emobox \
+      --emobox-data EmoBox/data                                    # EmoBox's published folds (fairseq_emo/data/emobox.py)
   python scripts/make_manifests.py --list-bpc-sets
 
 Writes DIR/fold<k>/{train,valid,test}.tsv, {split}.<unit>, {split}.utt, dict.<unit>.txt, fold.json and
@@ -49,7 +51,11 @@ def main(argv=None) -> int:
                         help="speaker: one speaker per test fold (default); dialog: by dialog prefix, as the "
                              "authors' code (mixes speakers); session: leave one session out; scenario: one "
                              "session on one group of scenario types, neither in training (IEMOCAP's lexical "
-                             "control); all: one fold, no test split (cross-corpus models)")
+                             "control); all: one fold, no test split (cross-corpus models); official: the "
+                             "release's own split; emobox: EmoBox's published folds (--emobox-data)")
+    parser.add_argument("--emobox-data", metavar="DIR",
+                        help="--folds emobox: a checkout of EmoBox's data/ folder (DIR/<corpus>/fold_<k>/"
+                             "<corpus>_{train,test}_fold_<k>.jsonl)")
     parser.add_argument("--num-folds", type=int, help="speaker scheme: deal the speakers into this many folds "
                                                       "(Mandarin Affective Speech: 7) instead of one per speaker")
     parser.add_argument("--eval-only", action="store_true",
@@ -111,14 +117,18 @@ def _write_folds(args, utterances):
     utterances = select_subset(utterances, args.subset)
     scheme_name = scheme_dir(args.folds, args.num_folds, args.valid_policy, args.subset)
     out = args.out or os.path.join(args.manifest_root, corpus, spec.variant, scheme_name)
-    folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds, args.valid_policy)
+    if args.emobox_data and args.folds != "emobox":
+        raise ValueError(f"--emobox-data applies to --folds emobox, not --folds {args.folds}")
+    folds = make_folds(utterances, args.folds, args.valid_fraction, args.seed, args.num_folds, args.valid_policy,
+                       args.emobox_data)
     labels = label_all(utterances, spec)
     dictionary = build_dictionary(labels, spec)
     root = audio_root(utterances)
     protocol = SchemeProtocol(corpus=corpus, table=os.path.abspath(args.table), scheme=scheme_name,
                               unit=spec.unit, unit_variant=spec.variant, bpc_set=spec.bpc_set,
                               syllabifier=spec.syllabifier, seed=args.seed, valid_fraction=args.valid_fraction,
-                              subset=args.subset, bpc_classes=bpc_classes(spec.bpc_set)
+                              subset=args.subset, emobox_data=os.path.abspath(args.emobox_data) if args.emobox_data
+                              else None, bpc_classes=bpc_classes(spec.bpc_set)
                               if spec.unit == "bpc" and spec.bpc_set not in BPC_SETS else None)
     os.makedirs(out, exist_ok=True)
     for name in remove_orphans(out):

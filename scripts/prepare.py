@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Any registered corpus -> OUTDIR/utterances.tsv (4 classes), printing per-class counts beside the published ones
+"""Any registered corpus -> OUTDIR/utterances.tsv (the paper's 4 classes, or --emotions full|FILE), printing per-class counts beside the published ones
 (the paper's Table 4, or the release's), per speaker, what the label policy dropped and what was converted.
 
   python scripts/prepare.py --corpus ravdess --data /data/Audio_Speech_Actors_01-24 --out data/ravdess
   python scripts/prepare.py --corpus ravdess --data DIR --out data/ravdess-calm --set calm=neutral
+  python scripts/prepare.py --corpus ravdess --data DIR --out data/ravdess-full --emotions full   # all 8 classes
   python scripts/prepare.py --list                           # the registry: corpora, languages, transcripts
 
 Layouts, label policies and every assumption: the reader modules (fairseq_emo/data/corpora/<corpus>.py) and
@@ -51,6 +52,10 @@ def main(argv=None) -> int:
     parser.add_argument("--g2p", choices=("cmudict", "espeak"), default="cmudict",
                         help="English corpora: cmudict (default, as the paper: CMUdict + g2p_en, ARPAbet phones) or "
                              "espeak (espeak-ng's IPA, fairseq_emo/data/ipa_g2p.py); other languages have one G2P each")
+    parser.add_argument("--emotions", default="four", metavar="four|full|FILE",
+                        help="label set: four (default: the paper's neutral, happy, angry, sad), full (every class the "
+                             "release documents) or a mapping file ('<raw label> <class code>' or '<raw label> -' "
+                             "per line); docs/recipe.md, 'Label sets'")
     parser.add_argument("--out", help="output folder for utterances.tsv")
     parser.add_argument("--skip-bad", action="store_true",
                         help="skip unusable files (counted, listed in OUTDIR/skipped.tsv) instead of stopping")
@@ -83,7 +88,8 @@ def main(argv=None) -> int:
         return 2
     try:
         audio = audio_options(args.out, args.rate_policy, args.audio_cache) if corpus.audio_options else None
-        result = registry.read(args.corpus, args.data, audio, **options)
+        policy = corpus.label_policy.with_set(args.emotions)
+        result = registry.read(args.corpus, args.data, audio, args.emotions, **options)
     except (FileNotFoundError, ValueError, RuntimeError) as err:   # RuntimeError: a G2P program missing or hung
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -96,7 +102,7 @@ def main(argv=None) -> int:
     if not corpus.audio_options and args.rate_policy != "resample":
         print(f"error: {args.corpus} is read as recorded (16 kHz); --rate-policy does not apply", file=sys.stderr)
         return 2
-    return finish(result, args.out, args.data, args.skip_bad, args.rate_policy)
+    return finish(result, args.out, args.data, args.skip_bad, args.rate_policy, policy)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #   bash scripts/run.sh --corpus iemocap --data /data/IEMOCAP_full_release --w2v /models/libri960_big.pt
 #   bash scripts/run.sh --corpus iemocap --folds scenario --data DIR --w2v CKPT   # speaker and scenario held out
 #   bash scripts/run.sh --corpus mandarin --data /data/LDC2007S09 --w2v /models/libri960_big.pt
+#   bash scripts/run.sh --corpus ravdess --emotions full --folds emobox --emobox-data EmoBox/data --data DIR --w2v CKPT
 #   Cross-corpus testing: scripts/run_cross_corpus.sh. Options: bash scripts/run.sh --help; manual: docs/recipe.md.
 #
 # Stages (names and paths: fairseq_emo/core/layout.py; every default and check: fairseq_emo/recipe/plan.py):
@@ -44,7 +45,7 @@ if want 1; then
   else
     log "stage 1: $data -> $table"
     "$PYTHON" "$repo/scripts/prepare.py" --corpus "$corpus" --data "$data" --out "$(dirname "$table")" \
-      --rate-policy "$rate_policy"
+      --rate-policy "$rate_policy" --emotions "$emotions"
   fi
 fi
 

@@ -17,11 +17,15 @@ def tone(path, rate, channels=1, seed=0):
     soundfile.write(path, np.stack([wave] * channels, axis=1) if channels > 1 else wave, rate, subtype="PCM_16")
 
 
-def ravdess(root, actors=(1, 2)):
-    """Actor_XX/03-01-EE-II-SS-RR-AA.wav at 48 kHz; one stereo file, one song file (not read)."""
+RAVDESS_CODES = ("01", "02", "03", "04", "05", "06", "07", "08")   # neutral calm happy sad angry fearful disgust surprised
+
+
+def ravdess(root, actors=(1, 2), codes=RAVDESS_CODES[:6]):
+    """Actor_XX/03-01-EE-II-SS-RR-AA.wav at 48 kHz; one stereo file, one song file (not read). Per actor and
+    statement: neutral at normal intensity, every other emotion at both (the design)."""
     n = 0
     for a in actors:
-        for code in ("01", "02", "03", "04", "05", "06"):
+        for code in codes:
             for intensity in (("01",) if code == "01" else ("01", "02")):
                 for statement in ("01", "02"):
                     name = f"03-01-{code}-{intensity}-{statement}-01-{a:02d}.wav"

@@ -145,30 +145,38 @@ def test_run_sh_mandarin_seven_speaker_folds(tiny_w2v, tmp_path):
 
 
 def test_run_sh_trains_german_units_on_emodb(tiny_w2v, tmp_path):
-    """German BPC and syllable units on a stand-in EmoDB, through the same stages as English (speaker folds); the
-    BPC model is trained (a syllable model trains the same way: the suite's time is spent once)."""
+    """German BPC and syllable units on a stand-in EmoDB in its full label set (all seven classes), through the
+    same stages as English (speaker folds); the BPC model is trained (a syllable model trains the same way: the
+    suite's time is spent once), and Table 2 is 7 x 7 with macro-F1."""
     require_tool("espeak-ng", "apt-get install espeak-ng")
     from fairseq_emo.data.demo_corpora import make_emodb_tree
 
-    tree = make_emodb_tree(str(tmp_path / "corpus"), per_emotion=2, speakers=("03", "08"))
-    proc = run_bash("run.sh", "--corpus", "emodb", "--data", tree, "--work", tmp_path / "w", "--units", "bpc syllable",
-                    "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v", tiny_w2v,
-                    "--", "optimization.max_update=4")
+    tree = make_emodb_tree(str(tmp_path / "corpus"), per_emotion=2, speakers=("03", "08"), letters="NFWTLEA")
+    proc = run_bash("run.sh", "--corpus", "emodb", "--emotions", "full", "--data", tree, "--work", tmp_path / "w",
+                    "--units", "bpc syllable", "--train-units", "bpc", "--train-folds", "1", "--config", "tiny", "--w2v",
+                    tiny_w2v, "--", "optimization.max_update=4")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    results = [l for l in proc.stdout.splitlines() if l.startswith("RESULT corpus=emodb")]
+    assert "per class: neu=4  hap=4  ang=4  sad=4  fea=4  dis=4  bor=4" in proc.stdout   # every letter kept
+    results = [l for l in proc.stdout.splitlines() if l.startswith("RESULT corpus=emodb-full")]
     assert [l.split()[2] for l in results] == ["unit=bpc"], proc.stdout
     # the references are German: 'Der Lappen liegt auf dem Eisschrank' (a01), classes written out by hand from
     # its IPA d ɛ ɾ | l a p ə n | l iː k t | aʊ f | d eː m | aɪ s ç r a ŋ k, the word-final r of 'der'
     # vocalised (ɐ, a vowel: the cross-language convention of units/ipa.py)
-    fold = tmp_path / "w" / "manifests" / "emodb" / "bpc" / "speaker" / "fold1"
+    fold = tmp_path / "w" / "manifests" / "emodb-full" / "bpc" / "speaker" / "fold1"
     ids = [l.split("\t")[0] for l in open(fold / "test.utt")]
     labels = open(fold / "test.bpc").read().splitlines()
     a01 = labels[next(k for k, u in enumerate(ids) if u[2:5] == "a01")].split()
     assert [t.rsplit("_", 1)[0] for t in a01] == (
         "STOP V V APPR V STOP V NAS APPR V STOP STOP V FRIC STOP V NAS V FRIC FRIC APPR V NAS STOP").split()
-    syllables = open(tmp_path / "w" / "manifests" / "emodb" / "syllable" / "speaker" / "fold1" / "dict.syllable.txt").read()
-    assert "pən_sad" in syllables and "çraŋk_hap" in syllables
-    sources = open(tmp_path / "w" / "data" / "emodb" / "g2p_sources.tsv").read()
+    syllables = open(tmp_path / "w" / "manifests" / "emodb-full" / "syllable" / "speaker" / "fold1" / "dict.syllable.txt").read()
+    assert "pən_sad" in syllables and "çraŋk_hap" in syllables and "pən_bor" in syllables
+    sources = open(tmp_path / "w" / "data" / "emodb-full" / "g2p_sources.tsv").read()
     assert "lexicon\tder\t" in sources and "rules\tlappen\t" in sources   # provenance, counted per word
-    report = (tmp_path / "w" / "exp" / "emodb" / "report" / "report.md").read_text()
+    report = (tmp_path / "w" / "exp" / "emodb-full" / "report" / "report.md").read_text()
     assert "| bpc | – |" in report and "Table 3" in report
+    # Table 2 is 7 x 7 in the class order, with macro-F1; results.json says the set
+    assert "| target \\ predicted | neutral | happy | angry | sad | fearful | disgust | bored |" in report
+    results = json.loads((tmp_path / "w" / "exp" / "emodb-full" / "report" / "results.json").read_text())
+    run = results["schemes"]["speaker"]["runs"][0]
+    assert run["classes"] == ["neu", "hap", "ang", "sad", "fea", "dis", "bor"] and len(run["confusion"]) == 7
+    assert f"macro-F1 {run['macro_f1']:.1f} %" in report

@@ -149,7 +149,7 @@ def test_both_reports_print_one_result_format():
     ("run.sh", ["--corpus", "nosuch"], "unknown corpus 'nosuch'; registered: iemocap"),
     ("run.sh", ["--corpus", "savee", "--data", "/x"], "corpus savee has no transcripts here"),
     ("run.sh", ["--corpus", "ravdess", "--data", "/x", "--w2v", "/w", "--folds", "session"],
-     "corpus ravdess has no IEMOCAP sessions, dialogs or scenarios; its fold schemes: speaker (registry)"),
+     "corpus ravdess has no IEMOCAP sessions, dialogs or scenarios; its fold schemes: speaker emobox (registry)"),
     ("run.sh", ["--train-units", "a*"], "--train-units takes unit (variant) names; got 'a*'"),
     ("run_cross_corpus.sh", ["--units", "x y?"], "--units takes unit (variant) names; got 'y?'"),
     ("run_cross_corpus.sh", ["--iemocap", "/x", "--target", "nosuch=/y", "--stop-stage", "2"],

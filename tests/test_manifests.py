@@ -104,11 +104,11 @@ def test_seed_changes_validation_slice_only(tmp_path, table):
 def test_bad_table_is_a_clear_error(tmp_path, table):
     lines = read_lines(table)
     fields = lines[3].split("\t")
-    fields[5] = "fru"
+    fields[5] = "frustration"   # not a class code (fru is: IEMOCAP's full set)
     with open(tmp_path / "bad.tsv", "w") as f:
         f.write("\n".join(lines[:3] + ["\t".join(fields)] + lines[4:]) + "\n")
     proc = run_script("make_manifests.py", "--table", tmp_path / "bad.tsv", "--out", tmp_path / "x", check=False)
-    assert proc.returncode == 2 and "bad.tsv:4" in proc.stderr and "'fru'" in proc.stderr
+    assert proc.returncode == 2 and "bad.tsv:4" in proc.stderr and "'frustration'" in proc.stderr
 
 
 def test_list_bpc_sets():

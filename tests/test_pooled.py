@@ -114,7 +114,8 @@ def test_the_pooled_decision_is_the_heads_argmax_with_its_probabilities():
     model.proj = torch.nn.Linear(3, len(d))
     hidden = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.0, 0.0]])   # two frames
     decided = inference.classify_pooled(model, hidden.sum(0), 2, vocab, seconds=1.234)
-    probs = pooled.probabilities(model.proj(hidden.mean(0)).detach(), pooled.emotion_columns(d.symbols, d.nspecial))
+    probs = pooled.probabilities(model.proj(hidden.mean(0)).detach(), pooled.emotion_columns(d.symbols, d.nspecial),
+                                  EMOTIONS)
     best = max(probs, key=probs.get)
     assert [u.token for u in decided.units] == [f"UTT_{best}"]
     assert decided.units[0].start == 0.0 and decided.units[0].end == 1.234

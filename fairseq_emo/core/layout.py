@@ -34,7 +34,8 @@ import os
 import re
 from typing import Dict, List, Optional
 
-SCHEMES = ("speaker", "dialog", "session", "scenario", "all", "official")  # official: the release's own split (ESD, MSP-Podcast)
+# official: the release's own split (ESD, MSP-Podcast); emobox: EmoBox's published folds (data/emobox.py)
+SCHEMES = ("speaker", "dialog", "session", "scenario", "all", "official", "emobox")
 VALID_POLICIES = ("monitor", "heldout")
 DEFAULT_VALID_POLICY = "monitor"
 DONE = "DONE"                  # training finished
@@ -76,7 +77,7 @@ NOT_RUNS = (BASELINE_DIR, REPORT_DIR)   # folders of exp/<corpus>/ that are not 
 CHECKPOINT_RULE = "final (checkpoint_last.pt; no selection on the test fold)"
 # a kind of dialog -> the marker in its IEMOCAP name (folds.select_subset keeps one kind; its scheme dirs say which)
 SUBSETS = {"improvised": "_impro", "scripted": "_script"}
-_SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|scenario|all|official)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?"
+_SCHEME_DIR = re.compile(r"^(?P<scheme>speaker|dialog|session|scenario|all|official|emobox)(?:-k(?P<k>\d+))?(?:-(?P<policy>heldout))?"
                          r"(?:-(?P<subset>improvised|scripted))?$")
 # 'seed<s>' is never a scheme: 'bpc.seed1' is the speaker scheme with seed 1 (what run_folds.sh --seeds names)
 _EXP_NAME = re.compile(r"^(?P<variant>[^.]+)(?:\.(?P<scheme_dir>(?!seed\d+$)[^.]+))?(?:\.seed(?P<seed>\d+))?$")

@@ -28,6 +28,7 @@ import soxr
 
 from fairseq_emo.core.atomic import write_text, write_with, WriteError
 from fairseq_emo.core.audio import AudioHeader, FAIRSEQ_SAMPLE_RATE, read_samples
+from fairseq_emo.core.emotions import set_suffix, split_set
 
 RATE_POLICIES = ("resample", "relabel", "bandlimit8k")
 CONVERTER = "soxr VHQ; channels averaged; clipped to [-1, 1]; PCM_16"  # part of the cache key
@@ -42,16 +43,20 @@ RATE_POLICY_TEXT = {
     "bandlimit8k": "down to 8 kHz, then up to 16 kHz (the paper's Mandarin condition: 8 kHz audio upsampled to 16 kHz)"}
 
 
-def corpus_name(corpus: str, policy: str) -> str:
-    """('mandarin', 'bandlimit8k') -> 'mandarin-bandlimit8k': the name a table, its manifests and exp/ get."""
+def corpus_name(corpus: str, policy: str, label_set: str = "four") -> str:
+    """('mandarin', 'bandlimit8k') -> 'mandarin-bandlimit8k': the name a table, its manifests and exp/ get;
+    a label set other than the paper's four adds its suffix ('ravdess', 'resample', 'full' -> 'ravdess-full':
+    emotions.set_suffix)."""
     if policy not in RATE_POLICIES:
         raise ValueError(f"unknown rate policy {policy!r}; choose one of {', '.join(RATE_POLICIES)}")
-    return corpus + CORPUS_SUFFIX[policy]
+    return corpus + CORPUS_SUFFIX[policy] + set_suffix(label_set)
 
 
 def split_corpus(corpus: str) -> Tuple[str, str]:
     """A table's corpus name -> (the corpus, its rate policy): 'mandarin-bandlimit8k' -> ('mandarin',
-    'bandlimit8k'); 'emodb' -> ('emodb', 'resample') (no suffix: the default policy, a no-op at 16 kHz)."""
+    'bandlimit8k'); 'emodb' -> ('emodb', 'resample') (no suffix: the default policy, a no-op at 16 kHz); a
+    label set's suffix is set aside ('ravdess-full' -> ('ravdess', 'resample'); emotions.split_set gives it)."""
+    corpus = split_set(corpus)[0]
     for policy, suffix in CORPUS_SUFFIX.items():
         if suffix and corpus.endswith(suffix):
             return corpus[: -len(suffix)], policy

@@ -58,9 +58,12 @@ def _prosody(emotion: str, *keys) -> Tuple[int, int, int, int]:
     return jittered(PROSODY.get(emotion, DROPPED_PROSODY), rng, _rng(keys[0]).randint(-6, 6))
 
 
-def make_emodb_tree(out: str, per_emotion: int = 3, speakers=("03", "08", "10", "13"), workers: int = 0) -> str:
-    """EmoDB layout; letters N F W T kept, L (boredom) dropped by the policy."""
-    letters = {"N": "neu", "F": "hap", "W": "ang", "T": "sad", "L": "bored"}
+def make_emodb_tree(out: str, per_emotion: int = 3, speakers=("03", "08", "10", "13"), workers: int = 0,
+                    letters: str = "NFWTL") -> str:
+    """EmoDB layout; letters N F W T kept by the four-class policy, L (boredom) dropped; `letters="NFWTLEA"` adds
+    disgust (E) and fear (A): all seven classes of the full set."""
+    names = {"N": "neu", "F": "hap", "W": "ang", "T": "sad", "L": "bored", "E": "disgust", "A": "fear"}
+    letters = {letter: names[letter] for letter in letters}
     female = {"08", "09", "13", "14", "16"}
 
     def build(root):

@@ -28,11 +28,12 @@ class SchemeProtocol:
     valid_fraction: float = 0.1
     subset: Optional[str] = None  # one kind of dialog only (layout.SUBSETS); None: every utterance of the table
     bpc_classes: Optional[Dict[str, List[str]]] = None  # a user-defined BPC set's definition (units/bpc.py)
+    emobox_data: Optional[str] = None   # the emobox scheme: EmoBox's data/ folder its fold files came from
 
 
 # Keys written only when set: folds made before they existed stay byte-identical (make_manifests finds them
 # unchanged instead of "different contents")
-_OMITTED_WHEN_NONE = ("subset", "bpc_classes", "scenario_groups")
+_OMITTED_WHEN_NONE = ("subset", "bpc_classes", "scenario_groups", "emobox_data")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@
   Train/Development/Test1): train, valid (the release's evaluation/development set, held out of training: its
   fold records validation policy `release`) and test as the release says; other split names (MSP-Podcast's
   Test2, Test3) are in no split, and counted.
+- emobox: EmoBox's published folds (emobox.py: DIR = a checkout of EmoBox's data/ folder, --emobox-data), every
+  file matched to the table by name and label; the validation slice is drawn from each fold's train file as here.
 Validation: a deterministic slice of the training groups (never the test group), stratified by (group, emotion),
 chosen by a seeded hash of the utterance id so that it does not depend on row order ('all': (speaker, emotion)).
 Two policies for that slice (layout.VALID_POLICIES):
@@ -46,7 +48,8 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from fairseq_emo.core.layout import DEFAULT_VALID_POLICY, SCHEMES, SUBSETS, VALID_POLICIES
-from fairseq_emo.data.corpora.registry import iemocap_layout
+from fairseq_emo.data import emobox
+from fairseq_emo.data.corpora.registry import emobox_name, iemocap_layout
 from fairseq_emo.data.table import Utterance
 
 NO_TEST_GROUP = "none"
@@ -62,6 +65,8 @@ def describe_test_group(scheme_dir_name: str) -> str:
         return "one session on one group of scenario types (speaker and scenario held out together)"
     if base == "official":
         return "the release's own test set (one fold)"
+    if base.startswith("emobox"):
+        return "EmoBox's published test set of the fold (the EmoBox protocol: its fold files, matched file by file)"
     if "-k" in base:
         b, k = base.split("-k", 1)
         return f"one of {k} groups of {b}s"
@@ -241,8 +246,9 @@ def select_subset(utterances: Sequence[Utterance], subset: Optional[str]) -> Lis
 
 def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_fraction: float = 0.1,
                seed: int = 0, num_folds: Optional[int] = None,
-               valid_policy: str = DEFAULT_VALID_POLICY) -> List[Fold]:
-    """All folds of a scheme, ordered by test group name."""
+               valid_policy: str = DEFAULT_VALID_POLICY, emobox_data: Optional[str] = None) -> List[Fold]:
+    """All folds of a scheme, ordered by test group name (emobox: by EmoBox's fold number; `emobox_data` is
+    its data/ folder)."""
     if valid_policy not in VALID_POLICIES:
         raise ValueError(f"unknown validation policy {valid_policy!r}; choose one of {', '.join(VALID_POLICIES)}")
     if scheme not in SCHEMES:
@@ -261,6 +267,8 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
     if num_folds:
         by_speaker = speaker_groups(utterances, num_folds)
         groups = {u.utt_id: by_speaker[u.speaker] for u in utterances}
+    elif scheme == "emobox":
+        assigned, groups = _emobox_plan(utterances, emobox_data)
     elif scheme == "scenario":
         _, type_groups = scenario_plan(utterances)
         group_of_type = {t: name for name, members in type_groups.items() for t in members}
@@ -278,6 +286,13 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
 
     if scheme == "official":
         return [_official_fold(utterances, groups, valid_policy)]
+    if scheme == "emobox":
+        folds = []
+        for k, pool, test in assigned:
+            train, valid = split(pool)
+            folds.append(Fold(index=k, test_group=f"fold{k}", train=train, valid=valid, test=test, groups=groups,
+                              valid_policy=valid_policy, excluded=len(utterances) - len(test) - len(pool)))
+        return folds
     if scheme == "all":
         train, valid = split(list(utterances))
         return [Fold(index=1, test_group=NO_TEST_GROUP, train=train, valid=valid, test=[], groups=groups,
@@ -298,6 +313,17 @@ def make_folds(utterances: Sequence[Utterance], scheme: str = "speaker", valid_f
                           valid_policy=valid_policy, excluded=len(utterances) - len(test) - len(pool),
                           scenario_groups=type_groups))
     return folds
+
+
+def _emobox_plan(utterances: Sequence[Utterance], data_dir: Optional[str]):
+    """EmoBox's folds (emobox.assign) -> (their [(k, train pool, test)], utt_id -> group): an utterance's group is
+    'fold<k>', the fold testing it, or 'train' when EmoBox tests it nowhere (a one-fold train/test corpus)."""
+    if not data_dir:
+        raise ValueError("the emobox scheme needs EmoBox's data/ folder: --emobox-data DIR")
+    assigned = emobox.assign(utterances, data_dir, emobox_name(utterances[0].corpus))
+    groups = {u.utt_id: "train" for u in utterances}
+    groups.update({u.utt_id: f"fold{k}" for k, _, test in assigned for u in test})
+    return assigned, groups
 
 
 def _official_fold(utterances: Sequence[Utterance], roles: Dict[str, str], valid_policy: str) -> Fold:

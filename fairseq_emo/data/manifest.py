@@ -5,7 +5,8 @@ Per fold (formats documented with examples in manifests/README.md):
   {train,valid,test}.<unit>  labels: one line of space-separated emotion-suffixed tokens per manifest line
   {train,valid,test}.utt     'utt_id<TAB>speaker<TAB>emotion' per manifest line (decoding and voting need ids)
   dict.<unit>.txt            fairseq dictionary 'token count' (count = occurrences in train); identical in every
-                             fold of a run: all bodies of the table x the 4 emotions, sorted by body then emotion
+                             fold of a run: all bodies of the table x its label set (the paper's 4 emotions,
+                             or every class of --emotions), sorted by body then emotion
   fold.json                  the protocol (fold_protocol.FoldRecord): scheme, validation policy, test group,
                              seed, valid fraction, unit options, counts
 and DIR/folds.tsv: 'fold<TAB>test_group<TAB>train<TAB>valid<TAB>test'.
@@ -26,7 +27,7 @@ from typing import Dict, List, Optional, Sequence
 
 from fairseq_emo.core import layout
 from fairseq_emo.core.atomic import write_text
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import label_set
 from fairseq_emo.data.fold_protocol import FoldRecord, SchemeProtocol, write_fold_record
 from fairseq_emo.data.folds import Fold, NO_TEST_GROUP, scenario_type
 from fairseq_emo.data.table import Utterance
@@ -65,10 +66,12 @@ def label_all(utterances: Sequence[Utterance], spec: UnitSpec) -> Dict[str, List
 
 
 def build_dictionary(labels: Dict[str, List[str]], spec: UnitSpec) -> List[str]:
-    """All bodies seen in the table (plus the unit type's fixed inventory) x all emotions, body-sorted."""
+    """All bodies seen in the table (plus the unit type's fixed inventory) x the table's label set (its emotions:
+    emotions.label_set), body-sorted."""
     bodies = set(spec.inventory())
-    bodies.update(split_token(tok)[0] for toks in labels.values() for tok in toks)
-    return [add_emotion(b, e) for b in sorted(bodies) for e in EMOTIONS]
+    parts = [split_token(tok) for toks in labels.values() for tok in toks]
+    bodies.update(body for body, _ in parts)
+    return [add_emotion(b, e) for b in sorted(bodies) for e in label_set(e for _, e in parts if e)]
 
 
 def audio_root(utterances: Sequence[Utterance]) -> str:
@@ -209,7 +212,8 @@ def write_eval_set(out_dir: str, utterances: Sequence[Utterance], root: str, pro
     os.makedirs(tmp)
     _write_text(os.path.join(tmp, "test.tsv"), [root] + [f"{_relpath(u.wav, root)}\t{u.frames}" for u in utterances])
     _write_text(os.path.join(tmp, "test.utt"), [f"{u.utt_id}\t{u.speaker}\t{u.emotion}" for u in utterances])
-    counts = {"test": len(utterances), **{e: sum(1 for u in utterances if u.emotion == e) for e in EMOTIONS}}
+    counts = {"test": len(utterances), **{e: sum(1 for u in utterances if u.emotion == e)
+                                          for e in label_set(u.emotion for u in utterances)}}
     info = dict(protocol, counts=counts, speakers=sorted({u.speaker for u in utterances}),
                 source_rates=sorted({u.source_rate for u in utterances}))
     with open(os.path.join(tmp, layout.EVAL_RECORD), "w", encoding="utf-8") as f:

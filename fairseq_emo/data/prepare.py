@@ -8,7 +8,7 @@ from typing import Optional
 
 from fairseq_emo.core import layout
 from fairseq_emo.core.atomic import write_text
-from fairseq_emo.core.emotions import EMOTIONS, POLICIES
+from fairseq_emo.core.emotions import counts_line, LabelPolicy, POLICIES
 from fairseq_emo.data import ipa_g2p
 from fairseq_emo.data.audio_cache import CACHE_DIRS, corpus_name, split_corpus
 from fairseq_emo.data.corpora.common import AudioOptions, CorpusRead, Problem
@@ -26,8 +26,12 @@ def audio_options(out: str, rate_policy: str, audio_cache: Optional[str] = None)
                         rate_policy=rate_policy)
 
 
-def finish(result: CorpusRead, out: str, source: str, skip_bad: bool = False, rate_policy: str = "resample") -> int:
-    """Apply the problem policy, write the table, print counts; returns the exit status."""
+def finish(result: CorpusRead, out: str, source: str, skip_bad: bool = False, rate_policy: str = "resample",
+           policy: Optional[LabelPolicy] = None) -> int:
+    """Apply the problem policy, write the table, print counts (beside `policy`'s published ones: the label set
+    the corpus was read in; default its four-class policy); returns the exit status."""
+    policy = policy or POLICIES.get(split_corpus(result.corpus)[0])
+    kept = f"{len(policy.classes)}" if policy else "kept"
     os.makedirs(out, exist_ok=True)
     skipped_path = os.path.join(out, "skipped.tsv")
     item = "turn" if iemocap_layout(result.corpus) else "file"
@@ -38,7 +42,7 @@ def finish(result: CorpusRead, out: str, source: str, skip_bad: bool = False, ra
         if not skip_bad:
             if os.path.exists(skipped_path):
                 os.remove(skipped_path)  # our own list from an earlier run: it does not describe this one
-            print(f"error: {len(result.problems)} {item}(s) of the 4 kept classes cannot be used:\n{listing}{more}\n"
+            print(f"error: {len(result.problems)} {item}(s) of the {kept} kept classes cannot be used:\n{listing}{more}\n"
                   f"Fix them, or rerun with --skip-bad to skip them (listed in {skipped_path}).", file=sys.stderr)
             return 2
         write_text(skipped_path, "utt_id\treason\tpath\n"
@@ -47,11 +51,11 @@ def finish(result: CorpusRead, out: str, source: str, skip_bad: bool = False, ra
     elif os.path.exists(skipped_path):
         os.remove(skipped_path)  # our own output from an earlier run; stale now
     if not result.utterances:
-        print(f"error: {source}: no usable utterance of the 4 classes", file=sys.stderr)
+        print(f"error: {source}: no usable utterance of the {kept} classes", file=sys.stderr)
         return 2
-    name = corpus_name(result.corpus, rate_policy)
+    name = corpus_name(result.corpus, rate_policy, policy.set_name if policy else "four")
     if name != result.corpus:
-        # A different input condition: its manifests and results must never mix with the resampled ones.
+        # A different input condition or label set: its manifests and results never mix with the default's.
         result.corpus = name
         for u in result.utterances:
             u.corpus = result.corpus
@@ -60,16 +64,16 @@ def finish(result: CorpusRead, out: str, source: str, skip_bad: bool = False, ra
     dropped = ", ".join(f"{k}={v}" for k, v in sorted(result.dropped_labels.items()))
     print(f"corpus: {result.corpus}  ({source} -> {table})")
     print(summarize(result.utterances))
-    policy = POLICIES.get(split_corpus(result.corpus)[0])
-    if policy and policy.paper_counts:
-        counts = "  ".join(f"{e}={n}" for e, n in zip(EMOTIONS, policy.paper_counts))
-        print(f"{policy.counts_source} for the full {policy.corpus}: {counts}")
+    if policy and policy.counts:
+        source_of = policy.counts_source if policy.set_name == "four" else "the release's counts (full label set)"
+        print(f"{source_of} for the full {policy.corpus}: {counts_line(policy.counts)}")
     converted = [u for u in result.utterances if u.wav != u.source_wav]
     if converted:
         rates = sorted({u.source_rate for u in converted})
         print(f"audio: {len(converted)} file(s) at {', '.join(map(str, rates))} Hz -> 16 kHz mono by {rate_policy!r} "
               f"(cached in {os.path.commonpath([os.path.dirname(u.wav) for u in converted])})")
-    print(f"dropped by the 4-class label policy: {dropped or 'none'}")
+    label_set = "4-class" if not policy or policy.set_name == "four" else f"{policy.set_name} ({kept}-class)"
+    print(f"dropped by the {label_set} label policy: {dropped or 'none'}")
     _g2p_provenance(result, out)
     for what, n in sorted(result.tolerated.items()):
         print(f"tolerated: {n} {what}")

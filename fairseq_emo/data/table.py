@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import List, Sequence
 
 from fairseq_emo.core.atomic import write_text
-from fairseq_emo.core.emotions import check_emotion, EMOTIONS
+from fairseq_emo.core.emotions import check_emotion, label_set
 
 WORD_SEPARATOR = " | "
 
@@ -133,12 +133,13 @@ def summarize(utterances: Sequence[Utterance]) -> str:
 
 
     by_emotion = Counter(u.emotion for u in utterances)
+    classes = label_set(by_emotion)
     lines = [f"utterances: {len(utterances)}",
-             "per class: " + "  ".join(f"{e}={by_emotion.get(e, 0)}" for e in EMOTIONS)]
+             "per class: " + "  ".join(f"{e}={by_emotion.get(e, 0)}" for e in classes)]
     by_speaker = Counter((u.speaker, u.emotion) for u in utterances)
-    lines.append("per speaker:  " + "  ".join(f"{e:>4s}" for e in EMOTIONS) + "  total")
+    lines.append("per speaker:  " + "  ".join(f"{e:>4s}" for e in classes) + "  total")
     for spk in sorted({u.speaker for u in utterances}):
-        row = [by_speaker.get((spk, e), 0) for e in EMOTIONS]
+        row = [by_speaker.get((spk, e), 0) for e in classes]
         lines.append(f"  {spk:10s}  " + "  ".join(f"{n:4d}" for n in row) + f"  {sum(row):5d}")
     no_words = sum(1 for u in utterances if not u.words)
     if no_words == len(utterances):

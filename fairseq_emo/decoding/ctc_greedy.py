@@ -5,11 +5,11 @@ dropped, and the other special symbols (<pad>, </s>, <unk>: ids below nspecial) 
 Shared by the criterion's validation metrics and the decoder, so both count the same units.
 """
 from dataclasses import dataclass
-from typing import List
+from typing import List, Sequence, Tuple
 
 import torch
 
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import label_set
 from fairseq_emo.units.suffix import split_token
 
 FRAME_SECONDS = 0.02  # wav2vec 2.0's CNN has a total stride of 320 samples at 16 kHz
@@ -48,9 +48,16 @@ def emotion_mass(lprobs: torch.Tensor, emotion_of: torch.Tensor, n_emotions: int
     return mass
 
 
-def token_tables(symbols, nspecial: int):
-    """Dictionary symbols -> (body id per symbol, emotion index per symbol as a tensor); specials get -1."""
+def symbol_classes(symbols: Sequence[str], nspecial: int) -> Tuple[str, ...]:
+    """A dictionary's symbols -> its label set (the emotions its tokens carry, emotions.label_set)."""
+    return label_set(e for e in (split_token(s)[1] for s in symbols[nspecial:]) if e)
 
+
+def token_tables(symbols, nspecial: int):
+    """Dictionary symbols -> (body id per symbol, emotion index per symbol as a tensor, into symbol_classes);
+    specials get -1."""
+
+    classes = list(symbol_classes(symbols, nspecial))
     bodies, body_of, emotion_of = {}, [], []
     for index, symbol in enumerate(symbols):
         if index < nspecial:
@@ -59,5 +66,5 @@ def token_tables(symbols, nspecial: int):
             continue
         body, emo = split_token(symbol)
         body_of.append(bodies.setdefault(body, len(bodies)))
-        emotion_of.append(EMOTIONS.index(emo) if emo else -1)
+        emotion_of.append(classes.index(emo) if emo else -1)
     return body_of, torch.tensor(emotion_of)

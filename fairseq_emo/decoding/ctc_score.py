@@ -11,8 +11,8 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 
-from fairseq_emo.core.emotions import EMOTIONS
-from fairseq_emo.units.suffix import add_emotion, strip_emotion
+from fairseq_emo.core.emotions import label_set
+from fairseq_emo.units.suffix import add_emotion, split_token, strip_emotion
 
 
 # Above this many alignment cells (frames x (2 tokens + 1)) the forward pass streams over frames, keeping one
@@ -54,14 +54,16 @@ def streamed_log_likelihood(lprobs: torch.Tensor, ids: Sequence[int], blank: int
     return float(torch.logsumexp(alpha[-2:], dim=0))
 
 
-def emotion_scores(lprobs: torch.Tensor, ref: Sequence[str], index_of: Mapping[str, int]) -> Optional[Dict[str, float]]:
+def emotion_scores(lprobs: torch.Tensor, ref: Sequence[str], index_of: Mapping[str, int],
+                   classes: Optional[Sequence[str]] = None) -> Optional[Dict[str, float]]:
     """Reference tokens (any emotion suffix) -> {emotion: log-likelihood of the bodies with that emotion}, for the
-    emotions whose every token is in the dictionary and which fit the frames; None without a reference."""
+    emotions (`classes`; default: the dictionary's label set) whose every token is in the dictionary and which fit
+    the frames; None without a reference."""
     if not ref:
         return None
     bodies: List[str] = [strip_emotion(t) for t in ref]
     scores = {}
-    for emo in EMOTIONS:
+    for emo in classes or label_set(e for e in (split_token(t)[1] for t in index_of) if e):
         tokens = [add_emotion(b, emo) for b in bodies]
         if all(t in index_of for t in tokens):
             value = sequence_log_likelihood(lprobs, [index_of[t] for t in tokens])

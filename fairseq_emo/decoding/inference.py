@@ -16,24 +16,26 @@ where batching pays.
 """
 import contextlib
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 
-from fairseq_emo.core.emotions import EMOTIONS
-from fairseq_emo.decoding.ctc_greedy import emotion_mass, FRAME_SECONDS, greedy_ctc, token_tables
+from fairseq_emo.decoding.ctc_greedy import emotion_mass, FRAME_SECONDS, greedy_ctc, symbol_classes, token_tables
 from fairseq_emo.decoding import pooled as pooled_head   # `pooled` is forward()'s flag
 
 
 @dataclass
 class Vocabulary:
-    """A target dictionary as decoding needs it: symbols, how many specials, each symbol's emotion index."""
+    """A target dictionary as decoding needs it: symbols, how many specials, its label set (the emotions its
+    tokens carry, in class order) and each symbol's index into it."""
     symbols: Sequence[str]
     nspecial: int
     emotion_of: torch.Tensor = field(init=False)
+    emotions: Tuple[str, ...] = field(init=False)
 
     def __post_init__(self):
         _, self.emotion_of = token_tables(self.symbols, self.nspecial)
+        self.emotions = symbol_classes(self.symbols, self.nspecial)
 
     @classmethod
     def of(cls, dictionary) -> "Vocabulary":
@@ -70,8 +72,8 @@ def decode(lprobs: torch.Tensor, vocab: Vocabulary, offset: float = 0.0) -> Deco
     units = [Unit(u.index, vocab.symbols[u.index], round(offset + u.start_frame * FRAME_SECONDS, 3),
                   round(offset + u.end_frame * FRAME_SECONDS, 3), round(u.posterior, 4))
              for u in greedy_ctc(lprobs, vocab.nspecial)]
-    mass = emotion_mass(lprobs, vocab.emotion_of, len(EMOTIONS)).tolist()
-    return Decoded(units, dict(zip(EMOTIONS, mass)))
+    mass = emotion_mass(lprobs, vocab.emotion_of, len(vocab.emotions)).tolist()
+    return Decoded(units, dict(zip(vocab.emotions, mass)))
 
 
 def _feature_extractor(model):
@@ -166,14 +168,14 @@ def classify_pooled(model, hidden_sum: torch.Tensor, frames: int, vocab: Vocabul
                     offset: float = 0.0) -> Decoded:
     """The pooled classifier's decision for one utterance: (sum of the encoder's last hidden state over its
     frames, frames) -> one utterance unit UTT_<emo> spanning the utterance, its posterior the head's probability;
-    `mass` holds the 4 probabilities (they sum to 1, not to the frame count: no frame-level posteriors exist)."""
+    `mass` holds the classes' probabilities (they sum to 1, not to the frame count: no frame-level posteriors exist)."""
     layer, _ = _output_layer(model)
     weight = next(layer.parameters())
     with torch.inference_mode():
         row = layer((hidden_sum / max(1, frames)).to(weight.device, weight.dtype)).float().cpu()
     columns = pooled_head.emotion_columns(vocab.symbols, vocab.nspecial)
-    probs = pooled_head.probabilities(row, columns)
-    best = max(EMOTIONS, key=lambda e: probs[e])
-    index = columns[EMOTIONS.index(best)]
+    probs = pooled_head.probabilities(row, columns, vocab.emotions)
+    best = max(vocab.emotions, key=lambda e: probs[e])
+    index = columns[vocab.emotions.index(best)]
     return Decoded([Unit(index, vocab.symbols[index], round(offset, 3), round(offset + seconds, 3),
                          round(probs[best], 4))], probs)

@@ -1,8 +1,8 @@
 """The same-backbone utterance classifier (unit type `pooled`): what its training, decoding and prediction share.
 
 This is the pooled head (the shape of SUPERB's and SpeechBrain's SER fine-tunes), not the paper's method: the
-encoder's last hidden states mean-pooled over an utterance's frames, one linear layer to the 4 emotions,
-cross-entropy. `pooled` trains it under the units' recipe (ASR-tuned masking, 10k frozen updates); `pooled-light`
+encoder's last hidden states mean-pooled over an utterance's frames, one linear layer to the emotions of its
+dictionary (the paper's 4, or the label set's), cross-entropy. `pooled` trains it under the units' recipe (ASR-tuned masking, 10k frozen updates); `pooled-light`
 under a classifier's usual one (configs/recipe/pooled_light.yaml).
 Network: the backbone's own fine-tuning model, unchanged (wav2vec_ctc or emotion_hubert_ctc, so freezing, masking,
 layerdrop and the CNN are the very code the unit models run). Its output layer is the linear head: a linear layer
@@ -12,15 +12,15 @@ outputs over the valid frames *is* the linear head on the mean-pooled encoder ou
 get no gradient and are never read. What differs from the utterance unit is the objective (cross-entropy on the
 pooled output instead of CTC on the frames) and the decision (the pooled argmax instead of the vote).
 
-  emotion_columns(symbols, nspecial)     dictionary -> the token id of each emotion, in EMOTIONS order
+  emotion_columns(symbols, nspecial)     dictionary -> the token id of each emotion, in its label set's order
   mean_over_frames(frames, padding)      (T, B, V) outputs + (B, T) padding mask -> (B, V)
-  probabilities(pooled_row, columns)     (V,) pooled output -> {emotion: probability}
+  probabilities(pooled_row, columns, classes)  (V,) pooled output -> {emotion: probability}
 """
 from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.decoding.ctc_greedy import symbol_classes
 from fairseq_emo.units import POOLED_CRITERION
 from fairseq_emo.units.suffix import split_token
 
@@ -28,10 +28,12 @@ CRITERION = POOLED_CRITERION   # the fairseq criterion that makes a fine-tune th
 
 
 def emotion_columns(symbols: Sequence[str], nspecial: int) -> List[int]:
-    """The dictionary id of each emotion's one token (UTT_ang, UTT_hap, ...), in EMOTIONS order. A dictionary
-    with several tokens of one emotion (unit labels) or none is an error: the head needs one output per class."""
+    """The dictionary id of each emotion's one token (UTT_ang, UTT_hap, ...), in the order of its label set
+    (ctc_greedy.symbol_classes). A dictionary with several tokens of one emotion (unit labels) or none is an
+    error: the head needs one output per class."""
 
-    ids: Dict[str, List[int]] = {e: [] for e in EMOTIONS}
+    classes = symbol_classes(symbols, nspecial)
+    ids: Dict[str, List[int]] = {e: [] for e in classes}
     for index, symbol in enumerate(symbols):
         emotion = split_token(symbol)[1] if index >= nspecial else None
         if emotion:
@@ -40,7 +42,7 @@ def emotion_columns(symbols: Sequence[str], nspecial: int) -> List[int]:
     if bad:
         raise ValueError("the pooled classifier needs exactly one token per emotion (the utterance unit's "
                          f"dictionary, UTT_<emo>); this dictionary has {bad}: train it on `pooled` labels")
-    return [ids[e][0] for e in EMOTIONS]
+    return [ids[e][0] for e in classes]
 
 
 def mean_over_frames(frames: torch.Tensor, padding_mask: Optional[torch.Tensor]) -> torch.Tensor:
@@ -52,7 +54,8 @@ def mean_over_frames(frames: torch.Tensor, padding_mask: Optional[torch.Tensor])
     return (frames * valid).sum(0) / valid.sum(0).clamp(min=1)
 
 
-def probabilities(pooled_row: torch.Tensor, columns: Sequence[int]) -> Dict[str, float]:
-    """One utterance's pooled output (V,) -> the softmax over its emotion outputs, {emotion: probability}."""
+def probabilities(pooled_row: torch.Tensor, columns: Sequence[int], classes: Sequence[str]) -> Dict[str, float]:
+    """One utterance's pooled output (V,), emotion_columns and their classes -> the softmax over its emotion
+    outputs, {emotion: probability}."""
     p = torch.softmax(pooled_row.float()[list(columns)], -1).tolist()
-    return dict(zip(EMOTIONS, p))
+    return dict(zip(classes, p))

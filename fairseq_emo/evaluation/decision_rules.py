@@ -2,7 +2,7 @@
 emotion per utterance per rule, so the paper's majority vote can be read against alternatives.
 
 Rules (each falls back to the posterior mass when it has no unit to count, as the vote does):
-- `majority`: the paper's vote (vote.vote: most units; ties by posterior mass, then EMOTIONS order). Headline.
+- `majority`: the paper's vote (vote.vote: most units; ties by posterior mass, then the class order (emotions.CLASSES)). Headline.
 - `posterior_mass`: the emotion with the most posterior mass summed over frames (what decides empty hypotheses).
 - `posterior_weighted`: each unit counts its mean posterior instead of 1 (vote.posterior_weighted_vote).
 - `duration`: each unit counts its duration (end - start): long vowels weigh more than short stops.
@@ -17,7 +17,7 @@ Rules (each falls back to the posterior mass when it has no unit to count, as th
 """
 from typing import Callable, Dict, List, Optional, Sequence
 
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import CLASSES
 from fairseq_emo.decoding.vote import posterior_weighted_vote, vote
 from fairseq_emo.units import NONSPEECH_BODY, unit_type, UnitSpec
 from fairseq_emo.units.bpc import bpc_mapping
@@ -55,7 +55,7 @@ def vowel_test(variant: str, classes: Optional[Dict[str, List[str]]] = None
 def decide(line: Dict, rule: str, is_vowel: Optional[Callable[[str], Optional[bool]]] = None) -> str:
     """One units.jsonl line -> the emotion the rule gives."""
     units = [(*split_token(u["unit"]), u) for u in line["units"]]
-    units = [(body, emo, u) for body, emo, u in units if emo in EMOTIONS]
+    units = [(body, emo, u) for body, emo, u in units if emo in CLASSES]
     mass = line["emotion_mass"]
     if rule == "majority":
         return vote([emo for _, emo, _ in units], mass)
@@ -64,10 +64,10 @@ def decide(line: Dict, rule: str, is_vowel: Optional[Callable[[str], Optional[bo
     if rule == "posterior_weighted":
         return posterior_weighted_vote([emo for _, emo, _ in units], [u["posterior"] for _, _, u in units], mass)
     if rule == "duration":
-        weights = {e: 0.0 for e in EMOTIONS}
+        weights = {e: 0.0 for e in CLASSES}
         for _, emo, u in units:
             weights[emo] += u["end"] - u["start"]
-        return max(EMOTIONS, key=lambda e: weights[e]) if any(weights.values()) else vote([], mass)
+        return max(CLASSES, key=lambda e: weights[e]) if any(weights.values()) else vote([], mass)
     if rule in SEGMENT_RULES:
         if is_vowel is None:
             raise ValueError(f"rule {rule} needs a unit type with vowels and consonants")
@@ -80,7 +80,8 @@ def decide(line: Dict, rule: str, is_vowel: Optional[Callable[[str], Optional[bo
                              f"they were written, or without reference units): decode it again")
         if not scores:
             return vote([], mass)
-        return max(EMOTIONS, key=lambda e: (scores.get(e, float("-inf")), -EMOTIONS.index(e)))
+        order = list(CLASSES)
+        return max(order, key=lambda e: (scores.get(e, float("-inf")), -order.index(e)))
     raise ValueError(f"unknown decision rule {rule!r}; rules: {', '.join(RULES)}")
 
 

@@ -14,7 +14,7 @@ token) and test-only sets (no reference units).
 import math
 from typing import Dict, List, Optional, Sequence
 
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import label_set
 from fairseq_emo.decoding.scoring import alignment
 from fairseq_emo.evaluation.decision_rules import vowel_test
 from fairseq_emo.units import unit_type, WHOLE_UTTERANCE
@@ -47,9 +47,10 @@ def unit_emotion(lines: Sequence[Dict], variant: str, classes: Optional[Dict[str
         return None
     is_vowel = vowel_test(variant, classes)   # the BPC classes the fold recorded, not today's set file
     body_counts: Dict[str, List[int]] = {}
-    body_emotion_counts: Dict[str, Dict[str, List[int]]] = {e: {} for e in EMOTIONS}
-    emotion_counts = {e: [0, 0] for e in EMOTIONS}
-    class_counts = {c: {e: [0, 0] for e in EMOTIONS + ("all",)} for c in ("vowel", "consonant")}
+    emotions = label_set(line["ref_emotion"] for line in lines)   # the run's label set, from its references
+    body_emotion_counts: Dict[str, Dict[str, List[int]]] = {e: {} for e in emotions}
+    emotion_counts = {e: [0, 0] for e in emotions}
+    class_counts = {c: {e: [0, 0] for e in emotions + ("all",)} for c in ("vowel", "consonant")}
     by_speaker: Dict[str, Dict[str, List[int]]] = {}   # the same counts per test speaker, for the bootstrap
     for line in lines:
         mine = by_speaker.setdefault(line["speaker"], {})
@@ -83,18 +84,18 @@ def unit_emotion(lines: Sequence[Dict], variant: str, classes: Optional[Dict[str
     boot = speaker_bootstrap_shares({s: by_speaker[s] for s in speakers}) if len(speakers) > 1 else {}
     bodies = {b: _share(k, n, boot.get(f"body {b}")) for b, (k, n) in sorted(body_counts.items())}
     frequent = sorted((b for b, s in bodies.items() if s["n"] >= MIN_COUNT), key=lambda b: -bodies[b]["share"])
-    overall = [sum(emotion_counts[e][0] for e in EMOTIONS), sum(emotion_counts[e][1] for e in EMOTIONS)]
+    overall = [sum(emotion_counts[e][0] for e in emotions), sum(emotion_counts[e][1] for e in emotions)]
     def ranked(counts: Dict[str, List[int]]) -> List[str]:
         kept = [b for b, (_, n) in counts.items() if n >= MIN_COUNT]
         return sorted(kept, key=lambda b: (-counts[b][0] / counts[b][1], b))
-    by_emotion = {e: ranked(body_emotion_counts[e]) for e in EMOTIONS}
+    by_emotion = {e: ranked(body_emotion_counts[e]) for e in emotions}
     per_emotion = {e: {"top": [[b, _share(*body_emotion_counts[e][b])["share"], body_emotion_counts[e][b][1]]
                                for b in r[:TOP]],
                        "bottom": [[b, _share(*body_emotion_counts[e][b])["share"], body_emotion_counts[e][b][1]]
                                   for b in r[-TOP:][::-1]]} for e, r in by_emotion.items()}
     interval = (f"bootstrap over the {len(speakers)} test speakers ({BOOTSTRAP_RESAMPLES} resamples, seed 0, "
                 f"percentile)" if boot else "Wilson (one test speaker: nothing to resample)")
-    return {"bodies": bodies, "emotions": {e: _share(*emotion_counts[e], boot.get(f"emotion {e}")) for e in EMOTIONS},
+    return {"bodies": bodies, "emotions": {e: _share(*emotion_counts[e], boot.get(f"emotion {e}")) for e in emotions},
             "all": _share(*overall, boot.get("all")),
             "classes": {c: {e: _share(*v, boot.get(f"class {c} {e}")) for e, v in d.items()}
                         for c, d in class_counts.items()} if is_vowel else None,

@@ -45,7 +45,7 @@ SCRIPTS: Dict[str, Dict[str, str]] = {
         "--stage", "--stop-stage", "--corpus", "--data", "--units", "--folds", "--num-folds", "--bpc-set",
         "--syllabifier", "--per-emotion", "--work", "--w2v", "--train-units", "--config", "--launcher",
         "--train-folds", "--valid-policy", "--subset", "--rate-policy", "--seeds", "--jobs", "--gpus", "--stagger",
-        "--slurm-config")}, **{"--status": _FLAG, "--keep-optimizer": _FLAG, "--force": _FLAG}),
+        "--slurm-config", "--emotions", "--emobox-data")}, **{"--status": _FLAG, "--keep-optimizer": _FLAG, "--force": _FLAG}),
     "run_folds.sh": dict({o: _VALUE for o in (
         "--corpus", "--units", "--scheme-dir", "--train-folds", "--config", "--w2v", "--manifests", "--exp",
         "--launcher", "--seeds", "--jobs", "--gpus", "--stagger", "--slurm-config")},

@@ -17,6 +17,7 @@ import time
 from typing import Dict, List, Optional
 
 from fairseq_emo.core import layout
+from fairseq_emo.core.emotions import LABEL_SETS, set_suffix
 from fairseq_emo.core.repo import CONFIG_DIR, PACKAGE_DIR, REPO_ROOT
 from fairseq_emo.data.audio_cache import corpus_name, RATE_POLICIES
 from fairseq_emo.data.corpora import registry
@@ -111,8 +112,11 @@ def _corpus(name: str, option: str = "--corpus") -> registry.Corpus:
     return corpus
 
 
-def _schemes(requested: List[str], corpus: registry.Corpus, num_folds_given: bool, valid_policy: str) -> None:
+def _schemes(requested: List[str], corpus: registry.Corpus, num_folds_given: bool, valid_policy: str,
+             emobox_data: str = "") -> None:
     """Every requested scheme must be one the recipe can run end to end on this corpus."""
+    if emobox_data and "emobox" not in requested:
+        raise RecipeError("--emobox-data applies to --folds emobox")
     for scheme in requested:
         if scheme == "all":
             raise RecipeError("--folds all has no test fold: it trains the cross-corpus models of "
@@ -129,8 +133,17 @@ def _schemes(requested: List[str], corpus: registry.Corpus, num_folds_given: boo
                                   f"schemes: {' '.join(corpus.schemes)} (registry)")
             if valid_policy != "monitor":
                 raise RecipeError("--folds official uses the release's own valid set: no --valid-policy")
+        elif scheme == "emobox":
+            if scheme not in corpus.schemes:
+                raise RecipeError(f"--folds emobox: EmoBox publishes no folds of {corpus.name}; its fold schemes: "
+                                  f"{' '.join(corpus.schemes)} (registry)")
+            if not emobox_data or not os.path.isdir(emobox_data):
+                raise RecipeError(f"--folds emobox needs --emobox-data DIR, a checkout of EmoBox's data/ folder"
+                                  + (f" ({emobox_data}: no such folder)" if emobox_data else ""))
+            if num_folds_given:
+                raise RecipeError("--num-folds applies to the speaker scheme only, not --folds emobox")
         elif scheme != "speaker":
-            raise RecipeError(f"unknown fold scheme '{scheme}' (speaker, dialog, session, scenario, official)")
+            raise RecipeError(f"unknown fold scheme '{scheme}' (speaker, dialog, session, scenario, official, emobox)")
 
 
 def run_plan(line: CommandLine) -> Dict:
@@ -151,7 +164,18 @@ def run_plan(line: CommandLine) -> Dict:
             raise RecipeError(f"--corpus {corpus.name} needs --w2v /path/to/libri960_big.pt for stages 3-4")
     valid_policy = line.get("--valid-policy", "monitor")
     schemes = line.words("--folds", "speaker")
-    _schemes(schemes, corpus, "--num-folds" in line.values, valid_policy)
+    emobox_data = _absolute(line.get("--emobox-data")) if line.get("--emobox-data") else ""
+    _schemes(schemes, corpus, "--num-folds" in line.values, valid_policy, emobox_data)
+    emotions = line.get("--emotions", "four")
+    if emotions not in LABEL_SETS:   # a mapping file: read now, so that a bad one stops the run before stage 0
+        emotions = _absolute(emotions)
+        try:
+            corpus.label_policy.with_set(emotions)
+        except ValueError as err:
+            raise RecipeError(str(err)) from None
+    for option, path in (("--emobox-data", emobox_data), ("--emotions", emotions)):
+        if any(c.isspace() for c in path):   # the stage commands split these words on spaces
+            raise RecipeError(f"{option} {path}: a path without spaces, please")
     num_folds = int(line.get("--num-folds", 0)) or corpus.num_folds or None
     subset = line.get("--subset") or None
     launcher = line.get("--launcher", "local")
@@ -169,6 +193,7 @@ def run_plan(line: CommandLine) -> Dict:
         if not corpus.audio_options:
             raise RecipeError(f"--rate-policy does not apply to --corpus {corpus.name} (read as recorded, 16 kHz)")
         name = corpus_name(corpus.name, rate_policy)   # another input condition: mandarin-bandlimit8k
+    name = name + set_suffix(emotions)   # another label set: ravdess-full (emotions.set_suffix)
     hydra_safe("--work", work)
     exp = os.path.join(work, "exp", name)
     config = line.get("--config", "")
@@ -200,9 +225,10 @@ def run_plan(line: CommandLine) -> Dict:
         table=layout.utterance_table(os.path.join(work, "data", name)), exp=exp, manifests=manifests,
         units=" ".join(units), train_units=" ".join(train_units), schemes=" ".join(schemes),
         scheme_dirs=" ".join(scheme_dirs), runs=runs, config=config, train_folds=train_folds, launcher=launcher,
-        rate_policy=rate_policy, valid_policy=valid_policy, status=status,
+        rate_policy=rate_policy, valid_policy=valid_policy, status=status, emotions=emotions,
         slurm_config=line.get("--slurm-config", "default"),
-        scheme_options={s: f"--num-folds {num_folds}" if s == "speaker" and num_folds else "" for s in schemes},
+        scheme_options={s: f"--num-folds {num_folds}" if s == "speaker" and num_folds else
+                        f"--emobox-data {emobox_data}" if s == "emobox" else "" for s in schemes},
         manifest_options=(["--subset", subset] if subset else []) + (["--force"] if line.get("--force") else []),
         fold_loop=fold_loop, overrides=line.overrides,
         folds_dir={sd: layout.manifest_dir(manifests, name, units[0], sd) for sd in scheme_dirs},

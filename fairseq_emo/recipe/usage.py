@@ -12,7 +12,9 @@ usage: bash scripts/run.sh [options] [-- hydra overrides for training]
   --work DIR                   where data/, manifests/ and exp/ go (default: the repository)
   --units 'u1 u2' --train-units 'u1 u2'   units to prepare / to train (default: the corpus's; demo: bpc
                                utterance pooled); --bpc-set 'NAME ...' --syllabifier phonetic|pyphen
-  --folds 'speaker dialog session scenario official' --num-folds K --train-folds '1 2'|all
+  --folds 'speaker dialog session scenario official emobox' --num-folds K --train-folds '1 2'|all
+  --emotions four|full|FILE    label set (default four, the paper's; full: the release's classes; FILE: a
+                               mapping); --emobox-data DIR  EmoBox's data/ folder, for --folds emobox
   --valid-policy monitor|heldout --subset improvised|scripted --seeds '1 2 3'
   --rate-policy bandlimit8k|resample|relabel (Mandarin's input condition) --per-emotion N (demo size)
   --config NAME                configs/NAME.yaml for every unit (default paper_<unit>; demo: demo)

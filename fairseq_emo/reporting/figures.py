@@ -19,15 +19,17 @@ def _pyplot():
 def confusion_figure(run: Dict, path: str) -> None:
     plt = _pyplot()
     m = run["confusion"]
-    names = [EMOTION_NAMES[e] for e in EMOTIONS]
-    fig, ax = plt.subplots(figsize=(4.6, 4))
+    classes = run.get("classes") or EMOTIONS   # results.json before label sets: the paper's four
+    names = [EMOTION_NAMES[e] for e in classes]
+    size = max(4.0, 0.6 * len(classes) + 2)   # room for eight class names
+    fig, ax = plt.subplots(figsize=(size + 0.6, size))
     rows = [[v / max(1, sum(r)) for v in r] for r in m]
     ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(EMOTIONS)):
-        for j in range(len(EMOTIONS)):
+    for i in range(len(classes)):
+        for j in range(len(classes)):
             ax.text(j, i, str(m[i][j]), ha="center", va="center", color="black" if rows[i][j] < 0.6 else "white")
-    ax.set_xticks(range(len(EMOTIONS)), names)
-    ax.set_yticks(range(len(EMOTIONS)), names)
+    ax.set_xticks(range(len(classes)), names, rotation=45 if len(classes) > 4 else 0)
+    ax.set_yticks(range(len(classes)), names)
     ax.set_xlabel("predicted emotion")
     ax.set_ylabel("target emotion")
     acc = run["accuracy"]

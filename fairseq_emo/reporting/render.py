@@ -10,7 +10,7 @@ import os
 from typing import Dict, List, Optional
 
 from fairseq_emo.core import layout
-from fairseq_emo.core.emotions import EMOTION_NAMES, EMOTIONS
+from fairseq_emo.core.emotions import EMOTION_NAMES, EMOTIONS, label_set
 from fairseq_emo.data.corpora.registry import iemocap_layout
 from fairseq_emo.evaluation.decision_rules import RULES
 from fairseq_emo.reporting import paper
@@ -29,10 +29,12 @@ def seed(s: Dict) -> str:
     return str(s["seed"]) if s.get("seed") is not None else "–"
 
 
-def matrix_rows(matrix) -> List[str]:
-    """A 4x4 confusion matrix -> markdown rows, each cell 'count (row %)' (Table 2; the cross-corpus cells)."""
-    rows = ["| target \\ predicted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " |", "|---" * 5 + "|"]
-    for e, row in zip(EMOTIONS, matrix):
+def matrix_rows(matrix, classes=EMOTIONS) -> List[str]:
+    """An N x N confusion matrix (rows and columns in `classes` order) -> markdown rows, each cell 'count (row %)'
+    (Table 2; the cross-corpus cells)."""
+    rows = ["| target \\ predicted | " + " | ".join(EMOTION_NAMES[e] for e in classes) + " |",
+            "|---" * (len(classes) + 1) + "|"]
+    for e, row in zip(classes, matrix):
         total = max(1, sum(row))
         rows.append(f"| {EMOTION_NAMES[e]} | " + " | ".join(f"{v} ({100 * v / total:.1f} %)" for v in row) + " |")
     return rows
@@ -155,13 +157,14 @@ def unit_emotion(sec: Dict) -> List[str]:
     runs = [s for s in sec["runs"] if s.get("unit_emotion")]
     if not runs:
         return []
+    classes = label_set(e for s in runs for e in s["unit_emotion"]["emotions"])   # the runs' label set
     lines = ["", "### Emotion per unit (decoded units aligned to the reference carrying the true emotion, %)", "",
              "sclite's alignment of the unit bodies; a decoded unit aligned to a reference unit (match or "
              "substitution) counts for that reference body; shares with 95 % intervals ("
              + (runs[0]["unit_emotion"].get("interval") or "Wilson") + ") and counts (fairseq_emo/evaluation/unit_emotion.py).",
              "",
-             "| units | seed | units counted | " + " | ".join(EMOTION_NAMES[e] for e in EMOTIONS) + " | all |",
-             "|---" * 8 + "|"]
+             "| units | seed | units counted | " + " | ".join(EMOTION_NAMES[e] for e in classes) + " | all |",
+             "|---" * (len(classes) + 4) + "|"]
 
     def cell(x):
         return f"{x['share']:.1f} [{x['ci'][0]:.0f}–{x['ci'][1]:.0f}] ({x['n']})" if x["n"] else "–"
@@ -170,9 +173,10 @@ def unit_emotion(sec: Dict) -> List[str]:
         overall = u.get("all") or {"n": 0}   # results.json written before the overall share existed: a dash
         groups = [("all units", u["emotions"], overall)]
         if u["classes"]:
-            groups += [(f"{c}s", {e: d[e] for e in EMOTIONS}, d["all"]) for c, d in u["classes"].items()]
+            groups += [(f"{c}s", {e: d[e] for e in d if e != "all"}, d["all"]) for c, d in u["classes"].items()]
         for name, per_emotion, overall in groups:
-            lines.append(f"| {s['variant']} | {seed(s)} | {name} | " + " | ".join(cell(per_emotion[e]) for e in EMOTIONS)
+            lines.append(f"| {s['variant']} | {seed(s)} | {name} | "
+                         + " | ".join(cell(per_emotion[e]) if e in per_emotion else "–" for e in classes)
                          + f" | {cell(overall) if overall['n'] else '–'} |")
     for s in runs:
         u = s["unit_emotion"]
@@ -182,7 +186,7 @@ def unit_emotion(sec: Dict) -> List[str]:
                           f"emotion: " + ", ".join(fmt_b(b) for b in u["top"]) + "; least often: "
                       + ", ".join(fmt_b(b) for b in u["bottom"]) + f" (figure: ![per unit]({layout.unit_emotion_figure(s['run'])}))."]
         per_emotion = u.get("per_emotion") or {}   # absent in results.json written before it
-        for e, ranks in ((e, per_emotion[e]) for e in EMOTIONS if e in per_emotion):   # EMOTIONS order, not JSON's
+        for e, ranks in ((e, per_emotion[e]) for e in classes if e in per_emotion):   # class order, not JSON's
             if ranks["top"]:
                 show = lambda rows: ", ".join(f"{b} {share:.0f} % ({n})" for b, share, n in rows)  # noqa: E731
                 lines.append(f"- {EMOTION_NAMES[e]}: most often right {show(ranks['top'])}; least often "
@@ -355,8 +359,10 @@ def variants(sec: Dict) -> List[str]:
 def table2(sec: Dict) -> List[str]:
     lines = ["", "### Table 2: confusion matrices (rows = target, columns = predicted; counts and row %)", ""]
     for s in sec["runs"]:
-        lines += [f"**{s['run']}** ({s['n']} utterances, pooled over {len(s['folds'])} folds; "
-                  f"![confusion]({layout.confusion_figure(s['run'])}))", ""] + matrix_rows(s["confusion"])
+        classes = s.get("classes") or EMOTIONS   # results.json before label sets: the paper's four
+        f1 = f"macro-F1 {s['macro_f1']:.1f} %, " if s.get("macro_f1") is not None else ""
+        lines += [f"**{s['run']}** ({s['n']} utterances, {len(classes)} classes, {f1}pooled over {len(s['folds'])} "
+                  f"folds; ![confusion]({layout.confusion_figure(s['run'])}))", ""] + matrix_rows(s["confusion"], classes)
         if s["paper_confusion"]:
             lines += ["", f"The paper's Table 2 (its BPC model, {sum(map(sum, s['paper_confusion']))} utterances), "
                       f"beside **{s['run']}**:", ""] + matrix_rows(s["paper_confusion"])

@@ -16,10 +16,10 @@ import math
 import os
 import re
 from itertools import combinations
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from fairseq_emo.core import layout, repo
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import label_set
 from fairseq_emo.core.layout import parse_exp_name, read_done
 from fairseq_emo.core.provenance import provenance
 from fairseq_emo.data.audio_cache import RATE_POLICY_TEXT, split_corpus
@@ -28,7 +28,7 @@ from fairseq_emo.data.fold_protocol import read_fold_record
 from fairseq_emo.data.folds import describe_test_group, describe_validation
 from fairseq_emo.data.table import read_table
 from fairseq_emo.decoding.scoring import ALL_FOLDS, read_scores_table
-from fairseq_emo.decoding.vote import (accuracy, accuracy_from_confusion, confusion, read_emotions, RULE_TEXT,
+from fairseq_emo.decoding.vote import (accuracy, accuracy_from_confusion, classes_of, confusion, macro_f1, read_emotions, rule_text,
                                        STRICT_TEXT, vote_hypotheses, weighted_and_unweighted_accuracy)
 from fairseq_emo.evaluation.decision_rules import decide_all
 from fairseq_emo.evaluation.stats import (discordant, holm, mcnemar_exact, mean_sd, paired_speaker_bootstrap,
@@ -173,7 +173,8 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         done = read_done(d)
         info = read_fold_record(done["data"])
         speaker_of.update(_test_speakers(done["data"]))
-        acc = accuracy_from_confusion(confusion(ref, pred))
+        fold_matrix = confusion(ref, pred)
+        acc = accuracy_from_confusion(fold_matrix)
         decode_info = {}
         if os.path.isfile(os.path.join(dec, layout.DECODED)):
             with open(os.path.join(dec, layout.DECODED)) as f:
@@ -182,6 +183,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         fold_scores = scores.get(fold, {})
         summary["folds"].append({
             "fold": fold, "test_group": info.test_group, "n": len(ref), "WA": acc["WA"], "UA": acc["UA"],
+            "macro_f1": macro_f1(fold_matrix),
             "strict_WA": accuracy(ref, {u: votes[u].strict for u in ref})["WA"],
             "uer_emo": float(fold_scores["emo"]["Err"]) if "emo" in fold_scores else None,
             "uer_noemo": float(fold_scores["noemo"]["Err"]) if "noemo" in fold_scores else None,
@@ -208,9 +210,11 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
                 os.path.dirname(os.path.abspath(done["data"]))))}
         if user_overrides(command) != protocol["overrides"] or done["config"] != protocol["config"]:
             protocol["mixed"] = True  # folds of one run trained differently: never the paper's experiment
-    matrix = confusion(reference, predicted)
+    classes = classes_of(reference, predicted)   # the run's label set, from its data (the paper's four for four)
+    matrix = confusion(reference, predicted, classes)
     summary.update(
         confusion=matrix, accuracy=accuracy_from_confusion(matrix), n=len(reference), protocol=protocol,
+        classes=list(classes), macro_f1=macro_f1(matrix),
         strict_accuracy=accuracy(reference, strict), rules=rules,
         fold_stats={"WA": _spread([f["WA"] for f in summary["folds"]]),
                     "UA": _spread([f["UA"] for f in summary["folds"]])},
@@ -225,7 +229,7 @@ def run_summary(run_dir: str, split: str = "test") -> Dict:
         w2v_arch=read_done(folds[0]).get("w2v_arch", "")))
     if protocol.pop("mixed", False):
         comparison.differences.append("its folds were trained with different configs or overrides")
-    summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"], info.bpc_classes))
+    summary.update(_decision_rules(unit_lines, reference, predicted, names["variant"], info.bpc_classes, classes))
     summary["unit_definition"] = _unit_definition(names["variant"], info.bpc_classes)
     summary["unit_emotion"] = unit_emotion([l for l in unit_lines if l["utt_id"] in reference], names["variant"],
                                            info.bpc_classes)
@@ -253,7 +257,7 @@ def _unit_definition(variant: str, recorded: Optional[Dict[str, List[str]]] = No
 
 
 def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dict[str, str], variant: str,
-                    classes: Optional[Dict[str, List[str]]] = None) -> Dict:
+                    classes: Optional[Dict[str, List[str]]] = None, emotions: Optional[Sequence[str]] = None) -> Dict:
     """The decision rules on the run's own decodes (decision_rules.py), each against the majority vote (exact
     McNemar), and the speaker-bootstrap intervals of WA/UA; {} when the folds have no units.jsonl."""
     lines = [line for line in lines if line["utt_id"] in reference]
@@ -279,7 +283,7 @@ def _decision_rules(lines: List[Dict], reference: Dict[str, str], predicted: Dic
 
         scores = [line["ctc_scores"] for line in lines]
         rules["ctc_likelihood"].update(fallback=sum(1 for s in scores if not s),
-                                       partly_scored=sum(1 for s in scores if s and len(s) < len(EMOTIONS)))
+                                       partly_scored=sum(1 for s in scores if s and len(s) < len(emotions or classes_of(reference, predicted))))
     return {"decision_rules": rules, "bootstrap": bootstrap}
 
 
@@ -390,7 +394,8 @@ def scheme_results(corpus_exp: str, scheme: str, runs: List[Dict]) -> Dict:
     seeds = sorted({s["seed"] for s in runs if s["seed"] is not None})
     texts = {"test_group": describe_test_group(scheme),
              "validation": describe_validation(p["valid_policy"], p["valid_fraction"], p["split_seed"]),
-             "audio": audio_condition(p["corpus"]), "vote": RULE_TEXT, "strict": STRICT_TEXT,
+             "audio": audio_condition(p["corpus"]),
+             "vote": rule_text(label_set(e for s in runs for e in s.get("classes", ()))), "strict": STRICT_TEXT,
              "paired_tests": paired_tests_text(len(tests))}
     return {
         "protocol": dict(p, train_seeds=seeds, texts=texts), "paper_table": paper_table,

@@ -21,16 +21,16 @@ import importlib.util
 import json
 import os
 import shutil
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 
 from fairseq_emo.core import safe_load
-from fairseq_emo.core.emotions import EMOTIONS
 from fairseq_emo.core.repo import REPO_ROOT
 from fairseq_emo.data.corpora.registry import is_synthetic
 from fairseq_emo.decoding import pooled
-from fairseq_emo.decoding.ctc_greedy import token_tables
+from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.decoding.ctc_greedy import symbol_classes, token_tables
 from fairseq_emo.training import model_record
 from fairseq_emo.training.reproduce import run_sh_command, user_overrides
 
@@ -164,12 +164,13 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
         raise ValueError(f"{dicts[0]}: {len(units)} units + 4 specials, but the output layer has {lm_rows} rows")
     modeling = shipped_module()
     _, unit_emotion = token_tables(symbols, 4)
+    classes = symbol_classes(symbols, 4)   # the model's label set: id2label in the order unit_emotion indexes
     config = modeling.FairseqEmoConfig(
         **{k: v for k, v in hf_config(w2v, len(symbols)).to_dict().items() if k not in (
             "model_type", "transformers_version", "id2label", "label2id", "num_labels")},
         unit_emotion=unit_emotion.tolist(), nspecial=4, chunk_seconds=modeling.CHUNK_SECONDS,
-        fairseq_emo_normalize=bool(cfg["task"].get("normalize", False)), id2label=dict(enumerate(EMOTIONS)),
-        label2id={e: i for i, e in enumerate(EMOTIONS)})
+        fairseq_emo_normalize=bool(cfg["task"].get("normalize", False)), id2label=dict(enumerate(classes)),
+        label2id={e: i for i, e in enumerate(classes)})
     config.auto_map = AUTO_MAP
     config.custom_pipelines = CUSTOM_PIPELINES
     model = modeling.FairseqEmoForCTC(config)
@@ -199,7 +200,7 @@ def export(checkpoint: str, out_dir: str, license: str = DEFAULT_LICENSE) -> str
     with open(os.path.join(out_dir, model_record.EXPORTED_RECORD), "w", encoding="utf-8") as f:
         json.dump(portable_record(record), f, indent=1, sort_keys=True)   # `fairseq-emo info DIR` and predict read it
     with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8") as f:
-        f.write(model_card(record, normalize, len(units), license))
+        f.write(model_card(record, normalize, len(units), license, classes))
     return out_dir
 
 
@@ -298,7 +299,8 @@ def seed_value(seed) -> Optional[int]:
     return int(text) if text.isdigit() else None
 
 
-def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAULT_LICENSE) -> str:
+def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAULT_LICENSE,
+               classes: Sequence[str] = EMOTIONS) -> str:
     """The export's README.md: Hub metadata written by huggingface_hub (ModelCardData: license, pipeline tag, and for
     an evaluated fold the model-index with its test WA/UA), then the text. ModelCard.load reads it back."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -308,8 +310,8 @@ def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAU
     corpus = record.get("corpus") or "unknown"
     name = f"{record.get('unit_variant', 'unit')} emotion units ({corpus})"
     split = f"{record.get('scheme')} fold {record.get('fold')} (test group {record.get('test_group')})"
-    results = [EvalResult(task_type="audio-classification", task_name="speech emotion recognition (4 classes: neu "
-                          "hap ang sad)", dataset_type=corpus, dataset_name=corpus, dataset_split=split,
+    results = [EvalResult(task_type="audio-classification", task_name=f"speech emotion recognition ({len(classes)} "
+                          f"classes: {' '.join(classes)})", dataset_type=corpus, dataset_name=corpus, dataset_split=split,
                           metric_type="accuracy", metric_name=metric, metric_value=evaluation.get(metric))
                for metric in ("WA", "UA") if evaluation.get(metric) is not None]
     data = ModelCardData(library_name="transformers", pipeline_tag="audio-classification", license=license,
@@ -342,8 +344,9 @@ def model_card(record: Dict, normalize: bool, n_units: int, license: str = DEFAU
     if evaluation:
         lines.append(f"| test WA / UA | {evaluation.get('WA', 0):.1f} / {evaluation.get('UA', 0):.1f} "
                      f"(n={evaluation.get('n')}) |")
-    lines += ["", "**Intended use**: research on speech emotion recognition with phonetic units; four acted or "
-              "elicited emotion classes of the training corpus. **Limitations**: trained on one corpus and one "
+    lines += ["", f"**Intended use**: research on speech emotion recognition with phonetic units; the "
+              f"{len(classes)} acted or elicited emotion classes of the training corpus ({', '.join(classes)})."
+              " **Limitations**: trained on one corpus and one "
               "fold; emotions of other speakers, languages, recording conditions or emotion sets are not what it "
               "was tested on. License: " + license + " (the backbone's); the training data's own terms apply.", "",
               f"Vocabulary: {n_units} emotion units + 4 fairseq specials; CTC blank = id 0 (`<s>`, the pad token). "

@@ -26,7 +26,6 @@ import numpy as np
 import torch
 
 from fairseq_emo.core.audio import FAIRSEQ_SAMPLE_RATE
-from fairseq_emo.core.emotions import EMOTIONS
 from fairseq_emo.decoding import inference
 from fairseq_emo.decoding.chunking import stream_chunks
 from fairseq_emo.decoding.vote import vote
@@ -78,6 +77,7 @@ class Predictor:
             self.dictionary = task.target_dictionary
             self.normalize = bool(getattr(task.cfg, "normalize", False))
         self.vocab = inference.Vocabulary.of(self.dictionary)
+        self.classes = self.vocab.emotions   # the model's label set (its dictionary's), in class order
 
     def predict_file(self, path: str, chunk_seconds: float = 20.0, envelope: Optional[List[float]] = None,
                      ident: Optional[str] = None) -> Dict:
@@ -134,8 +134,9 @@ class Predictor:
 
     def classify_batch(self, wavs, lengths=None, sample_rate: int = FAIRSEQ_SAMPLE_RATE, batch_size: int = 8):
         """A batch of waveforms -> Classification (SpeechBrain's classify_batch shape): `probs` (N, 4) scores in
-        EMOTIONS order (the vote share, or the posterior-mass share when nothing was decoded: what the exported
-        audio-classification pipeline returns), `score` (N,) the chosen one's, `index` (N,) into EMOTIONS (-1:
+        the model's class order (`self.classes`: its dictionary's label set; the vote share, or the posterior-mass
+        share when nothing was decoded: what the exported audio-classification pipeline returns), `score` (N,) the
+        chosen one's, `index` (N,) into self.classes (-1:
         no speech), `labels` (N,) codes or None. `wavs`: (N, T) array/tensor or a list of 1-D arrays; `lengths`:
         samples per item (or fractions of T, as SpeechBrain's relative lengths), default all of T. The four fields
         are torch tensors and a list, as SpeechBrain's (out_prob, score, index, text_lab)."""
@@ -156,9 +157,9 @@ class Predictor:
             if "error" in r:
                 raise PredictError(f"waveform {k}: {r['error']}")
         share = ["mass_share" if r["no_speech"] else "vote_share" for r in records]
-        probs = torch.tensor([[r["scores"][e][s] for e in EMOTIONS] for r, s in zip(records, share)],
+        probs = torch.tensor([[r["scores"][e][s] for e in self.classes] for r, s in zip(records, share)],
                              dtype=torch.float32)
-        index = torch.tensor([EMOTIONS.index(r["emotion"]) if r["emotion"] else -1 for r in records],
+        index = torch.tensor([self.classes.index(r["emotion"]) if r["emotion"] else -1 for r in records],
                              dtype=torch.int64)
         score = torch.tensor([float(probs[i, j]) if j >= 0 else 0.0 for i, j in enumerate(index.tolist())],
                              dtype=torch.float32)
@@ -169,8 +170,8 @@ class Predictor:
         used."""
         record = self.predict_file(path, chunk_seconds)
         share = "mass_share" if record["no_speech"] else "vote_share"
-        probs = torch.tensor([[record["scores"][e][share] for e in EMOTIONS]], dtype=torch.float32)
-        k = EMOTIONS.index(record["emotion"]) if record["emotion"] else -1
+        probs = torch.tensor([[record["scores"][e][share] for e in self.classes]], dtype=torch.float32)
+        k = self.classes.index(record["emotion"]) if record["emotion"] else -1
         return Classification(probs, torch.tensor([float(probs[0, k]) if k >= 0 else 0.0]), torch.tensor([k]),
                               [record["emotion"]])
 
@@ -212,7 +213,7 @@ class Predictor:
                     lprobs, pooled = inference.forward(self.model, waves, self.normalize, self.device), [None] * len(part)
                 for (job, number, start, samples), lp, pool_sum in zip(part, lprobs, pooled):
                     if pooled_model and is_silent(samples):   # the head always answers: no speech, no answer
-                        decoded = inference.Decoded(units=[], mass={e: 0.0 for e in EMOTIONS})
+                        decoded = inference.Decoded(units=[], mass={e: 0.0 for e in self.classes})
                     elif pooled_model:   # the pooled classifier: one decision per chunk, its head's probabilities
                         decoded = inference.classify_pooled(self.model, *pool_sum, self.vocab,
                                                             len(samples) / FAIRSEQ_SAMPLE_RATE,
@@ -236,7 +237,7 @@ class Predictor:
                 flush()
 
         for record, stream in sources:
-            job = _FileJob(record, stream)
+            job = _FileJob(record, stream, self.classes)
             jobs.append(job)
             if stream is not None:
                 # only reading the file can fail the file; an error while decoding (the pool holds other files'
@@ -282,9 +283,9 @@ def is_silent(samples: np.ndarray) -> bool:
 
 class Classification(NamedTuple):
     """SpeechBrain's classify_batch shape (out_prob, score, index, text_lab), as torch tensors and a list."""
-    probs: torch.Tensor        # (N, 4) float32 in EMOTIONS order
+    probs: torch.Tensor        # (N, classes) float32 in the model's class order (Predictor.classes)
     score: torch.Tensor        # (N,) float32: the chosen emotion's (the vote share; 0 with no speech)
-    index: torch.Tensor        # (N,) int64 into EMOTIONS, -1 = no speech
+    index: torch.Tensor        # (N,) int64 into Predictor.classes, -1 = no speech
     labels: List[Optional[str]]
 
 
@@ -294,8 +295,8 @@ POOL_BATCHES = 4  # chunks pooled per batch: enough to sort by length, little me
 class _FileJob:
     """One file in flight: its stream, its decoded chunks as they come back, and how many there are."""
 
-    def __init__(self, record: Dict, stream):
-        self.record, self.stream = record, stream
+    def __init__(self, record: Dict, stream, classes):
+        self.record, self.stream, self.classes = record, stream, classes
         self.decoded: Dict[int, tuple] = {}   # chunk number -> (start sample, samples, timeline, emotion mass)
         self.pooled: List[tuple] = []         # (hidden-state sum, frames) per chunk, when embeddings are asked for
         self.chunks: Optional[int] = None     # known once the stream is exhausted
@@ -307,13 +308,13 @@ class _FileJob:
         record, stream = self.record, self.stream
         if "error" in record:
             return record, []
-        chunks, all_units, total_mass = [], [], {e: 0.0 for e in EMOTIONS}
+        chunks, all_units, total_mass = [], [], {e: 0.0 for e in self.classes}
         for number in range(self.chunks):
             start, length, timeline, mass = self.decoded.pop(number)
             chunks.append(_summarize(timeline, mass, start=round(start / FAIRSEQ_SAMPLE_RATE, 3),
                                      end=round((start + length) / FAIRSEQ_SAMPLE_RATE, 3)))
             all_units.extend(timeline)
-            for e in EMOTIONS:
+            for e in self.classes:
                 total_mass[e] += mass[e]
         record.update(sample_rate=stream.rate, channels=stream.channels, mixed_to_mono=stream.channels > 1,
                       resampled=stream.rate != FAIRSEQ_SAMPLE_RATE,
@@ -344,7 +345,7 @@ def _summarize(timeline: List[Dict], mass: Dict[str, float], **extra) -> Dict:
     emotions = [u["emotion"] for u in timeline if u["emotion"]]
     total = sum(mass.values())
     scores = {e: {"mass_share": round(mass[e] / total, 4) if total > 0 else 0.0,
-                  "vote_share": round(emotions.count(e) / len(emotions), 4) if emotions else 0.0} for e in EMOTIONS}
+                  "vote_share": round(emotions.count(e) / len(emotions), 4) if emotions else 0.0} for e in mass}
     emotion = vote(emotions, mass) if emotions else None
     chosen = scores[emotion] if emotion else {"mass_share": None, "vote_share": None}
     # confidence: the vote share, because the vote decides (the exported pipeline's score is the same number)

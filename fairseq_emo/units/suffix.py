@@ -5,7 +5,7 @@ A body never contains the delimiter or whitespace, so the last delimiter splits 
 """
 from typing import Optional, Tuple
 
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import CLASSES
 
 DELIMITER = "_"
 # Bodies with a meaning of their own, never a phone class's name: non-speech (an utterance without words) and the
@@ -30,7 +30,7 @@ def add_emotion(body: str, emo: str, delimiter: str = DELIMITER) -> str:
 def split_token(token: str, delimiter: str = DELIMITER) -> Tuple[str, Optional[str]]:
     """'AH_hap' -> ('AH', 'hap'); a token without a known emotion suffix -> (token, None)."""
     body, sep, emo = token.rpartition(delimiter)
-    if sep and body and emo in EMOTIONS:
+    if sep and body and emo in CLASSES:
         return body, emo
     return token, None
 

@@ -61,7 +61,7 @@ def read_demographics(path: str) -> Dict[str, str]:
     return genders
 
 
-def read_cremad(root: str, audio: AudioOptions) -> CorpusRead:
+def read_cremad(root: str, audio: AudioOptions, policy=None) -> CorpusRead:
     wav_dir = find_dir(root, ("AudioWAV", ""), "*_*_*_*.wav",
                        "CREMA-D tree: expected <root>/AudioWAV/1001_DFA_ANG_XX.wav")
     result = CorpusRead(utterances=[], corpus="cremad")
@@ -71,7 +71,7 @@ def read_cremad(root: str, audio: AudioOptions) -> CorpusRead:
     if not demo_path:
         result.notices.append(f"no {DEMOGRAPHICS} beside {wav_dir}: genders are 'U' (the gender breakdown of the "
                               f"report will be empty)")
-    policy, text_of = POLICIES["cremad"], EnglishText()
+    policy, text_of = policy or POLICIES["cremad"], EnglishText()
     for path in audio_files(wav_dir, result, extensions=(".wav",)):
         stem = os.path.splitext(os.path.basename(path))[0]
         m = NAME.match(stem)

@@ -44,10 +44,10 @@ def find_wav_dir(root: str) -> str:
     raise FileNotFoundError(f"no EmoDB tree under {root}: expected {root}/wav/<name>.wav (e.g. 03a01Fa.wav)")
 
 
-def read_emodb(root: str, audio: AudioOptions) -> CorpusRead:
+def read_emodb(root: str, audio: AudioOptions, policy=None) -> CorpusRead:
     wav_dir = find_wav_dir(root)
     result = CorpusRead(utterances=[], corpus="emodb")
-    policy = POLICIES["emodb"]
+    policy = policy or POLICIES["emodb"]
     phones_of = {}
     for path in audio_files(wav_dir, result, extensions=(".wav",)):
         stem = os.path.splitext(os.path.basename(path))[0]

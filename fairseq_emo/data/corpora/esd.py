@@ -86,12 +86,12 @@ def read_transcripts(path: str, result: CorpusRead, corpus: str = "esd") -> Dict
     return lines
 
 
-def read_esd(root: str, audio: AudioOptions, corpus: str = "esd") -> CorpusRead:
+def read_esd(root: str, audio: AudioOptions, corpus: str = "esd", policy=None) -> CorpusRead:
     if corpus not in HALVES:
         raise ValueError(f"ESD corpus {corpus!r}: esd (English speakers 0011-0020) or esdzh (Mandarin 0001-0010)")
     base = find_root(root)
     result = CorpusRead(utterances=[], corpus=corpus)
-    policy, english = POLICIES[corpus], EnglishText()
+    policy, english = policy or POLICIES[corpus], EnglishText()
     speakers = [f"{k:04d}" for k in HALVES[corpus] if os.path.isdir(os.path.join(base, f"{k:04d}"))]
     if not speakers:
         raise FileNotFoundError(f"{base}: none of the {corpus} speakers "

@@ -139,7 +139,7 @@ def _dialogs_without_labels(session_dir: str, result: CorpusRead) -> None:
                                        "turns would be lost"))
 
 
-def read_iemocap(root: str) -> CorpusRead:
+def read_iemocap(root: str, policy=None) -> CorpusRead:
     """Read every session; returns kept utterances, problems (not raised here) and policy drops."""
     release = find_release_root(root)
     corpus = "demo" if os.path.isfile(os.path.join(release, DEMO_MARKER)) else "iemocap"
@@ -154,7 +154,7 @@ def read_iemocap(root: str) -> CorpusRead:
         transcripts, transcript_problems = read_transcripts(session_dir, result)
         for utt_id, raw, where in read_evaluations(session_dir, result):
             try:
-                emotion = iemocap_emotion(raw)
+                emotion = iemocap_emotion(raw, policy)
             except ValueError as err:
                 raise ValueError(f"{where}: {err}") from None
             if emotion is None:

@@ -31,10 +31,10 @@ def find_speech_dir(root: str) -> str:
                             f"<name>.wav (names like D05E03P104S01T01.wav)")
 
 
-def read_ksu(root: str, audio: AudioOptions) -> CorpusRead:
+def read_ksu(root: str, audio: AudioOptions, policy=None) -> CorpusRead:
     speech = find_speech_dir(root)
     result = CorpusRead(utterances=[], corpus="ksu")
-    policy = POLICIES["ksu"]
+    policy = policy or POLICIES["ksu"]
     for emo_dir in sorted(glob.glob(os.path.join(glob.escape(speech), "Phase_*", "*"))):
         if not os.path.isdir(emo_dir):
             result.other_files += 1  # a file beside the emotion folders: not audio of any class

@@ -52,7 +52,7 @@ def read_key_file(path: str, what: str) -> Dict[str, str]:
 
 def read_mandarin(root: str, audio: AudioOptions, transcripts: Optional[str] = "",
                   speakers: Optional[str] = "", path_pattern: str = PATH_PATTERN,
-                  exclude_items: Optional[str] = None) -> CorpusRead:
+                  exclude_items: Optional[str] = None, policy=None) -> CorpusRead:
     """transcripts/speakers: a path, '' for the default path, None for none."""
     paths = default_paths(root)
     data = paths["data"]
@@ -78,7 +78,7 @@ def read_mandarin(root: str, audio: AudioOptions, transcripts: Optional[str] = "
     if missing_groups:
         raise ValueError(f"path pattern {path_pattern!r} lacks the named groups {sorted(missing_groups)}")
     excluded = re.compile(exclude_items) if exclude_items else None
-    policy = POLICIES["mandarin"]
+    policy = policy or POLICIES["mandarin"]
     result = CorpusRead(utterances=[], corpus="mandarin")
     files = audio_files(data, result, recursive=True)
     if not files:

@@ -24,13 +24,13 @@ LABELS = os.path.join("Labels", "labels_consensus.csv")
 COLUMNS = ("FileName", "EmoClass", "SpkrID", "Gender", "Split_Set")
 
 
-def read_msppodcast(root: str, audio: AudioOptions) -> CorpusRead:
+def read_msppodcast(root: str, audio: AudioOptions, policy=None) -> CorpusRead:
     labels, audios = os.path.join(root, LABELS), os.path.join(root, "Audios")
     if not os.path.isfile(labels):
         raise FileNotFoundError(f"{labels} not found: expected the MSP-Podcast release (Audios/, Labels/"
                                 f"labels_consensus.csv)")
     result = CorpusRead(utterances=[], corpus="msppodcast")
-    policy = POLICIES["msppodcast"]
+    policy = policy or POLICIES["msppodcast"]
     with open(labels, encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]

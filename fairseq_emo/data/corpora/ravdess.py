@@ -7,9 +7,10 @@ Assumed layout (the Zenodo release Audio_Speech_Actors_01-24.zip unpacked):
   08 surprised), II intensity (01 normal, 02 strong; neutral has normal only), SS statement (01 "Kids are
   talking by the door", 02 "Dogs are sitting by the door"), RR repetition (01, 02), AA actor (01-24; odd =
   male, even = female). 48 kHz, 16-bit; converted to 16 kHz mono by the rate policy (audio_cache.py).
-Speech: 1440 files, 24 actors x 60; the 4 classes hold 96 neutral and 192 each of happy, sad, angry.
-Calm is dropped by default, as most 4-class work on RAVDESS does; `calm="neutral"` merges it into neutral
-(another 192), which some papers do: the table's raw_emotion column keeps '02' so either choice is visible.
+Speech: 1440 files, 24 actors x 60; the 4 classes hold 96 neutral and 192 each of happy, sad, angry; the full
+set (--emotions full) all eight: 96 neutral, 192 of each other class.
+In the four-class set calm is dropped, as most 4-class work on RAVDESS does (the full set keeps it as `cal`);
+`calm="neutral"` merges it into neutral in either set (another 192), which some papers do: the table's raw_emotion column keeps '02' so either choice is visible.
 The two statements are the transcripts, so phonetic units can be made (English G2P, g2p.py).
 Intensity, statement and repetition are kept in the dialog column as 'statement<SS>_intensity<II>_take<RR>'.
 A file whose name does not follow the scheme, whose actor field disagrees with its Actor_ folder, or which
@@ -29,13 +30,13 @@ STATEMENTS = {"01": "Kids are talking by the door", "02": "Dogs are sitting by t
 CALM = "02"
 
 
-def read_ravdess(root: str, audio: AudioOptions, calm: str = "drop") -> CorpusRead:
+def read_ravdess(root: str, audio: AudioOptions, calm: str = "drop", policy=None) -> CorpusRead:
     if calm not in ("drop", "neutral"):
         raise ValueError(f"RAVDESS calm={calm!r}: choose drop (default) or neutral")
     base = find_dir(root, ("", "Audio_Speech_Actors_01-24"), "Actor_*",
                     "RAVDESS tree: expected <root>/Actor_01/03-01-01-01-01-01-01.wav")
     result = CorpusRead(utterances=[], corpus="ravdess")
-    policy, text_of = POLICIES["ravdess"], EnglishText()
+    policy, text_of = policy or POLICIES["ravdess"], EnglishText()
     for actor_dir in sorted(os.path.join(base, d) for d in os.listdir(base)):
         folder = os.path.basename(actor_dir)
         if not os.path.isdir(actor_dir):

@@ -20,13 +20,13 @@ CODE = re.compile(r"^(sa|su|[adfhn])(\d\d)$")
 FLAT = re.compile(r"^([A-Z]{2})_(sa|su|[adfhn])(\d\d)$")
 
 
-def read_savee(root: str, audio: AudioOptions) -> CorpusRead:
+def read_savee(root: str, audio: AudioOptions, policy=None) -> CorpusRead:
     base = os.path.join(root, "AudioData") if os.path.isdir(os.path.join(root, "AudioData")) else root
     result = CorpusRead(utterances=[], corpus="savee")
     files = audio_files(base, result, recursive=True, extensions=(".wav",))
     if not files:
         raise FileNotFoundError(f"no SAVEE tree under {root}: expected AudioData/DC/a01.wav or DC_a01.wav")
-    policy = POLICIES["savee"]
+    policy = policy or POLICIES["savee"]
     for path in files:
         stem = os.path.splitext(os.path.basename(path))[0]
         flat, nested = FLAT.match(stem), CODE.match(stem)

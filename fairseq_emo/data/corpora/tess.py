@@ -26,12 +26,12 @@ FOLDER_EMOTIONS = {"angry": "angry", "anger": "angry", "disgust": "disgust", "fe
                    "pleasant_surprise": "ps", "pleasant_surprised": "ps", "ps": "ps", "surprise": "ps"}
 
 
-def read_tess(root: str, audio: AudioOptions) -> CorpusRead:
+def read_tess(root: str, audio: AudioOptions, policy=None) -> CorpusRead:
     result = CorpusRead(utterances=[], corpus="tess")
     files = audio_files(root, result, recursive=True, extensions=(".wav",))
     if not files:
         raise FileNotFoundError(f"no TESS tree under {root}: expected .wav files named like OAF_back_angry.wav")
-    policy, text_of = POLICIES["tess"], EnglishText()
+    policy, text_of = policy or POLICIES["tess"], EnglishText()
     for path in files:
         stem = os.path.splitext(os.path.basename(path))[0]
         m = NAME.match(stem)

@@ -26,7 +26,7 @@ import torch
 from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-EMOTIONS = ("neu", "hap", "ang", "sad")
+EMOTIONS = ("neu", "hap", "ang", "sad")   # the paper's four: the labels of an export whose config names none
 TIE_EPSILON = 1e-6  # ranks a tie as the vote breaks it (by posterior mass) without moving the shares visibly
 RATE = 16000
 CHUNK_SECONDS = 20.0   # predict's default chunk length
@@ -48,7 +48,14 @@ class FairseqEmoConfig(Wav2Vec2Config):
         self.fairseq_emo_normalize = fairseq_emo_normalize
 
 
-def check_unit_emotion(unit_emotion, vocab, where="this model folder"):
+def labels_of(config) -> Tuple[str, ...]:
+    """The model's classes in id order (config.json's id2label: the dictionary's label set, in class order)."""
+    id2label = {int(k): v for k, v in (getattr(config, "id2label", None) or {}).items()}
+    labels = tuple(id2label[i] for i in range(len(id2label))) if id2label else ()
+    return labels if labels and all(len(x) == 3 for x in labels) else EMOTIONS   # LABEL_0...: transformers' default
+
+
+def check_unit_emotion(unit_emotion, vocab, where="this model folder", labels=EMOTIONS):
     """config.json's unit_emotion against vocab.json: id i's emotion must be its token's suffix (-1 for a token
     without one). An edited config would make the emotion pipeline vote differently from `fairseq-emo predict`
     on the same folder, silently; a ValueError names the first id that disagrees instead."""
@@ -56,7 +63,7 @@ def check_unit_emotion(unit_emotion, vocab, where="this model folder"):
     for token, i in vocab.items():
         if 0 <= i < len(expected):
             body, _, emo = token.rpartition("_")
-            expected[i] = EMOTIONS.index(emo) if body and emo in EMOTIONS else -1
+            expected[i] = labels.index(emo) if body and emo in labels else -1
     if len(vocab) != len(unit_emotion):
         raise ValueError(f"{where}: config.json's unit_emotion has {len(unit_emotion)} entries, vocab.json "
                          f"{len(vocab)} tokens: the folder was edited; export it again")
@@ -64,7 +71,7 @@ def check_unit_emotion(unit_emotion, vocab, where="this model folder"):
         if got != want:
             token = next(t for t, j in vocab.items() if j == i)
             raise ValueError(f"{where}: config.json's unit_emotion[{i}] = {got}, but vocab.json's token {token!r} "
-                             f"carries {EMOTIONS[want] if want >= 0 else 'no emotion'} ({want}): the folder was "
+                             f"carries {labels[want] if want >= 0 else 'no emotion'} ({want}): the folder was "
                              f"edited; export it again")
 
 
@@ -76,7 +83,7 @@ def _checked(model, path):
     vocab_path = os.path.join(str(path), "vocab.json")
     if os.path.isfile(vocab_path):
         with open(vocab_path, encoding="utf-8") as f:
-            check_unit_emotion(list(model.config.unit_emotion), json.load(f), str(path))
+            check_unit_emotion(list(model.config.unit_emotion), json.load(f), str(path), labels_of(model.config))
     return model
 
 
@@ -108,8 +115,9 @@ def chunk_bounds(samples: torch.Tensor, chunk_seconds: float = CHUNK_SECONDS) ->
     return bounds
 
 
-def units_and_mass(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int):
-    """(T, V) log-probs of one chunk -> (per-emotion counts of its greedy CTC units, per-emotion posterior mass)."""
+def units_and_mass(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int, n_labels: int = len(EMOTIONS)):
+    """(T, V) log-probs of one chunk -> (per-emotion counts of its greedy CTC units, per-emotion posterior mass),
+    each (n_labels,)."""
     best = lprobs.argmax(-1)
     keep = torch.ones_like(best, dtype=torch.bool)
     keep[1:] = best[1:] != best[:-1]
@@ -118,27 +126,29 @@ def units_and_mass(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: i
     emotions = unit_emotion[units]
     emotions = emotions[emotions >= 0]
     frame_sum = lprobs.exp().sum(0)
-    mass = torch.zeros(len(EMOTIONS), dtype=frame_sum.dtype)
+    mass = torch.zeros(n_labels, dtype=frame_sum.dtype)
     valid = unit_emotion >= 0
     mass.index_add_(0, unit_emotion[valid], frame_sum[valid])
-    return torch.bincount(emotions, minlength=len(EMOTIONS)).to(mass.dtype), mass
+    return torch.bincount(emotions, minlength=n_labels).to(mass.dtype), mass
 
 
 def scores_of(counts: torch.Tensor, mass: torch.Tensor) -> torch.Tensor:
-    """Per-emotion unit counts and posterior mass -> (4,) scores (see the module docstring)."""
-    mass_share = mass / mass.sum() if mass.sum() > 0 else torch.full_like(mass, 1.0 / len(EMOTIONS))
+    """Per-emotion unit counts and posterior mass -> (labels,) scores (see the module docstring)."""
+    n = len(mass)
+    mass_share = mass / mass.sum() if mass.sum() > 0 else torch.full_like(mass, 1.0 / n)
     if counts.sum() == 0:
         scores = mass_share
     else:
         scores = counts / counts.sum()
         scores = scores + TIE_EPSILON * (counts == counts.max()) * (mass_share + 1e-3 * torch.arange(
-            len(EMOTIONS), 0, -1, dtype=mass.dtype) / len(EMOTIONS))
+            n, 0, -1, dtype=mass.dtype) / n)
     return scores / scores.sum()
 
 
-def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int) -> torch.Tensor:
-    """(T, V) log-probs of one utterance -> (4,) scores (see the module docstring)."""
-    return scores_of(*units_and_mass(lprobs, unit_emotion, nspecial))
+def vote_scores(lprobs: torch.Tensor, unit_emotion: torch.Tensor, nspecial: int,
+                n_labels: int = len(EMOTIONS)) -> torch.Tensor:
+    """(T, V) log-probs of one utterance -> (n_labels,) scores (see the module docstring)."""
+    return scores_of(*units_and_mass(lprobs, unit_emotion, nspecial, n_labels))
 
 
 @dataclass
@@ -161,15 +171,16 @@ class FairseqEmoForEmotion(Wav2Vec2ForCTC):
         table = torch.tensor(self.config.unit_emotion, dtype=torch.long)
         limit = chunk_seconds or getattr(self.config, "chunk_seconds", None) or CHUNK_SECONDS
         scores, silent = [], []
+        n_labels = len(labels_of(self.config))
         for i, n in enumerate(lengths):
             wave = input_values[i, :int(n)]
-            counts, mass = torch.zeros(len(EMOTIONS)), torch.zeros(len(EMOTIONS))
+            counts, mass = torch.zeros(n_labels), torch.zeros(n_labels)
             for start, end in chunk_bounds(wave.detach().cpu(), limit):
                 chunk = wave[start:end]
                 if getattr(self.config, "fairseq_emo_normalize", None):
                     chunk = torch.nn.functional.layer_norm(chunk, chunk.shape)   # as fairseq's task.normalize
                 logits = super().forward(chunk[None]).logits[0]
-                c, m = units_and_mass(logits.float().log_softmax(-1).cpu(), table, self.config.nspecial)
+                c, m = units_and_mass(logits.float().log_softmax(-1).cpu(), table, self.config.nspecial, n_labels)
                 counts, mass = counts + c.float(), mass + m.float()
             scores.append(scores_of(counts, mass))
             silent.append(bool(counts.sum() == 0))

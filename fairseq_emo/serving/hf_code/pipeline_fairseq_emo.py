@@ -1,4 +1,5 @@
-"""The audio-classification pipeline of a fairseq_emo export: files or arrays at any rate -> the four emotions.
+"""The audio-classification pipeline of a fairseq_emo export: files or arrays at any rate -> the model's emotions
+(config.json's id2label: the paper's four, or its label set).
 
 transformers' own audio-classification pipeline reads files with ffmpeg and resamples with torchaudio; this one
 reads files with soundfile, averages channels, resamples with soxr (as `fairseq-emo predict` does) and then

@@ -19,7 +19,7 @@ from fairseq.criterions import register_criterion
 from fairseq.criterions.ctc import CtcCriterion, CtcCriterionConfig
 from fairseq.logging import metrics
 
-from fairseq_emo.core.emotions import EMOTIONS
+from fairseq_emo.core.emotions import label_set
 from fairseq_emo.decoding import inference
 from fairseq_emo.decoding.ctc_greedy import token_tables
 from fairseq_emo.decoding.scoring import align_counts
@@ -67,7 +67,8 @@ class EmotionCtcCriterion(CtcCriterion):
     def _emotion_metrics(self, model, net_output, sample):
         lprobs, lengths = inference.log_probs(model, net_output)  # the decoder's and predict's path
         out = {"_emo_errors": 0, "_noemo_errors": 0, "_unit_total": 0}
-        for e in EMOTIONS:
+        classes = self.vocab.emotions   # the dictionary's label set
+        for e in classes:
             out[f"_emo_correct_{e}"] = 0
             out[f"_emo_total_{e}"] = 0
         for lp, target, length in zip(lprobs, sample["target"], lengths):
@@ -78,8 +79,8 @@ class EmotionCtcCriterion(CtcCriterion):
             out["_noemo_errors"] += align_counts([self.body_of[t] for t in ref], [self.body_of[t] for t in hyp]).errors
             out["_unit_total"] += len(ref)
             # posterior mass per emotion, summed over frames: breaks ties and decides empty hypotheses
-            predicted = vote([EMOTIONS[self.emotion_of[t]] for t in hyp if self.emotion_of[t] >= 0], decoded.mass)
-            reference = vote([EMOTIONS[self.emotion_of[t]] for t in ref if self.emotion_of[t] >= 0])
+            predicted = vote([classes[self.emotion_of[t]] for t in hyp if self.emotion_of[t] >= 0], decoded.mass)
+            reference = vote([classes[self.emotion_of[t]] for t in ref if self.emotion_of[t] >= 0])
             out[f"_emo_total_{reference}"] += 1
             out[f"_emo_correct_{reference}"] += int(predicted == reference)
         return out
@@ -96,10 +97,12 @@ class EmotionCtcCriterion(CtcCriterion):
 
 def reduce_emotion_metrics(logging_outputs) -> None:
     """uer_emo, uer_noemo, emo_wa, emo_ua from the summed counts of a validation (shared with pooled_criterion)."""
+    # the label set from the outputs' own keys (_emo_total_<emotion>): any set, the paper's four in its order
+    classes = label_set(k[len("_emo_total_"):] for log in logging_outputs for k in log if k.startswith("_emo_total_"))
     keys = ["_emo_errors", "_noemo_errors", "_unit_total"]
-    keys += [f"_emo_{kind}_{e}" for kind in ("correct", "total") for e in EMOTIONS]
+    keys += [f"_emo_{kind}_{e}" for kind in ("correct", "total") for e in classes]
     sums = {k: sum(log.get(k, 0) for log in logging_outputs) for k in keys}
-    if sums["_unit_total"] == 0 and not any(sums[f"_emo_total_{e}"] for e in EMOTIONS):
+    if sums["_unit_total"] == 0 and not any(sums[f"_emo_total_{e}"] for e in classes):
         return  # training steps: nothing to report
     for k, v in sums.items():
         metrics.log_scalar(k, v)
@@ -110,8 +113,8 @@ def reduce_emotion_metrics(logging_outputs) -> None:
 
     def accuracy(which):
         def derive(meters):
-            correct = {e: meters[f"_emo_correct_{e}"].sum for e in EMOTIONS}
-            total = {e: meters[f"_emo_total_{e}"].sum for e in EMOTIONS}
+            correct = {e: meters[f"_emo_correct_{e}"].sum for e in classes}
+            total = {e: meters[f"_emo_total_{e}"].sum for e in classes}
             value = weighted_and_unweighted_accuracy(correct, total)[which]
             return round(value, 3) if not math.isnan(value) else value
         return derive

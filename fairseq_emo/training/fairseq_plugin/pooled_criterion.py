@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from fairseq.criterions import FairseqCriterion, register_criterion
 from fairseq.criterions.ctc import CtcCriterion, CtcCriterionConfig
 
-from fairseq_emo.core.emotions import EMOTIONS
 from fairseq_emo.decoding import pooled
+from fairseq_emo.decoding.ctc_greedy import symbol_classes
 from fairseq_emo.training.fairseq_plugin.criterion import reduce_emotion_metrics
 
 
@@ -33,6 +33,7 @@ class EmotionPooledCriterion(FairseqCriterion):
         dictionary = task.target_dictionary
         self.nspecial = dictionary.nspecial
         self.columns = torch.tensor(pooled.emotion_columns(dictionary.symbols, dictionary.nspecial))
+        self.classes = symbol_classes(dictionary.symbols, dictionary.nspecial)   # the columns' emotions
         self.emotion_of_id = {int(c): k for k, c in enumerate(self.columns)}
 
     def _targets(self, target: torch.Tensor) -> torch.Tensor:
@@ -57,7 +58,7 @@ class EmotionPooledCriterion(FairseqCriterion):
             predicted = logits.argmax(-1).tolist()
             wrong = sum(int(p != t) for p, t in zip(predicted, target.tolist()))
             logging_output.update({"_emo_errors": wrong, "_noemo_errors": 0, "_unit_total": n})
-            for k, e in enumerate(EMOTIONS):
+            for k, e in enumerate(self.classes):
                 logging_output[f"_emo_total_{e}"] = sum(int(t == k) for t in target.tolist())
                 logging_output[f"_emo_correct_{e}"] = sum(int(t == k and p == k)
                                                           for p, t in zip(predicted, target.tolist()))
