@@ -6,21 +6,23 @@
 Writes '<utt_id> <emotion>' per utterance. --units-json supplies the posterior mass used for ties and empty
 hypotheses (without it: the fixed order neutral, happy, angry, sad). --weighted adds a posterior-weighted vote
 (each unit counts its posterior), reported beside the majority vote. With --ref prints 'WA <percent>',
-'UA <percent>' and the confusion matrix (rows = target, columns = predicted).
+'UA <percent>', 'macro-F1 <percent>' and the confusion matrix (rows = target, columns = predicted, in the class
+order of the data's label set).
 """
 import argparse
 import sys
 
-from fairseq_emo.decoding.vote import (accuracy_from_confusion, confusion, format_confusion, read_emotions, vote_hypotheses,
-                              weighted_votes, write_predictions)
+from fairseq_emo.decoding.vote import (accuracy_from_confusion, classes_of, confusion, format_confusion, macro_f1,
+                                       read_emotions, vote_hypotheses, weighted_votes, write_predictions)
 from fairseq_emo.core import interrupt
 
 
 def report(name, reference, predicted):
-    matrix = confusion(reference, predicted)
+    classes = classes_of(reference, predicted)   # the data's label set: the paper's four, or every class seen
+    matrix = confusion(reference, predicted, classes)
     acc = accuracy_from_confusion(matrix)
-    print(f"{name}WA {acc['WA']:.1f}\n{name}UA {acc['UA']:.1f}")
-    print(format_confusion(matrix))
+    print(f"{name}WA {acc['WA']:.1f}\n{name}UA {acc['UA']:.1f}\n{name}macro-F1 {macro_f1(matrix):.1f}")
+    print(format_confusion(matrix, classes))
 
 
 def main(argv=None) -> int:
