@@ -285,3 +285,27 @@ FULL_RAVDESS = ("neu", "hap", "ang", "sad", "cal", "fea", "dis", "sur")
 def require_sctk():
     from conftest import require_tool
     require_tool("sctk", "apt-get install sctk")
+
+
+def test_run_sh_plans_label_sets_and_emobox_folds(tmp_path):
+    from fairseq_emo.recipe.options import parse, RecipeError
+    from fairseq_emo.recipe.plan import DEMO_JOBS, run_plan
+
+    common = ["--corpus", "ravdess", "--data", "/x", "--w2v", "/w", "--work", str(tmp_path)]
+    plan = run_plan(parse("run.sh", common + ["--emotions", "full", "--folds", "emobox", "--emobox-data",
+                                              str(tmp_path)]))
+    assert plan["name"] == "ravdess-full" and plan["emotions"] == "full"
+    assert plan["table"] == str(tmp_path / "data" / "ravdess-full" / "utterances.tsv")
+    assert plan["scheme_options"]["emobox"] == f"--emobox-data {tmp_path}"
+    for args, message in ((["--folds", "emobox"], "--folds emobox needs --emobox-data DIR"),
+                          (["--emobox-data", str(tmp_path)], "--emobox-data applies to --folds emobox"),
+                          (["--emotions", str(tmp_path / "none.txt")], "no such mapping file")):
+        with pytest.raises(RecipeError, match=message):
+            run_plan(parse("run.sh", common + args))
+    with pytest.raises(RecipeError, match="EmoBox publishes no folds of mandarin"):
+        run_plan(parse("run.sh", ["--corpus", "mandarin", "--data", "/x", "--w2v", "/w", "--folds", "emobox",
+                                  "--emobox-data", str(tmp_path)]))
+    # the demo's folds go two at a time unless --jobs says otherwise; a paper run's pool is the user's
+    assert run_plan(parse("run.sh", []))["fold_loop"][-2:] == ["--jobs", str(DEMO_JOBS)]
+    assert run_plan(parse("run.sh", ["--jobs", "1"]))["fold_loop"][-2:] == ["--jobs", "1"]
+    assert "--jobs" not in run_plan(parse("run.sh", common))["fold_loop"]
