@@ -17,6 +17,7 @@ if [ "$jobs" -gt 1 ]; then   # N processes share the cores: one thread each, and
   export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 fi
 read -r -a gpu_list <<< "$gpus"
+loop_pid=$$   # this loop; a pooled fold's subshell watches it (train_fold)
 
 # fold_command CONFIG DATA LABELS OUT SEED: the fold's fairseq-hydra-train command, into the array `cmd`
 fold_command() {
@@ -43,7 +44,17 @@ train_fold() {
   fold_command "$cfg" "$data" "$labels" "$out" "$seed"
   state=$(recipe fold-prepare "$1" "$(printf '%q ' "${cmd[@]}")" "${args[@]}") || return 1   # fresh|resume|finished
   started=$(date +%s)
-  if [ "$state" != finished ]; then   # dies with the loop (parent-death signal), even on kill -9
+  if [ "$state" != finished ] && [ "$jobs" -gt 1 ]; then
+    # pooled: this runs in a subshell, whose parent-death signal the loop's death does not send, so it watches the
+    # loop and ends the trainer and itself when the loop is gone (run.sh killed, even by kill -9)
+    setpriv --pdeathsig KILL -- "${cmd[@]}" >> "$out/$train_log" 2>&1 &
+    local trainer=$!
+    while kill -0 "$trainer" 2>/dev/null; do
+      kill -0 "$loop_pid" 2>/dev/null || { kill -KILL "$trainer" 2>/dev/null; exit 1; }
+      sleep 1
+    done
+    wait "$trainer" || status=$?
+  elif [ "$state" != finished ]; then   # dies with the loop (parent-death signal), even on kill -9
     setpriv --pdeathsig KILL -- "${cmd[@]}" >> "$out/$train_log" 2>&1 || status=$?
   fi
   recipe fold-finish "$1" "$status" "$(( $(date +%s) - started ))" "${args[@]}" || return 1

@@ -83,3 +83,16 @@ def test_bench_loader_quick_mode_measures_the_recipes_batches(tmp_path):
     assert row, proc.stdout
     assert int(row.group(1)) > 0 and float(row.group(2)) > 0 and 0 <= float(row.group(3)) < 100
     assert "40 utterances" in proc.stdout and (tmp_path / "fold" / "train.tsv").is_file()
+
+
+def test_bench_demo_profiles_a_finished_run(tiny_finetuned, tmp_path):
+    """bench_demo.py on the session's shared training (its train.log): the fold's phases, with updates > 0 and the
+    phases summing to no more than the attempt took; without run.log there is no stage table."""
+    fold = os.path.dirname(os.path.dirname(tiny_finetuned))            # <exp>/demo/bpc/fold1
+    os.makedirs(tmp_path / "exp")
+    os.symlink(os.path.dirname(os.path.dirname(fold)), tmp_path / "exp" / "demo")
+    out = _bench("bench_demo.py", "--work", tmp_path)
+    row = next(l for l in out.splitlines() if l.startswith("demo/bpc/fold1"))
+    checks, start_up, set_up, updates, valid, ckpt, after = map(float, row.split()[1:])
+    assert updates > 0 and valid >= 0 and ckpt > 0 and start_up > 0, row
+    assert "stage " not in out and "all folds" in out
